@@ -1,0 +1,16 @@
+#pragma once
+// Session-wide settings.
+#include <cstdint>
+
+namespace ssdx {
+
+struct SessionOptions {
+  int threads = 0;              // 0: OpenMP's default (all cores)
+  bool constant_folding = true; // fold nodes whose inputs are all constants at load
+  bool verbose = false;         // print each pass and kernel choice to stderr
+};
+
+// Applies a thread count to OpenMP (our kernels) and thereby oneDNN (built on the OpenMP runtime).
+void apply_thread_count(int threads);
+
+}  // namespace ssdx

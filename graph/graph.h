@@ -1,0 +1,79 @@
+#pragma once
+// The internal graph: values (edges) and nodes, addressed by integer ids. Names are kept for messages only.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/attributes.h"
+#include "graph/tensor.h"
+
+namespace ssdx {
+
+constexpr int kNoValue = -1;  // an omitted optional input
+
+struct Value {
+  std::string name;
+  DataType dtype = DataType::Undefined;  // Undefined until the loader or shape inference sets it
+  Shape shape;                           // dims may be kUnknownDim
+  bool shape_known = false;              // false: even the rank is unknown
+  std::shared_ptr<const Tensor> constant;  // set for initializers and folded constants
+  int producer = -1;                     // node id, -1 for graph inputs and constants
+  std::vector<int> consumers;            // node ids (a node listed once per use)
+  bool is_graph_input = false;
+  bool is_graph_output = false;
+};
+
+struct Node {
+  std::string name;
+  std::string op_type;
+  std::string domain;   // "" is the default ONNX domain ("ai.onnx" is normalized to "")
+  Attributes attrs;
+  std::vector<int> inputs;   // value ids, kNoValue for omitted optional inputs
+  std::vector<int> outputs;  // value ids, kNoValue for omitted optional outputs
+  bool dead = false;         // removed by a pass; compact() drops it
+
+  int num_inputs() const { return static_cast<int>(inputs.size()); }
+  bool has_input(int i) const { return i < num_inputs() && inputs[static_cast<size_t>(i)] != kNoValue; }
+};
+
+class Graph {
+ public:
+  std::string source;  // file name for messages
+  int64_t ir_version = 0;
+  std::map<std::string, int64_t> opsets;  // domain -> version
+
+  std::vector<Value> values;
+  std::vector<Node> nodes;
+  std::vector<int> inputs;   // graph inputs that are not initializers, in declaration order
+  std::vector<int> outputs;
+
+  int add_value(const std::string& name);
+  int find_value(const std::string& name) const;  // -1 if absent
+  int value_for(const std::string& name);        // find or add
+  int add_constant(const std::string& name, Tensor t);
+  int add_node(Node n);
+
+  Value& value(int id) { return values.at(static_cast<size_t>(id)); }
+  const Value& value(int id) const { return values.at(static_cast<size_t>(id)); }
+  const Tensor* constant(int id) const {
+    return id == kNoValue ? nullptr : value(id).constant.get();
+  }
+  int64_t opset(const std::string& domain) const;  // 0 if the domain is not imported
+
+  // Rebuilds producer/consumer links; fails if a value has two producers.
+  void link();
+  // Orders nodes so producers come before consumers; fails naming a node on a cycle.
+  void topo_sort();
+  // Drops dead nodes and values no node or graph edge refers to any more; relinks.
+  void compact();
+  // Checks invariants: every used value is produced, a graph input or a constant; outputs exist.
+  void verify() const;
+
+  std::string node_label(const Node& n) const;  // "Conv node 'conv1'"
+
+ private:
+  std::map<std::string, int> by_name_;
+};
+
+}  // namespace ssdx

@@ -1,0 +1,125 @@
+#pragma once
+// Data types, shapes and the owning Tensor used for initializers, graph inputs/outputs and activations.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/error.h"
+
+namespace ssdx {
+
+// Values match onnx.TensorProto.DataType so the parser can cast directly.
+enum class DataType : int32_t {
+  Undefined = 0,
+  Float = 1,
+  UInt8 = 2,
+  Int8 = 3,
+  UInt16 = 4,
+  Int16 = 5,
+  Int32 = 6,
+  Int64 = 7,
+  String = 8,
+  Bool = 9,
+  Float16 = 10,
+  Double = 11,
+  UInt32 = 12,
+  UInt64 = 13,
+  BFloat16 = 16,
+};
+
+size_t dtype_size(DataType t);           // 0 for String / Undefined / unknown codes
+const char* dtype_name(DataType t);      // "float32", "int64", ...
+bool dtype_is_known(int32_t code);       // a code onnx.proto defines (not necessarily one we compute in)
+bool dtype_is_computable(DataType t);    // float32, int64, int32, int8, uint8, bool: what kernels support
+
+template <typename T> struct DTypeOf;
+template <> struct DTypeOf<float> { static constexpr DataType value = DataType::Float; };
+template <> struct DTypeOf<uint8_t> { static constexpr DataType value = DataType::UInt8; };
+template <> struct DTypeOf<int8_t> { static constexpr DataType value = DataType::Int8; };
+template <> struct DTypeOf<int32_t> { static constexpr DataType value = DataType::Int32; };
+template <> struct DTypeOf<int64_t> { static constexpr DataType value = DataType::Int64; };
+template <> struct DTypeOf<bool> { static constexpr DataType value = DataType::Bool; };
+template <> struct DTypeOf<double> { static constexpr DataType value = DataType::Double; };
+
+// A shape; -1 marks a dimension not known before run time (a symbolic dim such as "nbox").
+using Shape = std::vector<int64_t>;
+constexpr int64_t kUnknownDim = -1;
+
+bool shape_is_static(const Shape& s);
+std::string shape_str(const Shape& s);   // "[1,3,1200,1200]", unknown dims printed as '?'
+// Number of elements; fails on negative dims or overflow past 2^62 (hostile shapes).
+int64_t shape_numel(const Shape& s);
+// Row-major strides in elements.
+std::vector<int64_t> shape_strides(const Shape& s);
+// Normalizes an axis in [-rank, rank) to [0, rank); fails with `what` in the message otherwise.
+int64_t normalize_axis(int64_t axis, int64_t rank, const char* what);
+
+// An owning, contiguous, 64-byte aligned n-d array. Copies share storage (cheap); use clone() to copy data.
+class Tensor {
+ public:
+  Tensor() = default;
+  Tensor(DataType dtype, Shape shape);  // zero-initialized storage
+
+  // Wraps memory owned elsewhere; `keepalive` holds that owner.
+  static Tensor wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<void> keepalive);
+
+  DataType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int64_t rank() const { return static_cast<int64_t>(shape_.size()); }
+  int64_t dim(int64_t i) const { return shape_[static_cast<size_t>(i)]; }
+  int64_t numel() const { return numel_; }
+  size_t nbytes() const { return static_cast<size_t>(numel_) * dtype_size(dtype_); }
+  bool empty_storage() const { return data_ == nullptr && numel_ != 0; }
+
+  void* raw() { return data_; }
+  const void* raw() const { return data_; }
+  template <typename T> T* data() { check_type<T>(); return static_cast<T*>(data_); }
+  template <typename T> const T* data() const { check_type<T>(); return static_cast<const T*>(data_); }
+
+  Tensor clone() const;
+  // Same storage, new shape with the same element count.
+  Tensor reshaped(Shape shape) const;
+  // Reads element i of an integer or float tensor as int64 / double (for shape-like inputs and tests).
+  int64_t int_at(int64_t i) const;
+  double float_at(int64_t i) const;
+  std::vector<int64_t> to_int_vector() const;
+
+ private:
+  template <typename T> void check_type() const {
+    if (DTypeOf<T>::value != dtype_)
+      fail("tensor of ", dtype_name(dtype_), " accessed as ", dtype_name(DTypeOf<T>::value));
+  }
+  DataType dtype_ = DataType::Undefined;
+  Shape shape_;
+  int64_t numel_ = 0;
+  std::shared_ptr<void> owner_;
+  void* data_ = nullptr;
+};
+
+// Builds a tensor from values (tests, constant folding, small attributes).
+template <typename T>
+Tensor make_tensor(Shape shape, const std::vector<T>& values) {
+  Tensor t(DTypeOf<T>::value, std::move(shape));
+  if (static_cast<int64_t>(values.size()) != t.numel()) fail("make_tensor: ", values.size(), " values for ", t.numel(), " elements");
+  T* p = t.data<T>();
+  for (size_t i = 0; i < values.size(); ++i) p[i] = values[i];
+  return t;
+}
+
+// Calls f(T{}) with T the C++ type of dtype, for the computable types.
+template <typename F>
+decltype(auto) dispatch_dtype(DataType dtype, F&& f) {
+  switch (dtype) {
+    case DataType::Float: return f(float{});
+    case DataType::UInt8: return f(uint8_t{});
+    case DataType::Int8: return f(int8_t{});
+    case DataType::Int32: return f(int32_t{});
+    case DataType::Int64: return f(int64_t{});
+    case DataType::Bool: return f(bool{});
+    default: fail("unsupported dtype ", dtype_name(dtype));
+  }
+}
+
+}  // namespace ssdx

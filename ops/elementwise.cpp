@@ -1,0 +1,122 @@
+// Element-wise ops: Add, Sub, Mul, Div with numpy broadcasting; Relu and Exp.
+#include <cmath>
+
+#include "ops/broadcast.h"
+#include "ops/registry.h"
+
+namespace ssdx {
+namespace {
+
+enum class BinaryOp { Add, Sub, Mul, Div };
+
+// ---- shape functions ----
+
+void infer_binary(OpContext& ctx) {
+  ctx.require_inputs(2, 2);
+  ctx.require_dtype(0, {DataType::Float, DataType::Int32, DataType::Int64, DataType::UInt8, DataType::Int8});
+  if (ctx.input_dtype(0) != ctx.input_dtype(1))
+    fail("inputs have different dtypes: ", dtype_name(ctx.input_dtype(0)), " and ", dtype_name(ctx.input_dtype(1)));
+  if (ctx.input_shape_known(0) && ctx.input_shape_known(1))
+    ctx.set_output(0, ctx.input_dtype(0), broadcast_shapes(ctx.input_shape(0), ctx.input_shape(1)));
+  else
+    ctx.set_output_dtype(0, ctx.input_dtype(0));
+}
+
+void infer_unary(OpContext& ctx, std::initializer_list<DataType> dtypes) {
+  ctx.require_inputs(1, 1);
+  ctx.require_dtype(0, dtypes);
+  if (ctx.input_shape_known(0)) ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
+  else ctx.set_output_dtype(0, ctx.input_dtype(0));
+}
+
+// ---- reference kernels ----
+
+template <BinaryOp Op, typename T>
+T apply_binary(T a, T b) {
+  if constexpr (Op == BinaryOp::Add) return static_cast<T>(a + b);
+  if constexpr (Op == BinaryOp::Sub) return static_cast<T>(a - b);
+  if constexpr (Op == BinaryOp::Mul) return static_cast<T>(a * b);
+  if constexpr (Op == BinaryOp::Div) return static_cast<T>(a / b);
+}
+
+// dst = a (op) b, broadcast to dst's shape.
+template <BinaryOp Op, typename T>
+void binary_kernel(const Tensor& a, const Tensor& b, Tensor& dst) {
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  T* pd = dst.data<T>();
+  if constexpr (Op == BinaryOp::Div && std::is_integral_v<T>) {
+    for (int64_t i = 0; i < b.numel(); ++i)
+      if (pb[i] == 0) fail("integer division by zero");
+  }
+  const int64_t n = dst.numel();
+  if (a.shape() == dst.shape() && b.shape() == dst.shape()) {
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+    for (int64_t i = 0; i < n; ++i) pd[i] = apply_binary<Op>(pa[i], pb[i]);
+    return;
+  }
+  if (a.shape() == dst.shape() && b.numel() == 1) {
+    const T s = pb[0];
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+    for (int64_t i = 0; i < n; ++i) pd[i] = apply_binary<Op>(pa[i], s);
+    return;
+  }
+  for_each_broadcast(dst.shape(), broadcast_strides(a.shape(), dst.shape()), broadcast_strides(b.shape(), dst.shape()),
+                     [&](int64_t d, int64_t ia, int64_t ib) { pd[d] = apply_binary<Op>(pa[ia], pb[ib]); });
+}
+
+template <BinaryOp Op>
+std::unique_ptr<Kernel> create_binary(const OpContext&) {
+  return make_kernel([](KernelContext& ctx) {
+    const Tensor& a = ctx.input(0);
+    const Tensor& b = ctx.input(1);
+    dispatch_dtype(a.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (std::is_same_v<T, bool>) fail("bool arithmetic is not supported");
+      else binary_kernel<Op, T>(a, b, ctx.output(0));
+    });
+  });
+}
+
+// y = max(x, 0)
+template <typename T>
+void relu_kernel(const Tensor& x, Tensor& y) {
+  const T* src = x.data<T>();
+  T* dst = y.data<T>();
+  const int64_t n = x.numel();
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i] > T(0) ? src[i] : T(0);
+}
+
+// y = e^x
+void exp_kernel(const Tensor& x, Tensor& y) {
+  const float* src = x.data<float>();
+  float* dst = y.data<float>();
+  const int64_t n = x.numel();
+#pragma omp parallel for if (n > (1 << 16)) schedule(static)
+  for (int64_t i = 0; i < n; ++i) dst[i] = std::exp(src[i]);
+}
+
+}  // namespace
+
+void register_elementwise_ops(OpRegistry& r) {
+  r.add({"", "Add", 7, INT64_MAX, infer_binary, create_binary<BinaryOp::Add>});
+  r.add({"", "Sub", 7, INT64_MAX, infer_binary, create_binary<BinaryOp::Sub>});
+  r.add({"", "Mul", 7, INT64_MAX, infer_binary, create_binary<BinaryOp::Mul>});
+  r.add({"", "Div", 7, INT64_MAX, infer_binary, create_binary<BinaryOp::Div>});
+  r.add({"", "Relu", 6, INT64_MAX,
+         [](OpContext& ctx) { infer_unary(ctx, {DataType::Float, DataType::Int8, DataType::Int32, DataType::Int64}); },
+         [](const OpContext&) {
+           return make_kernel([](KernelContext& ctx) {
+             dispatch_dtype(ctx.input(0).dtype(), [&](auto tag) {
+               using T = decltype(tag);
+               if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, uint8_t>) fail("Relu does not support this dtype");
+               else relu_kernel<T>(ctx.input(0), ctx.output(0));
+             });
+           });
+         }});
+  r.add({"", "Exp", 6, INT64_MAX, [](OpContext& ctx) { infer_unary(ctx, {DataType::Float}); },
+         [](const OpContext&) { return make_kernel([](KernelContext& ctx) { exp_kernel(ctx.input(0), ctx.output(0)); }); }});
+}
+
+}  // namespace ssdx

@@ -1,0 +1,42 @@
+#include "ops/evaluate.h"
+
+namespace ssdx {
+
+std::vector<ValueInfo> describe_inputs(const std::vector<const Tensor*>& inputs) {
+  std::vector<ValueInfo> infos(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i]) continue;
+    infos[i].dtype = inputs[i]->dtype();
+    infos[i].shape = inputs[i]->shape();
+    infos[i].shape_known = true;
+    infos[i].constant = inputs[i];
+  }
+  return infos;
+}
+
+std::vector<Tensor> run_kernel(Kernel& kernel, const std::vector<const Tensor*>& inputs,
+                               const std::vector<ValueInfo>& inferred) {
+  KernelContext kc;
+  kc.inputs = inputs;
+  kc.outputs.resize(inferred.size());
+  for (size_t i = 0; i < inferred.size(); ++i) {
+    const ValueInfo& o = inferred[i];
+    if (o.dtype != DataType::Undefined && o.shape_known && shape_is_static(o.shape))
+      kc.outputs[i] = Tensor(o.dtype, o.shape);
+  }
+  kernel.run(kc);
+  for (size_t i = 0; i < kc.outputs.size(); ++i)
+    if (kc.outputs[i].dtype() == DataType::Undefined && inferred[i].dtype != DataType::Undefined)
+      fail("kernel did not produce output ", i);
+  return std::move(kc.outputs);
+}
+
+std::vector<Tensor> evaluate_node(const OpDef& def, const Node& node, int64_t opset,
+                                  const std::vector<const Tensor*>& inputs) {
+  OpContext ctx(node, opset, describe_inputs(inputs), node.outputs.size());
+  def.infer(ctx);
+  std::unique_ptr<Kernel> kernel = def.create(ctx);
+  return run_kernel(*kernel, inputs, ctx.outputs());
+}
+
+}  // namespace ssdx

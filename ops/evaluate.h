@@ -1,0 +1,23 @@
+#pragma once
+// Runs one node on concrete tensors: inference on the actual inputs, output allocation, kernel run.
+// Used by the executor for nodes whose shapes are only known at run time, by constant folding, and by tests.
+#include <memory>
+#include <vector>
+
+#include "ops/op.h"
+
+namespace ssdx {
+
+// Describes concrete tensors as fully known ValueInfos (dtype, shape and value).
+std::vector<ValueInfo> describe_inputs(const std::vector<const Tensor*>& inputs);
+
+// Allocates the outputs whose shape inference could determine, then runs the kernel.
+// `inferred` are the outputs of an OpContext built from the same concrete inputs.
+std::vector<Tensor> run_kernel(Kernel& kernel, const std::vector<const Tensor*>& inputs,
+                               const std::vector<ValueInfo>& inferred);
+
+// Infers, creates and runs `def` for `node` in one go (tests and constant folding).
+std::vector<Tensor> evaluate_node(const OpDef& def, const Node& node, int64_t opset,
+                                  const std::vector<const Tensor*>& inputs);
+
+}  // namespace ssdx

@@ -1,0 +1,106 @@
+#pragma once
+// The contract between the engine and an op family: an OpDef per (domain, op_type, opset range) with a pure
+// shape/dtype inference function and a factory for kernels. Kernels parse attributes and pack constants once,
+// when created; run() only computes.
+#include <climits>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace ssdx {
+
+// What is known about one input or output: dtype, shape (dims may be kUnknownDim), and for inputs the value
+// when it is known (initializers and folded constants at load; every input at run time).
+struct ValueInfo {
+  DataType dtype = DataType::Undefined;
+  Shape shape;
+  bool shape_known = false;
+  const Tensor* constant = nullptr;
+};
+
+// Shared by inference and kernel creation: the node, its resolved opset, and what is known of its inputs.
+class OpContext {
+ public:
+  OpContext(const Node& node, int64_t opset, std::vector<ValueInfo> inputs, size_t num_outputs)
+      : node_(node), opset_(opset), inputs_(std::move(inputs)), outputs_(num_outputs) {}
+
+  const Node& node() const { return node_; }
+  const Attributes& attrs() const { return node_.attrs; }
+  int64_t opset() const { return opset_; }
+
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  bool has_input(int i) const { return i < num_inputs() && inputs_[static_cast<size_t>(i)].dtype != DataType::Undefined; }
+  const ValueInfo& input(int i) const;          // fails if the input is absent
+  DataType input_dtype(int i) const { return input(i).dtype; }
+  const Shape& input_shape(int i) const;        // fails if even the rank is unknown
+  bool input_shape_known(int i) const { return has_input(i) && input(i).shape_known; }
+  const Tensor* input_constant(int i) const { return has_input(i) ? input(i).constant : nullptr; }
+  // The input's value as integers when it is known; nullptr-like empty optional otherwise.
+  bool input_ints(int i, std::vector<int64_t>& out) const;
+
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
+  // Records an output's dtype and shape. Use kUnknownDim for dims known only at run time.
+  void set_output(int i, DataType dtype, Shape shape);
+  void set_output_dtype(int i, DataType dtype);  // rank unknown
+  const std::vector<ValueInfo>& outputs() const { return outputs_; }
+
+  // Fails unless input i (when present) has one of the listed dtypes.
+  void require_dtype(int i, std::initializer_list<DataType> allowed) const;
+  void require_inputs(int min_count, int max_count) const;
+
+ private:
+  const Node& node_;
+  int64_t opset_;
+  std::vector<ValueInfo> inputs_;
+  std::vector<ValueInfo> outputs_;
+};
+
+// Passed to Kernel::run. Outputs arrive allocated with their inferred shapes when inference could determine them
+// from the actual inputs; a kernel whose output shape depends on input values it alone computes
+// (NonMaxSuppression) allocates outputs[i] itself.
+struct KernelContext {
+  std::vector<const Tensor*> inputs;  // nullptr for omitted optional inputs
+  std::vector<Tensor> outputs;
+  const Tensor& input(int i) const;   // fails if absent
+  const Tensor* optional_input(int i) const {
+    return i < static_cast<int>(inputs.size()) ? inputs[static_cast<size_t>(i)] : nullptr;
+  }
+  Tensor& output(int i) { return outputs.at(static_cast<size_t>(i)); }
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual void run(KernelContext& ctx) = 0;
+  // Name of the implementation for profiles ("ref", "onednn:jit:avx512_core", ...).
+  virtual std::string impl_name() const { return "ref"; }
+};
+
+// Wraps a callable as a Kernel, for kernels whose only state is a parsed parameter struct.
+template <typename F>
+class LambdaKernel : public Kernel {
+ public:
+  explicit LambdaKernel(F f) : f_(std::move(f)) {}
+  void run(KernelContext& ctx) override { f_(ctx); }
+ private:
+  F f_;
+};
+template <typename F>
+std::unique_ptr<Kernel> make_kernel(F f) { return std::make_unique<LambdaKernel<F>>(std::move(f)); }
+
+using InferFn = std::function<void(OpContext&)>;
+using CreateFn = std::function<std::unique_ptr<Kernel>(const OpContext&)>;
+
+struct OpDef {
+  std::string domain;  // "" for the default ONNX domain, "com.microsoft" for ORT contrib ops
+  std::string op_type;
+  int64_t since_version = 1;
+  int64_t end_version = INT64_MAX;  // inclusive; the last opset whose semantics this entry implements
+  InferFn infer;
+  CreateFn create;
+};
+
+}  // namespace ssdx

@@ -1,0 +1,51 @@
+#include "ops/registry.h"
+
+#include <algorithm>
+
+namespace ssdx {
+
+void OpRegistry::add(OpDef def) {
+  auto& list = defs_[{def.domain, def.op_type}];
+  for (const OpDef& d : list)
+    if (d.since_version == def.since_version) fail("op ", def.op_type, " registered twice for opset ", def.since_version);
+  list.push_back(std::move(def));
+  std::sort(list.begin(), list.end(), [](const OpDef& a, const OpDef& b) { return a.since_version < b.since_version; });
+}
+
+const OpDef* OpRegistry::find(const std::string& domain, const std::string& op_type, int64_t opset) const {
+  auto it = defs_.find({domain, op_type});
+  if (it == defs_.end()) return nullptr;
+  const OpDef* best = nullptr;
+  for (const OpDef& d : it->second)
+    if (d.since_version <= opset) best = &d;
+  if (best && opset > best->end_version) return nullptr;
+  return best;
+}
+
+std::vector<std::string> OpRegistry::op_types(const std::string& domain) const {
+  std::vector<std::string> names;
+  for (const auto& kv : defs_)
+    if (kv.first.first == domain) names.push_back(kv.first.second);
+  return names;
+}
+
+const OpRegistry& OpRegistry::global() {
+  static const OpRegistry registry = [] {
+    OpRegistry r;
+    register_conv_ops(r);
+    register_batchnorm_ops(r);
+    register_pool_ops(r);
+    register_elementwise_ops(r);
+    register_softmax_ops(r);
+    register_reduce_ops(r);
+    register_layout_ops(r);
+    register_gather_ops(r);
+    register_constant_ops(r);
+    register_topk_ops(r);
+    register_nms_ops(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace ssdx

@@ -1,0 +1,78 @@
+#pragma once
+// Helpers shared by the test binaries: run one op on tensors, seeded random tensors, comparisons.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ops/evaluate.h"
+#include "ops/registry.h"
+
+namespace ssdx::test {
+
+// Runs op `op_type` at `opset` with `attrs` on `inputs` (nullptr = omitted optional input) and `num_outputs` outputs.
+inline std::vector<Tensor> run_op(const std::string& op_type, int64_t opset, const Attributes& attrs,
+                                  const std::vector<const Tensor*>& inputs, int num_outputs = 1,
+                                  const std::string& domain = "") {
+  const OpDef* def = OpRegistry::global().find(domain, op_type, opset);
+  if (!def) fail("no kernel for ", op_type, " at opset ", opset);
+  Node node;
+  node.name = op_type + "_under_test";
+  node.op_type = op_type;
+  node.domain = domain;
+  node.attrs = attrs;
+  node.inputs.assign(inputs.size(), 0);
+  node.outputs.assign(static_cast<size_t>(num_outputs), 0);
+  return evaluate_node(*def, node, opset, inputs);
+}
+
+inline Tensor random_tensor(Shape shape, uint32_t seed, float lo = -1.f, float hi = 1.f) {
+  Tensor t(DataType::Float, std::move(shape));
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = dist(rng);
+  return t;
+}
+
+// Largest |a-b| over two float tensors of equal shape (fails the test on a shape mismatch).
+inline double max_abs_diff(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(shape_str(a.shape()), shape_str(b.shape()));
+  if (a.shape() != b.shape()) return INFINITY;
+  double m = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    double d = std::fabs(a.float_at(i) - b.float_at(i));
+    if (std::isnan(d)) return INFINITY;
+    m = std::max(m, d);
+  }
+  return m;
+}
+
+// Asserts dtype, shape and values: exact for integers and bools, within atol + rtol*|expected| for floats.
+inline ::testing::AssertionResult tensors_close(const Tensor& expected, const Tensor& actual, double atol = 1e-5,
+                                                double rtol = 1e-5) {
+  if (expected.dtype() != actual.dtype())
+    return ::testing::AssertionFailure() << "dtype " << dtype_name(actual.dtype()) << " != expected "
+                                         << dtype_name(expected.dtype());
+  if (expected.shape() != actual.shape())
+    return ::testing::AssertionFailure() << "shape " << shape_str(actual.shape()) << " != expected "
+                                         << shape_str(expected.shape());
+  const bool is_float = expected.dtype() == DataType::Float || expected.dtype() == DataType::Double;
+  for (int64_t i = 0; i < expected.numel(); ++i) {
+    if (is_float) {
+      double e = expected.float_at(i), a = actual.float_at(i);
+      if (std::isnan(e) && std::isnan(a)) continue;
+      if (std::isinf(e) && e == a) continue;
+      if (!(std::fabs(e - a) <= atol + rtol * std::fabs(e)))
+        return ::testing::AssertionFailure() << "element " << i << ": " << a << " != expected " << e;
+    } else if (expected.int_at(i) != actual.int_at(i)) {
+      return ::testing::AssertionFailure() << "element " << i << ": " << actual.int_at(i) << " != expected "
+                                           << expected.int_at(i);
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace ssdx::test
