@@ -1,7 +1,192 @@
+// Conv (opset 1, 11): oneDNN convolution on plain NCHW-family layouts, with conv_ref as fallback and test oracle.
+#include <mutex>
+
+#include "ops/conv.h"
+#include "ops/onednn_util.h"
 #include "ops/registry.h"
 
 namespace ssdx {
 
-void register_conv_ops(OpRegistry& r) {}
+// ---- attributes and shapes ----
+
+ConvParams read_conv_params(const OpContext& ctx) {
+  ctx.require_inputs(2, 3);
+  ctx.require_dtype(0, {DataType::Float});
+  ctx.require_dtype(1, {DataType::Float});
+  ctx.require_dtype(2, {DataType::Float});
+  const Shape& w = ctx.input_shape(1);
+  if (w.size() < 3 || w.size() > 5) fail("weights must be 3-D to 5-D (1 to 3 spatial dims), got ", shape_str(w));
+  ConvParams p;
+  std::vector<int64_t> kernel(w.begin() + 2, w.end());
+  if (ctx.attrs().has("kernel_shape")) {
+    std::vector<int64_t> ks = ctx.attrs().get_ints("kernel_shape");
+    for (size_t d = 0; d < ks.size() && d < kernel.size(); ++d)
+      if (kernel[d] >= 0 && ks[d] != kernel[d]) fail("kernel_shape ", shape_str(ks), " does not match weights ", shape_str(w));
+    if (ks.size() == kernel.size()) kernel = ks;
+  }
+  for (int64_t k : kernel)
+    if (k < 0) fail("weights need static spatial dims, got ", shape_str(w));
+  p.window = read_window(ctx.attrs(), kernel.size(), kernel, false);
+  p.group = ctx.attrs().get_int("group", 1);
+  if (p.group < 1) fail("group ", p.group, " must be positive");
+  return p;
+}
+
+Shape conv_output_shape(ConvParams& p, const Shape& x, const Shape& w, const Shape* bias) {
+  const size_t n = p.window.rank();
+  if (x.size() != n + 2) fail("input ", shape_str(x), " has rank ", x.size(), ", the weights imply ", n + 2);
+  const int64_t m = w[0], c_per_group = w[1];
+  if (m >= 0 && m % p.group != 0) fail(m, " output channels are not divisible by group ", p.group);
+  if (x[1] >= 0 && c_per_group >= 0 && x[1] != c_per_group * p.group)
+    fail("input has ", x[1], " channels but weights ", shape_str(w), " with group ", p.group, " expect ", c_per_group * p.group);
+  if (bias && (bias->size() != 1 || ((*bias)[0] >= 0 && m >= 0 && (*bias)[0] != m)))
+    fail("bias ", shape_str(*bias), " must be 1-D with ", m, " values");
+  std::vector<int64_t> out = window_output(p.window, std::vector<int64_t>(x.begin() + 2, x.end()));
+  Shape y = {x[0], m};
+  y.insert(y.end(), out.begin(), out.end());
+  return y;
+}
+
+// ---- reference kernel ----
+
+// y[n,m,o] = b[m] + sum_{c in group(m), k} x[n,c,o*s - pb + k*d] * w[m,c,k]
+void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y) {
+  const Shape& xs = x.shape();
+  const Shape& ys = y.shape();
+  const std::vector<int64_t> in(xs.begin() + 2, xs.end()), out(ys.begin() + 2, ys.end());
+  const Window3d g = to_3d(p.window, in, out);
+  const int64_t batch = xs[0], channels = xs[1], m_total = ys[1];
+  const int64_t c_per_group = channels / p.group, m_per_group = m_total / p.group;
+  const int64_t in_size = g.in[0] * g.in[1] * g.in[2], out_size = g.out[0] * g.out[1] * g.out[2];
+  const int64_t k_size = g.k[0] * g.k[1] * g.k[2];
+  const float* src = x.data<float>();
+  const float* wts = w.data<float>();
+  const float* b = bias ? bias->data<float>() : nullptr;
+  float* dst = y.data<float>();
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t m = 0; m < m_total; ++m) {
+      const int64_t group = m / m_per_group;
+      float* out_plane = dst + (n * m_total + m) * out_size;
+      for (int64_t od = 0; od < g.out[0]; ++od)
+        for (int64_t oh = 0; oh < g.out[1]; ++oh)
+          for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+            float acc = b ? b[m] : 0.f;
+            for (int64_t c = 0; c < c_per_group; ++c) {
+              const float* in_plane = src + (n * channels + group * c_per_group + c) * in_size;
+              const float* kw = wts + (m * c_per_group + c) * k_size;
+              for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+                const int64_t id = od * g.s[0] - g.pb[0] + kd * g.d[0];
+                if (id < 0 || id >= g.in[0]) continue;
+                for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+                  const int64_t ih = oh * g.s[1] - g.pb[1] + kh * g.d[1];
+                  if (ih < 0 || ih >= g.in[1]) continue;
+                  for (int64_t kx = 0; kx < g.k[2]; ++kx) {
+                    const int64_t iw = ow * g.s[2] - g.pb[2] + kx * g.d[2];
+                    if (iw < 0 || iw >= g.in[2]) continue;
+                    acc += in_plane[(id * g.in[1] + ih) * g.in[2] + iw] * kw[(kd * g.k[1] + kh) * g.k[2] + kx];
+                  }
+                }
+              }
+            }
+            out_plane[(od * g.out[1] + oh) * g.out[2] + ow] = acc;
+          }
+    }
+  }
+}
+
+// ---- oneDNN kernel ----
+
+namespace {
+
+class OnednnConv : public Kernel {
+ public:
+  explicit OnednnConv(ConvParams p) : params_(std::move(p)) {}
+
+  // Builds the primitive for one input shape; returns false if oneDNN declines it (the ref kernel runs then).
+  bool prepare(const Shape& x, const Shape& w, bool has_bias) {
+    ConvParams p = params_;
+    const Shape y = conv_output_shape(p, x, w, nullptr);
+    const Window& win = p.window;
+    dnnl::memory::dims strides(win.strides.begin(), win.strides.end());
+    dnnl::memory::dims dilates, pl(win.pads_begin.begin(), win.pads_begin.end()), pr;
+    for (size_t d = 0; d < win.rank(); ++d) {
+      dilates.push_back(win.dilations[d] - 1);  // oneDNN counts the gaps, ONNX the step
+      // oneDNN wants the right padding that makes its own output formula land exactly on y.
+      pr.push_back((y[d + 2] - 1) * win.strides[d] + win.extent(d) - x[d + 2] - win.pads_begin[d]);
+    }
+    Shape wg = w;
+    if (p.group > 1) {  // goihw: [group, M/group, C/group, k...], same bytes as ONNX's [M, C/group, k...]
+      wg[0] = w[0] / p.group;
+      wg.insert(wg.begin(), p.group);
+    }
+    try {
+      auto bias_md = has_bias ? plain_desc({w[0]}, DataType::Float) : dnnl::memory::desc();
+      dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                           plain_desc(x, DataType::Float), plain_desc(wg, DataType::Float), bias_md,
+                                           plain_desc(y, DataType::Float), strides, dilates, pl, pr);
+      pd_ = dnnl::convolution_forward::primitive_desc(desc, onednn_engine());
+      prim_ = dnnl::convolution_forward(pd_);
+      prepared_shape_ = x;
+      return true;
+    } catch (const dnnl::error&) {
+      prepared_shape_.clear();
+      return false;
+    }
+  }
+
+  void run(KernelContext& ctx) override {
+    const Tensor& x = ctx.input(0);
+    const Tensor& w = ctx.input(1);
+    const Tensor* b = ctx.optional_input(2);
+    Tensor& y = ctx.output(0);
+    if (y.numel() == 0) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (prepared_shape_ != x.shape() && !prepare(x.shape(), w.shape(), b != nullptr)) {
+        ConvParams p = params_;
+        conv_output_shape(p, x.shape(), w.shape(), nullptr);  // resolves SAME_* pads for this input
+        conv_ref(p, x, w, b, y);
+        return;
+      }
+    }
+    auto& eng = onednn_engine();
+    std::unordered_map<int, dnnl::memory> args = {
+        {DNNL_ARG_SRC, dnnl::memory(pd_.src_desc(), eng, const_cast<void*>(x.raw()))},
+        {DNNL_ARG_WEIGHTS, dnnl::memory(pd_.weights_desc(), eng, const_cast<void*>(w.raw()))},
+        {DNNL_ARG_DST, dnnl::memory(pd_.dst_desc(), eng, y.raw())}};
+    if (b) args[DNNL_ARG_BIAS] = dnnl::memory(pd_.bias_desc(), eng, const_cast<void*>(b->raw()));
+    prim_.execute(onednn_stream(), args);
+    onednn_stream().wait();
+  }
+
+  std::string impl_name() const override { return prepared_shape_.empty() ? "ref" : onednn_impl_name(pd_); }
+
+ private:
+  ConvParams params_;
+  std::mutex mutex_;
+  Shape prepared_shape_;
+  dnnl::convolution_forward::primitive_desc pd_;
+  dnnl::convolution_forward prim_;
+};
+
+void infer_conv(OpContext& ctx) {
+  ConvParams p = read_conv_params(ctx);
+  const Shape* bias = ctx.has_input(2) ? &ctx.input_shape(2) : nullptr;
+  ctx.set_output(0, DataType::Float, conv_output_shape(p, ctx.input_shape(0), ctx.input_shape(1), bias));
+}
+
+std::unique_ptr<Kernel> create_conv(const OpContext& ctx) {
+  auto k = std::make_unique<OnednnConv>(read_conv_params(ctx));
+  if (ctx.input_shape_known(0) && shape_is_static(ctx.input_shape(0)) && shape_is_static(ctx.input_shape(1)))
+    k->prepare(ctx.input_shape(0), ctx.input_shape(1), ctx.has_input(2));
+  return k;
+}
+
+}  // namespace
+
+void register_conv_ops(OpRegistry& r) {
+  r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv});
+}
 
 }  // namespace ssdx

@@ -1,7 +1,130 @@
+// Gather (rows of one axis picked by an index tensor) and Shape (the dims of a tensor as an int64 tensor).
+#include <algorithm>
+#include <cstring>
+
+#include "ops/op_util.h"
 #include "ops/registry.h"
 
 namespace ssdx {
+namespace {
 
-void register_gather_ops(OpRegistry& r) {}
+// ---- attributes ----
+
+struct GatherParams {
+  int64_t axis = 0;
+};
+
+// Opset 15 added start/end: the dims [start, end) of the shape, negative values counting from the back.
+struct ShapeParams {
+  int64_t start = 0;
+  int64_t end = INT64_MAX;
+};
+
+ShapeParams parse_shape(const OpContext& ctx) {
+  ShapeParams p;
+  if (ctx.opset() >= 15) {
+    p.start = ctx.attrs().get_int("start", 0);
+    p.end = ctx.attrs().get_int("end", INT64_MAX);
+  }
+  return p;
+}
+
+// ---- shape functions ----
+
+// An index into a dim of size `dim` (negative counts from the back) as a row number; fails when out of range.
+int64_t gather_row(int64_t index, int64_t dim, int64_t axis) {
+  if (index < -dim || index >= dim)
+    fail("Gather: index ", index, " is out of range [", -dim, ", ", dim - 1, "] for axis ", axis, " of size ", dim);
+  return index < 0 ? index + dim : index;
+}
+
+// data[:axis] + indices + data[axis+1:]
+Shape gather_shape(const Shape& data, const Shape& indices, int64_t axis) {
+  Shape out(data.begin(), data.begin() + axis);
+  out.insert(out.end(), indices.begin(), indices.end());
+  out.insert(out.end(), data.begin() + axis + 1, data.end());
+  return out;
+}
+
+// The selected dims [first, second) of a rank-`rank` shape: start/end clamped into [0, rank] after adding rank to
+// negative values; an empty range when end <= start.
+std::pair<int64_t, int64_t> shape_range(const ShapeParams& p, int64_t rank) {
+  auto clamp = [rank](int64_t v) { return std::min(std::max(v < 0 ? v + rank : v, int64_t{0}), rank); };
+  const int64_t s = clamp(p.start);
+  return {s, std::max(s, clamp(p.end))};
+}
+
+void infer_gather(OpContext& ctx) {
+  ctx.require_inputs(2, 2);
+  require_fixed_size_dtype(ctx, 0);
+  ctx.require_dtype(1, {DataType::Int32, DataType::Int64});
+  const DataType dt = ctx.input_dtype(0);
+  if (!ctx.input_shape_known(0) || !ctx.input_shape_known(1)) {
+    ctx.set_output_dtype(0, dt);
+    return;
+  }
+  const Shape& data = ctx.input_shape(0);
+  const int64_t axis = normalize_axis(ctx.attrs().get_int("axis", 0), static_cast<int64_t>(data.size()), "Gather");
+  const int64_t dim = data[static_cast<size_t>(axis)];
+  std::vector<int64_t> indices;
+  if (dim != kUnknownDim && ctx.input_ints(1, indices))
+    for (int64_t i : indices) gather_row(i, dim, axis);
+  ctx.set_output(0, dt, gather_shape(data, ctx.input_shape(1), axis));
+}
+
+void infer_shape(OpContext& ctx) {
+  ctx.require_inputs(1, 1);
+  if (!ctx.input_shape_known(0)) {
+    ctx.set_output(0, DataType::Int64, {kUnknownDim});
+    return;
+  }
+  const Shape& in = ctx.input_shape(0);
+  const auto [s, e] = shape_range(parse_shape(ctx), static_cast<int64_t>(in.size()));
+  const Shape dims(in.begin() + s, in.begin() + e);
+  // Static dims make the output a constant the engine can fold.
+  if (shape_is_static(dims)) ctx.set_output_value(0, make_tensor<int64_t>({e - s}, dims));
+  else ctx.set_output(0, DataType::Int64, {e - s});
+}
+
+// ---- reference kernels ----
+
+// Copies, for each outer index and each index, one block of `inner` elements from the indexed row.
+void gather_kernel(const GatherParams& p, const Tensor& data, const Tensor& indices, Tensor& out) {
+  const int64_t axis = normalize_axis(p.axis, data.rank(), "Gather");
+  const AxisSplit s = split_at_axis(data.shape(), axis);
+  // Checked here too, whatever inference saw: a bad index must fail, never read outside `data`.
+  std::vector<int64_t> rows = indices.to_int_vector();
+  for (int64_t& r : rows) r = gather_row(r, s.dim, axis);
+  const int64_t n = static_cast<int64_t>(rows.size());
+  const size_t block = static_cast<size_t>(s.inner) * dtype_size(data.dtype());
+  if (block == 0 || n == 0) return;
+  const auto* src = static_cast<const uint8_t*>(data.raw());
+  auto* dst = static_cast<uint8_t*>(out.raw());
+  const int64_t total = s.outer * n;
+#pragma omp parallel for if (out.nbytes() > (1 << 18)) schedule(static)
+  for (int64_t t = 0; t < total; ++t) {
+    const int64_t o = t / n, row = rows[static_cast<size_t>(t % n)];
+    std::memcpy(dst + static_cast<size_t>(t) * block, src + static_cast<size_t>(o * s.dim + row) * block, block);
+  }
+}
+
+void shape_kernel(const ShapeParams& p, const Tensor& x, Tensor& out) {
+  const int64_t first = shape_range(p, x.rank()).first;
+  int64_t* dst = out.data<int64_t>();
+  for (int64_t i = 0; i < out.numel(); ++i) dst[i] = x.dim(first + i);
+}
+
+}  // namespace
+
+void register_gather_ops(OpRegistry& r) {
+  r.add({"", "Gather", 1, INT64_MAX, infer_gather, [](const OpContext& ctx) {
+           return make_kernel([p = GatherParams{ctx.attrs().get_int("axis", 0)}](KernelContext& kc) {
+             gather_kernel(p, kc.input(0), kc.input(1), kc.output(0));
+           });
+         }});
+  r.add({"", "Shape", 1, INT64_MAX, infer_shape, [](const OpContext& ctx) {
+           return make_kernel([p = parse_shape(ctx)](KernelContext& kc) { shape_kernel(p, kc.input(0), kc.output(0)); });
+         }});
+}
 
 }  // namespace ssdx

@@ -40,6 +40,13 @@ void OpContext::set_output_dtype(int i, DataType dtype) {
   v.shape_known = false;
 }
 
+void OpContext::set_output_value(int i, Tensor value) {
+  if (i < 0 || i >= num_outputs()) return;
+  set_output(i, value.dtype(), value.shape());
+  output_values_.resize(outputs_.size());
+  output_values_[static_cast<size_t>(i)] = std::make_shared<const Tensor>(std::move(value));
+}
+
 void OpContext::require_dtype(int i, std::initializer_list<DataType> allowed) const {
   if (!has_input(i)) return;
   DataType t = input_dtype(i);

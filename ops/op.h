@@ -45,6 +45,12 @@ class OpContext {
   // Records an output's dtype and shape. Use kUnknownDim for dims known only at run time.
   void set_output(int i, DataType dtype, Shape shape);
   void set_output_dtype(int i, DataType dtype);  // rank unknown
+  // Records an output's value when inference alone determines it (Shape of a static input): the engine then folds
+  // the node into a constant.
+  void set_output_value(int i, Tensor value);
+  const Tensor* output_value(int i) const {
+    return i < static_cast<int>(output_values_.size()) ? output_values_[static_cast<size_t>(i)].get() : nullptr;
+  }
   const std::vector<ValueInfo>& outputs() const { return outputs_; }
 
   // Fails unless input i (when present) has one of the listed dtypes.
@@ -56,6 +62,7 @@ class OpContext {
   int64_t opset_;
   std::vector<ValueInfo> inputs_;
   std::vector<ValueInfo> outputs_;
+  std::vector<std::shared_ptr<const Tensor>> output_values_;
 };
 
 // Passed to Kernel::run. Outputs arrive allocated with their inferred shapes when inference could determine them

@@ -1,7 +1,157 @@
+// TopK: the K largest (or smallest) elements along `axis` and their int64 positions.
+// Opset 1-9: K from attribute `k`; opset 10: K from input 1 (int64, shape [1]); opset 11+: adds `largest`, `sorted`.
+// Order is onnxruntime's: value descending (largest=1) or ascending (largest=0), equal values by lower index first,
+// i.e. a stable sort truncated to K. sorted=0 returns the same sorted order (ONNX leaves it unspecified).
+// NaN is ranked above +inf (so first for largest=1, last for largest=0) and NaNs tie by index: a total order, so the
+// result is deterministic. ORT does not define an order for NaN.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <type_traits>
+
+#include "ops/op_util.h"
 #include "ops/registry.h"
 
 namespace ssdx {
+namespace {
 
-void register_topk_ops(OpRegistry& r) {}
+struct TopKParams {
+  bool k_from_input = true;  // opset >= 10
+  int64_t attr_k = 0;
+  int64_t axis = -1;
+  bool largest = true;
+  bool sorted = true;
+};
+
+TopKParams parse_topk(const OpContext& ctx) {
+  TopKParams p;
+  const Attributes& a = ctx.attrs();
+  p.k_from_input = ctx.opset() >= 10;
+  if (!p.k_from_input) {
+    if (!a.has("k")) fail("TopK before opset 10 requires the attribute k");
+    p.attr_k = a.get_int("k", 0);
+  }
+  p.axis = a.get_int("axis", -1);
+  if (ctx.opset() >= 11) {
+    p.largest = a.get_int("largest", 1) != 0;
+    p.sorted = a.get_int("sorted", 1) != 0;
+  }
+  return p;
+}
+
+// K from input 1, validated as onnxruntime does (1-D tensor of exactly one element).
+int64_t k_from_tensor(const Tensor& k) {
+  if (k.rank() != 1 || k.dim(0) != 1) fail("TopK K must be a 1-D tensor of one element, got shape ", shape_str(k.shape()));
+  return single_int(k, "TopK K");
+}
+
+// ---- shape function ----
+
+void infer_topk(OpContext& ctx) {
+  const TopKParams p = parse_topk(ctx);
+  ctx.require_inputs(p.k_from_input ? 2 : 1, p.k_from_input ? 2 : 1);
+  if (ctx.opset() >= 11) ctx.require_dtype(0, {DataType::Float, DataType::Int32, DataType::Int64});
+  else ctx.require_dtype(0, {DataType::Float});
+  int64_t k = p.attr_k;
+  bool k_known = !p.k_from_input;
+  if (p.k_from_input) {
+    ctx.require_dtype(1, {DataType::Int64});
+    if (ctx.input_shape_known(1) && ctx.input_shape(1) != Shape{1})
+      fail("TopK K must be a 1-D tensor of one element, got shape ", shape_str(ctx.input_shape(1)));
+    if (const Tensor* kt = ctx.input_constant(1)) {
+      k = k_from_tensor(*kt);
+      k_known = true;
+    }
+  }
+  if (k_known && k < 0) fail("TopK K must be non-negative, got ", k);
+  const DataType dt = ctx.input_dtype(0);
+  if (!ctx.input_shape_known(0)) {
+    ctx.set_output_dtype(0, dt);
+    ctx.set_output_dtype(1, DataType::Int64);
+    return;
+  }
+  Shape out = ctx.input_shape(0);
+  const int64_t axis = normalize_axis(p.axis, static_cast<int64_t>(out.size()), "TopK");
+  int64_t& dim = out[static_cast<size_t>(axis)];
+  if (k_known && dim != kUnknownDim && k > dim) fail("TopK K ", k, " is larger than the axis dimension ", dim);
+  dim = k_known ? k : kUnknownDim;
+  ctx.set_output(0, dt, out);
+  ctx.set_output(1, DataType::Int64, out);
+}
+
+// ---- reference kernel ----
+
+// a < b in the total order where NaN is above every number and NaNs are equal.
+template <typename T>
+bool value_less(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a)) return false;
+    if (std::isnan(b)) return true;
+  }
+  return a < b;
+}
+
+// For each [outer, inner] slice: sort positions along the axis by (value, then lower index), keep the first k.
+// `values` / `indices` may be null for an omitted output.
+template <typename T>
+void topk_typed(const T* x, const AxisSplit& s, int64_t k, bool largest, T* values, int64_t* indices) {
+  if (k == 0) return;
+  const int64_t slices = s.outer * s.inner;
+#pragma omp parallel if (slices > 1 && slices * s.dim > (1 << 15))
+  {
+    std::vector<int64_t> order(static_cast<size_t>(s.dim));
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < slices; ++t) {
+      const int64_t o = t / s.inner, j = t % s.inner;
+      const T* src = x + o * s.dim * s.inner + j;
+      auto better = [&](int64_t a, int64_t b) {
+        const T va = src[a * s.inner], vb = src[b * s.inner];
+        if (largest ? value_less(vb, va) : value_less(va, vb)) return true;
+        if (value_less(va, vb) || value_less(vb, va)) return false;
+        return a < b;
+      };
+      std::iota(order.begin(), order.end(), int64_t{0});
+      std::partial_sort(order.begin(), order.begin() + k, order.end(), better);
+      const int64_t out_base = o * k * s.inner + j;
+      for (int64_t i = 0; i < k; ++i) {
+        const int64_t pos = order[static_cast<size_t>(i)];
+        if (values) values[out_base + i * s.inner] = src[pos * s.inner];
+        if (indices) indices[out_base + i * s.inner] = pos;
+      }
+    }
+  }
+}
+
+void topk_kernel(const TopKParams& p, KernelContext& kc) {
+  const Tensor& x = kc.input(0);
+  const int64_t k = p.k_from_input ? k_from_tensor(kc.input(1)) : p.attr_k;
+  const int64_t axis = normalize_axis(p.axis, x.rank(), "TopK");
+  const AxisSplit s = split_at_axis(x.shape(), axis);
+  if (k < 0 || k > s.dim) fail("TopK K ", k, " is out of range for the axis dimension ", s.dim);
+  // Either output may be omitted by the node (then not allocated): skip writing it.
+  auto allocated = [&](int i, DataType dt) {
+    return i < static_cast<int>(kc.outputs.size()) && kc.output(i).dtype() == dt && kc.output(i).raw() != nullptr;
+  };
+  int64_t* indices = allocated(1, DataType::Int64) ? kc.output(1).data<int64_t>() : nullptr;
+  dispatch_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>)
+      topk_typed<T>(x.data<T>(), s, k, p.largest, allocated(0, x.dtype()) ? kc.output(0).data<T>() : nullptr, indices);
+    else
+      fail("TopK does not support ", dtype_name(x.dtype()));
+  });
+}
+
+std::unique_ptr<Kernel> create_topk(const OpContext& ctx) {
+  return make_kernel([p = parse_topk(ctx)](KernelContext& kc) { topk_kernel(p, kc); });
+}
+
+}  // namespace
+
+void register_topk_ops(OpRegistry& r) {
+  r.add({"", "TopK", 1, 9, infer_topk, create_topk});
+  r.add({"", "TopK", 10, 10, infer_topk, create_topk});
+  r.add({"", "TopK", 11, INT64_MAX, infer_topk, create_topk});
+}
 
 }  // namespace ssdx

@@ -1,0 +1,50 @@
+#pragma once
+// Public API: load a model once (parse -> resolve ops -> fold + infer shapes -> drop dead nodes -> create kernels),
+// then run it many times.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/options.h"
+#include "graph/graph.h"
+#include "ops/op.h"
+
+namespace ssdx {
+
+struct TensorInfo {
+  std::string name;
+  DataType dtype;
+  Shape shape;  // kUnknownDim for dims known only at run time
+};
+
+using TensorMap = std::map<std::string, Tensor>;
+
+class Session {
+ public:
+  // Loads an .onnx file. Throws Error with a one-line message on any problem.
+  static std::unique_ptr<Session> load(const std::string& path, const SessionOptions& opts = {});
+  Session(Graph graph, const SessionOptions& opts);
+  ~Session();
+
+  const std::vector<TensorInfo>& inputs() const { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const { return outputs_; }
+  const Graph& graph() const { return graph_; }
+  int folded_nodes() const { return folded_; }
+
+  // Runs the model. Every graph input must be fed with the declared dtype and a compatible shape.
+  TensorMap run(const TensorMap& feeds) const;
+
+ private:
+  struct Step;
+  void check_feed(const TensorInfo& info, const Tensor& t) const;
+
+  Graph graph_;
+  SessionOptions opts_;
+  std::vector<TensorInfo> inputs_, outputs_;
+  std::vector<Step> steps_;
+  std::vector<int> last_use_;  // per value: index of the last step reading it (-1: none)
+  int folded_ = 0;
+};
+
+}  // namespace ssdx

@@ -1,0 +1,113 @@
+#include "engine/shape_inference.h"
+
+#include <sstream>
+
+#include "ops/evaluate.h"
+
+namespace ssdx {
+
+std::vector<const OpDef*> resolve_ops(const Graph& g, const OpRegistry& registry) {
+  std::vector<const OpDef*> defs(g.nodes.size(), nullptr);
+  std::ostringstream missing;
+  int count = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const int64_t opset = g.opset(n.domain);
+    if (opset > 0) defs[i] = registry.find(n.domain, n.op_type, opset);
+    if (defs[i]) continue;
+    missing << (count++ ? "; " : "") << n.op_type << " (domain '" << (n.domain.empty() ? "ai.onnx" : n.domain)
+            << "', opset " << opset << (opset == 0 ? " [domain not imported]" : "") << ") in node '" << n.name << "'";
+  }
+  if (count) fail(g.source, ": ", count, " unsupported op", count > 1 ? "s" : "", ": ", missing.str());
+  return defs;
+}
+
+std::vector<ValueInfo> node_input_infos(const Graph& g, const Node& n) {
+  std::vector<ValueInfo> infos(n.inputs.size());
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    if (n.inputs[i] == kNoValue) continue;
+    const Value& v = g.value(n.inputs[i]);
+    infos[i].dtype = v.dtype;
+    infos[i].shape = v.shape;
+    infos[i].shape_known = v.shape_known;
+    infos[i].constant = v.constant.get();
+    if (v.dtype == DataType::Undefined) fail("input '", v.name, "' has no known dtype");
+  }
+  return infos;
+}
+
+namespace {
+
+bool all_inputs_constant(const Graph& g, const Node& n) {
+  for (int in : n.inputs)
+    if (in != kNoValue && !g.value(in).constant) return false;
+  return true;
+}
+
+// Stores an inferred output into its Value, checking it against what the file declared.
+void store_output(Graph& g, const Node& n, int out_index, const ValueInfo& info) {
+  const int id = n.outputs[static_cast<size_t>(out_index)];
+  if (id == kNoValue) return;
+  Value& v = g.value(id);
+  if (info.dtype == DataType::Undefined) fail("inference gave no dtype for output '", v.name, "'");
+  if (v.dtype != DataType::Undefined && v.dtype != info.dtype && v.is_graph_output)
+    fail("output '", v.name, "' is declared ", dtype_name(v.dtype), " but computes ", dtype_name(info.dtype));
+  v.dtype = info.dtype;
+  if (info.shape_known) {
+    if (v.shape_known && v.is_graph_output && v.shape.size() != info.shape.size())
+      fail("output '", v.name, "' is declared with shape ", shape_str(v.shape), " but computes ", shape_str(info.shape));
+    v.shape = info.shape;
+    v.shape_known = true;
+  } else if (!v.is_graph_output) {
+    v.shape.clear();
+    v.shape_known = false;
+  }
+}
+
+}  // namespace
+
+InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, bool fold) {
+  InferenceStats stats;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& n = g.nodes[i];
+    if (n.dead) continue;
+    try {
+      OpContext ctx(n, g.opset(n.domain), node_input_infos(g, n), n.outputs.size());
+      defs[i]->infer(ctx);
+      for (int o = 0; o < ctx.num_outputs(); ++o) store_output(g, n, o, ctx.outputs()[static_cast<size_t>(o)]);
+      if (!fold) continue;
+
+      std::vector<Tensor> values;
+      bool known = true;
+      for (int o = 0; o < ctx.num_outputs() && known; ++o) {
+        const Tensor* v = ctx.output_value(o);
+        if (v) values.push_back(*v); else known = false;
+      }
+      if (!known && all_inputs_constant(g, n)) {
+        std::vector<const Tensor*> inputs;
+        for (int in : n.inputs) inputs.push_back(in == kNoValue ? nullptr : g.value(in).constant.get());
+        values = evaluate_node(*defs[i], n, ctx.opset(), inputs);
+        known = true;
+      }
+      if (!known) continue;
+      for (size_t o = 0; o < n.outputs.size(); ++o) {
+        if (n.outputs[o] == kNoValue) continue;
+        Value& v = g.value(n.outputs[o]);
+        v.dtype = values[o].dtype();
+        v.shape = values[o].shape();
+        v.shape_known = true;
+        v.constant = std::make_shared<const Tensor>(std::move(values[o]));
+      }
+      n.dead = true;
+      ++stats.folded;
+    } catch (const Error& e) {
+      fail(g.source, ": ", g.node_label(n), ": ", e.what());
+    }
+  }
+  // Folded nodes no longer produce their outputs; the values now stand alone as constants.
+  for (Value& v : g.values)
+    if (v.constant) v.producer = -1;
+  return stats;
+}
+
+}  // namespace ssdx

@@ -1,0 +1,26 @@
+#pragma once
+// Resolves each node's OpDef, then infers dtypes and shapes in topological order, folding nodes whose outputs
+// are fully determined at load (all inputs constant, or a value inference can compute, such as Shape of a
+// static input) into constants.
+#include <vector>
+
+#include "graph/graph.h"
+#include "ops/registry.h"
+
+namespace ssdx {
+
+// The OpDef of every node, in node order. Unknown ops are reported all at once: op type, domain, opset, node.
+std::vector<const OpDef*> resolve_ops(const Graph& g, const OpRegistry& registry);
+
+// The ValueInfo of node input i as the graph knows it now.
+std::vector<ValueInfo> node_input_infos(const Graph& g, const Node& n);
+
+struct InferenceStats {
+  int folded = 0;
+};
+
+// Runs inference over the whole graph, storing dtype/shape in each Value; folds constants when `fold` is set.
+// Folded nodes are marked dead (the caller compacts). Fails naming the node on any inconsistency.
+InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, bool fold);
+
+}  // namespace ssdx

@@ -1,0 +1,345 @@
+#include "graph/onnx_parser.h"
+
+#include <sys/stat.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "graph/tensor_io.h"
+#include "onnx.pb.h"
+
+namespace ssdx {
+namespace {
+
+constexpr int64_t kMinIrVersion = 3;
+constexpr int64_t kMaxIrVersion = 10;
+
+std::string normalize_domain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
+
+std::string dir_of(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+// Loading context: where messages point, where external data lives, how many weight bytes remain allowed.
+struct Loader {
+  std::string source;
+  std::string base_dir;
+  uint64_t weight_budget;
+
+  // ---- tensors ----
+
+  // Resolves an external-data location inside base_dir; rejects absolute paths, '..' and symlink escapes.
+  std::string external_path(const std::string& location, const std::string& what) const {
+    if (base_dir.empty()) fail(source, ": ", what, " uses external data, which is not allowed here");
+    if (location.empty() || location[0] == '/') fail(source, ": ", what, ": external data path '", location, "' must be relative");
+    size_t start = 0;
+    while (start <= location.size()) {
+      size_t end = location.find('/', start);
+      if (end == std::string::npos) end = location.size();
+      if (location.compare(start, end - start, "..") == 0 && end - start == 2)
+        fail(source, ": ", what, ": external data path '", location, "' leaves the model's folder");
+      start = end + 1;
+    }
+    const std::string full = base_dir + "/" + location;
+    char resolved_base[PATH_MAX], resolved_file[PATH_MAX];
+    if (!realpath(base_dir.c_str(), resolved_base)) fail(source, ": cannot resolve the model's folder");
+    if (!realpath(full.c_str(), resolved_file)) fail(source, ": ", what, ": external data file '", location, "' not found");
+    const std::string rb = std::string(resolved_base) + "/";
+    if (std::strncmp(resolved_file, rb.c_str(), rb.size()) != 0)
+      fail(source, ": ", what, ": external data file '", location, "' resolves outside the model's folder");
+    return resolved_file;
+  }
+
+  void read_external(const onnx::TensorProto& tp, Tensor& t, const std::string& what) const {
+    std::string location;
+    uint64_t offset = 0, length = UINT64_MAX;
+    for (const auto& kv : tp.external_data()) {
+      auto to_u64 = [&](const std::string& s) -> uint64_t {
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19)
+          fail(source, ": ", what, ": bad external data ", kv.key(), " '", s, "'");
+        return std::stoull(s);
+      };
+      if (kv.key() == "location") location = kv.value();
+      else if (kv.key() == "offset") offset = to_u64(kv.value());
+      else if (kv.key() == "length") length = to_u64(kv.value());
+    }
+    const std::string path = external_path(location, what);
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) fail(source, ": ", what, ": '", location, "' is not a regular file");
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    const uint64_t need = t.nbytes();
+    if (length != UINT64_MAX && length != need)
+      fail(source, ": ", what, ": external data length ", length, " does not match the ", need, " bytes of shape ", shape_str(t.shape()));
+    if (offset > size || need > size - offset)
+      fail(source, ": ", what, ": external data [", offset, ", +", need, ") lies beyond the end of '", location, "' (", size, " bytes)");
+    std::ifstream f(path, std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(offset));
+    f.read(static_cast<char*>(t.raw()), static_cast<std::streamsize>(need));
+    if (!f) fail(source, ": ", what, ": cannot read external data from '", location, "'");
+  }
+
+  template <typename Src, typename Dst>
+  static void copy_field(const Src& field, Dst* dst) {
+    for (int i = 0; i < field.size(); ++i) dst[i] = static_cast<Dst>(field.Get(i));
+  }
+
+  Tensor tensor(const onnx::TensorProto& tp, const std::string& what) {
+    if (!dtype_is_known(tp.data_type())) fail(source, ": ", what, " has unknown data type code ", tp.data_type());
+    const DataType dtype = static_cast<DataType>(tp.data_type());
+    if (dtype == DataType::String) fail(source, ": ", what, ": string tensors are not supported");
+    Shape shape(tp.dims().begin(), tp.dims().end());
+    for (int64_t d : shape)
+      if (d < 0) fail(source, ": ", what, " has negative dimension ", d, " in ", shape_str(shape));
+    int64_t numel;
+    try {
+      numel = shape_numel(shape);
+    } catch (const Error& e) {
+      fail(source, ": ", what, ": ", e.what());
+    }
+    const uint64_t bytes = static_cast<uint64_t>(numel) * dtype_size(dtype);
+    if (numel != 0 && bytes / static_cast<uint64_t>(numel) != dtype_size(dtype)) fail(source, ": ", what, " is too large");
+    const bool external = tp.data_location() == onnx::TensorProto::EXTERNAL;
+    // Inline data was already read from the file, so only external data can ask for more memory than the file holds.
+    if (external) {
+      if (bytes > weight_budget) fail(source, ": ", what, " (", bytes, " bytes) exceeds the weight memory limit");
+      weight_budget -= bytes;
+    }
+    auto check_count = [&](int64_t n) {
+      if (n != numel) fail(source, ": ", what, " holds ", n, " values but shape ", shape_str(shape), " needs ", numel);
+    };
+    if (!external && tp.has_raw_data() && tp.raw_data().size() != bytes)
+      fail(source, ": ", what, " has ", tp.raw_data().size(), " raw bytes but shape ", shape_str(shape), " needs ", bytes);
+
+    Tensor t(dtype, shape);
+    if (external) {
+      read_external(tp, t, what);
+    } else if (tp.has_raw_data()) {
+      if (bytes) std::memcpy(t.raw(), tp.raw_data().data(), bytes);
+    } else {
+      switch (dtype) {
+        case DataType::Float: check_count(tp.float_data_size()); copy_field(tp.float_data(), t.data<float>()); break;
+        case DataType::Double: check_count(tp.double_data_size()); copy_field(tp.double_data(), t.data<double>()); break;
+        case DataType::Int64: check_count(tp.int64_data_size()); copy_field(tp.int64_data(), t.data<int64_t>()); break;
+        case DataType::Int32: check_count(tp.int32_data_size()); copy_field(tp.int32_data(), t.data<int32_t>()); break;
+        case DataType::Int8: check_count(tp.int32_data_size()); copy_field(tp.int32_data(), t.data<int8_t>()); break;
+        case DataType::UInt8: check_count(tp.int32_data_size()); copy_field(tp.int32_data(), t.data<uint8_t>()); break;
+        case DataType::Bool: check_count(tp.int32_data_size()); copy_field(tp.int32_data(), t.data<bool>()); break;
+        case DataType::Int16: case DataType::UInt16: case DataType::Float16: case DataType::BFloat16: {
+          check_count(tp.int32_data_size());
+          auto* dst = static_cast<uint16_t*>(t.raw());
+          copy_field(tp.int32_data(), dst);
+          break;
+        }
+        case DataType::UInt32: case DataType::UInt64: {
+          check_count(tp.uint64_data_size());
+          if (dtype == DataType::UInt32) copy_field(tp.uint64_data(), static_cast<uint32_t*>(t.raw()));
+          else copy_field(tp.uint64_data(), static_cast<uint64_t*>(t.raw()));
+          break;
+        }
+        default: fail(source, ": ", what, ": unsupported data type ", dtype_name(dtype));
+      }
+    }
+    return t;
+  }
+
+  // ---- types and attributes ----
+
+  // Reads a value's declared tensor type; returns false for non-tensor types (sequences, maps, optionals).
+  bool value_type(const onnx::ValueInfoProto& vi, Value& v) {
+    if (!vi.has_type()) return true;
+    const auto& type = vi.type();
+    if (!type.has_tensor_type()) return false;
+    const auto& tt = type.tensor_type();
+    if (tt.elem_type() != 0) {
+      if (!dtype_is_known(tt.elem_type())) fail(source, ": value '", vi.name(), "' has unknown element type ", tt.elem_type());
+      v.dtype = static_cast<DataType>(tt.elem_type());
+    }
+    if (tt.has_shape()) {
+      v.shape.clear();
+      for (const auto& d : tt.shape().dim()) {
+        if (d.has_dim_value()) {
+          if (d.dim_value() < 0) fail(source, ": value '", vi.name(), "' has negative dimension ", d.dim_value());
+          v.shape.push_back(d.dim_value());
+        } else {
+          v.shape.push_back(kUnknownDim);
+        }
+      }
+      v.shape_known = true;
+    }
+    return true;
+  }
+
+  Attribute attribute(const onnx::AttributeProto& ap, const std::string& where) {
+    Attribute a;
+    using AP = onnx::AttributeProto;
+    AP::AttributeType type = ap.type();
+    if (type == AP::UNDEFINED) {  // files older than IR 2 leave the type out; infer it from the field set
+      if (ap.has_f()) type = AP::FLOAT;
+      else if (ap.has_i()) type = AP::INT;
+      else if (ap.has_s()) type = AP::STRING;
+      else if (ap.has_t()) type = AP::TENSOR;
+      else if (ap.has_g()) type = AP::GRAPH;
+      else if (ap.floats_size()) type = AP::FLOATS;
+      else if (ap.ints_size()) type = AP::INTS;
+      else if (ap.strings_size()) type = AP::STRINGS;
+      else if (ap.tensors_size()) type = AP::TENSORS;
+      else fail(source, ": ", where, ": attribute '", ap.name(), "' has no type and no value");
+    }
+    const std::string what = where + " attribute '" + ap.name() + "'";
+    switch (type) {
+      case AP::FLOAT: a.kind = Attribute::Kind::Float; a.f = ap.f(); break;
+      case AP::INT: a.kind = Attribute::Kind::Int; a.i = ap.i(); break;
+      case AP::STRING: a.kind = Attribute::Kind::String; a.s = ap.s(); break;
+      case AP::TENSOR: a.kind = Attribute::Kind::Tensor; a.t = tensor(ap.t(), what); break;
+      case AP::FLOATS: a.kind = Attribute::Kind::Floats; a.floats.assign(ap.floats().begin(), ap.floats().end()); break;
+      case AP::INTS: a.kind = Attribute::Kind::Ints; a.ints.assign(ap.ints().begin(), ap.ints().end()); break;
+      case AP::STRINGS: a.kind = Attribute::Kind::Strings; a.strings.assign(ap.strings().begin(), ap.strings().end()); break;
+      case AP::TENSORS:
+        a.kind = Attribute::Kind::Tensors;
+        for (const auto& t : ap.tensors()) a.tensors.push_back(tensor(t, what));
+        break;
+      case AP::GRAPH: case AP::GRAPHS: a.kind = Attribute::Kind::Graph; break;  // no op we run takes subgraphs
+      default: a.kind = Attribute::Kind::Opaque; break;  // sparse tensors, type protos: kept, never read
+    }
+    return a;
+  }
+
+  // ---- the graph ----
+
+  Graph graph(const onnx::ModelProto& model) {
+    Graph g;
+    g.source = source;
+    g.ir_version = model.ir_version();
+    if (g.ir_version < kMinIrVersion || g.ir_version > kMaxIrVersion)
+      fail(source, ": IR version ", g.ir_version, " is not supported (", kMinIrVersion, " to ", kMaxIrVersion, ")");
+    for (const auto& op : model.opset_import()) {
+      if (op.version() < 1) fail(source, ": opset import for domain '", op.domain(), "' has version ", op.version());
+      g.opsets[normalize_domain(op.domain())] = op.version();
+    }
+    if (!g.opsets.count("")) fail(source, ": the model imports no opset for the default ONNX domain");
+    const onnx::GraphProto& gp = model.graph();
+
+    for (const auto& init : gp.initializer()) {
+      if (init.name().empty()) fail(source, ": an initializer has no name");
+      if (g.find_value(init.name()) >= 0) fail(source, ": initializer '", init.name(), "' is defined twice");
+      g.add_constant(init.name(), tensor(init, "initializer '" + init.name() + "'"));
+    }
+    if (gp.sparse_initializer_size()) fail(source, ": sparse initializers are not supported");
+
+    for (const auto& in : gp.input()) {
+      int id = g.find_value(in.name());
+      if (id >= 0 && g.value(id).constant) continue;  // an initializer listed as input (IR < 4 style): a constant
+      if (id >= 0) fail(source, ": graph input '", in.name(), "' is declared twice");
+      id = g.add_value(in.name());
+      Value& v = g.value(id);
+      if (!value_type(in, v)) fail(source, ": graph input '", in.name(), "' is not a tensor");
+      if (v.dtype == DataType::Undefined) fail(source, ": graph input '", in.name(), "' has no element type");
+      v.is_graph_input = true;
+      g.inputs.push_back(id);
+    }
+
+    for (const auto& np : gp.node()) {
+      Node n;
+      n.name = np.name();
+      n.op_type = np.op_type();
+      n.domain = normalize_domain(np.domain());
+      const std::string where = "node '" + n.name + "' (" + n.op_type + ")";
+      if (n.op_type.empty()) fail(source, ": ", where, " has no op_type");
+      for (const auto& ap : np.attribute()) {
+        if (n.attrs.has(ap.name())) fail(source, ": ", where, ": attribute '", ap.name(), "' appears twice");
+        n.attrs.set(ap.name(), attribute(ap, where));
+      }
+      for (const auto& in : np.input()) n.inputs.push_back(in.empty() ? kNoValue : g.value_for(in));
+      for (const auto& out : np.output()) {
+        if (out.empty()) { n.outputs.push_back(kNoValue); continue; }
+        int id = g.find_value(out);
+        if (id >= 0 && g.value(id).producer == -2)
+          fail(source, ": value '", out, "' is produced by more than one node (second: ", where, ")");
+        if (id >= 0 && (g.value(id).constant || g.value(id).is_graph_input))
+          fail(source, ": ", where, " writes '", out, "', which is a graph input or initializer");
+        id = g.value_for(out);
+        g.value(id).producer = -2;  // marks "has a producer" until link() assigns real ids
+        n.outputs.push_back(id);
+      }
+      g.add_node(std::move(n));
+    }
+
+    for (const auto& vi : gp.value_info()) {
+      int id = g.find_value(vi.name());
+      if (id >= 0 && !g.value(id).constant) value_type(vi, g.value(id));
+    }
+    for (const auto& out : gp.output()) {
+      int id = g.find_value(out.name());
+      if (id < 0) fail(source, ": graph output '", out.name(), "' is not produced by any node");
+      Value& v = g.value(id);
+      Value declared;
+      if (!value_type(out, declared)) fail(source, ": graph output '", out.name(), "' is not a tensor");
+      if (v.dtype == DataType::Undefined) v.dtype = declared.dtype;
+      if (!v.shape_known && declared.shape_known) { v.shape = declared.shape; v.shape_known = true; }
+      v.is_graph_output = true;
+      g.outputs.push_back(id);
+    }
+    if (g.outputs.empty()) fail(source, ": the graph has no outputs");
+
+    g.link();
+    g.verify();
+    g.topo_sort();
+    return g;
+  }
+};
+
+void parse_model_proto(onnx::ModelProto& model, const std::string& bytes, const std::string& source) {
+  if (bytes.empty()) fail(source, ": file is empty, not an ONNX model");
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) fail(source, ": file is larger than 2 GiB; use external data");
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    fail(source, ": not a valid ONNX model (protobuf parse failed: truncated or not an .onnx file)");
+  if (!model.has_graph() || model.ir_version() == 0)
+    fail(source, ": not an ONNX model (no graph or no IR version)");
+}
+
+}  // namespace
+
+Graph load_onnx_bytes(const std::string& bytes, const std::string& source_name, const std::string& base_dir,
+                      const LoadOptions& opts) {
+  onnx::ModelProto model;
+  parse_model_proto(model, bytes, source_name);
+  Loader loader{source_name, base_dir, opts.max_weight_bytes};
+  return loader.graph(model);
+}
+
+Graph load_onnx(const std::string& path, const LoadOptions& opts) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) fail(path, ": no such file");
+  if (!S_ISREG(st.st_mode)) fail(path, ": not a regular file");
+  return load_onnx_bytes(read_file_bytes(path), path, dir_of(path), opts);
+}
+
+Tensor parse_tensor_pb(const std::string& bytes, const std::string& source_name, std::string* name) {
+  onnx::TensorProto tp;
+  if (bytes.size() > static_cast<size_t>(INT_MAX) || !tp.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    fail(source_name, ": not a valid serialized TensorProto");
+  if (!tp.has_data_type()) fail(source_name, ": TensorProto has no data type");
+  if (name) *name = tp.name();
+  Loader loader{source_name, "", uint64_t{16} << 30};
+  return loader.tensor(tp, "tensor");
+}
+
+Tensor load_tensor_pb(const std::string& path, std::string* name) {
+  return parse_tensor_pb(read_file_bytes(path), path, name);
+}
+
+void save_tensor_pb(const Tensor& t, const std::string& name, const std::string& path) {
+  onnx::TensorProto tp;
+  tp.set_name(name);
+  tp.set_data_type(static_cast<int32_t>(t.dtype()));
+  for (int64_t d : t.shape()) tp.add_dims(d);
+  tp.set_raw_data(t.raw(), t.nbytes());
+  std::string bytes;
+  if (!tp.SerializeToString(&bytes)) fail(path, ": cannot serialize tensor '", name, "'");
+  write_file_bytes(path, bytes);
+}
+
+}  // namespace ssdx

@@ -1,0 +1,29 @@
+#include "graph/passes/eliminate_dead.h"
+
+namespace ssdx {
+
+int eliminate_dead_nodes(Graph& g) {
+  g.link();
+  std::vector<char> live_value(g.values.size(), 0);
+  for (int out : g.outputs) live_value[static_cast<size_t>(out)] = 1;
+  int removed = 0;
+  // Nodes are in topological order, so one backward sweep sees every consumer before its producer.
+  for (size_t i = g.nodes.size(); i-- > 0;) {
+    Node& n = g.nodes[i];
+    if (n.dead) continue;
+    bool needed = false;
+    for (int out : n.outputs)
+      if (out != kNoValue && live_value[static_cast<size_t>(out)]) needed = true;
+    if (!needed) {
+      n.dead = true;
+      ++removed;
+      continue;
+    }
+    for (int in : n.inputs)
+      if (in != kNoValue) live_value[static_cast<size_t>(in)] = 1;
+  }
+  if (removed) g.compact();
+  return removed;
+}
+
+}  // namespace ssdx

@@ -1,0 +1,10 @@
+#pragma once
+#include "graph/graph.h"
+
+namespace ssdx {
+
+// Marks dead every node none of whose outputs reaches a graph output, then compacts the graph.
+// Returns the number of nodes removed.
+int eliminate_dead_nodes(Graph& g);
+
+}  // namespace ssdx

@@ -1,0 +1,15 @@
+#pragma once
+// NumPy .npy files (version 1.0/2.0, little-endian, C order) for `ssdx run` inputs and outputs.
+#include <string>
+
+#include "graph/tensor.h"
+
+namespace ssdx {
+
+Tensor load_npy(const std::string& path);
+void save_npy(const Tensor& t, const std::string& path);
+// Reads a whole file; fails naming the path if it cannot be opened.
+std::string read_file_bytes(const std::string& path);
+void write_file_bytes(const std::string& path, const std::string& bytes);
+
+}  // namespace ssdx

@@ -1,0 +1,37 @@
+#pragma once
+// Sliding-window geometry shared by Conv and the pooling ops: kernel, strides, dilations, pads, auto_pad, ceil_mode.
+#include <string>
+#include <vector>
+
+#include "graph/attributes.h"
+#include "graph/tensor.h"
+
+namespace ssdx {
+
+struct Window {
+  std::vector<int64_t> kernel, strides, dilations, pads_begin, pads_end;
+  std::string auto_pad = "NOTSET";
+  bool ceil_mode = false;  // pooling only
+
+  size_t rank() const { return kernel.size(); }
+  int64_t extent(size_t d) const { return (kernel[d] - 1) * dilations[d] + 1; }
+};
+
+// Reads the window attributes for `spatial_rank` dims; `kernel` comes from kernel_shape or the weights.
+// Validates every value (positive kernel/strides/dilations, non-negative pads, known auto_pad).
+Window read_window(const Attributes& attrs, size_t spatial_rank, std::vector<int64_t> kernel, bool allow_ceil_mode);
+
+// Output spatial dims for input spatial dims `in` (kUnknownDim propagates). With SAME_* padding this also fills
+// the effective pads into `w` (they depend on the input size); with ceil_mode it grows pads_end so that
+// every output window is covered (as oneDNN requires). Fails if the window does not fit.
+std::vector<int64_t> window_output(Window& w, const std::vector<int64_t>& in);
+
+// Maps every spatial dimension to 3-D (depth, height, width) by prepending neutral dims, so reference kernels
+// need one loop nest for 1-D, 2-D and 3-D windows.
+struct Window3d {
+  int64_t k[3], s[3], d[3], pb[3];
+  int64_t in[3], out[3];
+};
+Window3d to_3d(const Window& w, const std::vector<int64_t>& in, const std::vector<int64_t>& out);
+
+}  // namespace ssdx

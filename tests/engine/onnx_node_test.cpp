@@ -1,0 +1,149 @@
+// ONNX's own node tests (Debian libonnx-testdata), run through the real loader and Session.
+// tests/onnx_node_tests.txt lists every test the engine must pass ("name [atol=X] [rtol=Y]") and every test of our
+// op set that is excluded ("!name reason"). OnnxNodeManifest.CoversEveryApplicableTest keeps the list complete.
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "engine/session.h"
+#include "graph/onnx_parser.h"
+#include "tests/test_util.h"
+
+namespace ssdx::test {
+namespace {
+
+const std::string kDataDir = SSDX_ONNX_TEST_DATA_DIR;
+
+struct ManifestEntry {
+  std::string name;
+  double atol = 1e-5, rtol = 1e-4;
+  bool excluded = false;
+  std::string reason;
+};
+
+void PrintTo(const ManifestEntry& e, std::ostream* os) { *os << e.name; }
+
+std::vector<ManifestEntry> read_manifest() {
+  std::ifstream f(std::string(SSDX_SOURCE_DIR) + "/tests/onnx_node_tests.txt");
+  std::vector<ManifestEntry> entries;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream is(line);
+    ManifestEntry e;
+    is >> e.name;
+    if (e.name[0] == '!') {
+      e.excluded = true;
+      e.name = e.name.substr(1);
+      std::getline(is, e.reason);
+    } else {
+      std::string flag;
+      while (is >> flag) {
+        if (flag.rfind("atol=", 0) == 0) e.atol = std::stod(flag.substr(5));
+        else if (flag.rfind("rtol=", 0) == 0) e.rtol = std::stod(flag.substr(5));
+      }
+    }
+    entries.push_back(e);
+  }
+  return entries;
+}
+
+std::vector<ManifestEntry> runnable_tests() {
+  std::vector<ManifestEntry> out;
+  for (auto& e : read_manifest())
+    if (!e.excluded) out.push_back(e);
+  return out;
+}
+
+std::vector<std::string> list_dir(const std::string& dir, const std::string& prefix) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* ent = readdir(d)) {
+      std::string n = ent->d_name;
+      if (n.rfind(prefix, 0) == 0) names.push_back(n);
+    }
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool exists(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0;
+}
+
+class OnnxNodeTest : public ::testing::TestWithParam<ManifestEntry> {};
+
+TEST_P(OnnxNodeTest, MatchesExpectedOutputs) {
+  const ManifestEntry& e = GetParam();
+  const std::string dir = kDataDir + "/" + e.name;
+  if (!exists(dir)) GTEST_SKIP() << "libonnx-testdata not installed at " << kDataDir;
+  auto session = Session::load(dir + "/model.onnx");
+  const auto sets = list_dir(dir, "test_data_set_");
+  ASSERT_FALSE(sets.empty());
+  for (const std::string& set : sets) {
+    SCOPED_TRACE(set);
+    TensorMap feeds;
+    // Input files are named after the graph inputs in declaration order; optional inputs may be left out.
+    const auto input_files = list_dir(dir + "/" + set, "input_");
+    ASSERT_LE(input_files.size(), session->inputs().size());
+    for (size_t i = 0; i < input_files.size(); ++i) {
+      std::string name;
+      Tensor t = load_tensor_pb(dir + "/" + set + "/input_" + std::to_string(i) + ".pb", &name);
+      feeds[name.empty() ? session->inputs()[i].name : name] = t;
+    }
+    TensorMap outputs = session->run(feeds);
+    for (size_t i = 0; i < session->outputs().size(); ++i) {
+      const std::string file = dir + "/" + set + "/output_" + std::to_string(i) + ".pb";
+      if (!exists(file)) continue;
+      Tensor expected = load_tensor_pb(file);
+      const std::string& name = session->outputs()[i].name;
+      SCOPED_TRACE("output " + name);
+      EXPECT_TRUE(tensors_close(expected, outputs.at(name), e.atol, e.rtol));
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Manifest, OnnxNodeTest, ::testing::ValuesIn(runnable_tests()),
+                         [](const ::testing::TestParamInfo<ManifestEntry>& info) { return info.param.name; });
+
+// The ops the foundation issue requires (plus ReduceSum, used by the *_expanded softmax tests).
+const std::set<std::string> kOpSet = {
+    "Conv", "BatchNormalization", "Relu", "MaxPool", "Add", "Sub", "Mul", "Div", "Exp", "Softmax", "Reshape",
+    "Flatten", "Transpose", "Concat", "Slice", "Squeeze", "Unsqueeze", "Gather", "Shape", "Cast", "ConstantOfShape",
+    "ReduceMin", "ReduceMax", "ReduceSum", "TopK", "NonMaxSuppression", "Constant", "Identity"};
+
+// Every test in the data folder whose ops are all in kOpSet and whose tensors all have computable dtypes must be
+// listed in the manifest, either to run or excluded with a reason.
+TEST(OnnxNodeManifest, CoversEveryApplicableTest) {
+  if (!exists(kDataDir)) GTEST_SKIP() << "libonnx-testdata not installed";
+  std::set<std::string> listed;
+  for (const auto& e : read_manifest()) {
+    EXPECT_TRUE(exists(kDataDir + "/" + e.name)) << "manifest names a missing test " << e.name;
+    EXPECT_TRUE(listed.insert(e.name).second) << "listed twice: " << e.name;
+  }
+  int applicable = 0;
+  for (const std::string& name : list_dir(kDataDir, "test_")) {
+    Graph g;
+    try {
+      g = load_onnx(kDataDir + "/" + name + "/model.onnx");
+    } catch (const Error&) {
+      continue;  // sequences, optionals, string tensors...: outside what the engine loads
+    }
+    bool ours = !g.nodes.empty();
+    for (const Node& n : g.nodes) ours = ours && n.domain.empty() && kOpSet.count(n.op_type);
+    for (const Value& v : g.values) ours = ours && (v.dtype == DataType::Undefined || dtype_is_computable(v.dtype));
+    if (!ours) continue;
+    ++applicable;
+    EXPECT_TRUE(listed.count(name)) << "applicable test missing from tests/onnx_node_tests.txt: " << name;
+  }
+  EXPECT_GT(applicable, 100);
+}
+
+}  // namespace
+}  // namespace ssdx::test

@@ -1,0 +1,24 @@
+#include "tools/cli.h"
+
+#include "graph/error.h"
+
+namespace ssdx::cli {
+
+std::string Args::next(const std::string& flag) {
+  if (pos >= items.size()) fail(flag, " needs a value");
+  return items[pos++];
+}
+
+int parse_int(const std::string& s, const std::string& flag, int lo, int hi) {
+  size_t used = 0;
+  long v = 0;
+  try {
+    v = std::stol(s, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != s.size() || s.empty() || v < lo || v > hi) fail(flag, " expects an integer in [", lo, ", ", hi, "], got '", s, "'");
+  return static_cast<int>(v);
+}
+
+}  // namespace ssdx::cli

@@ -1,0 +1,40 @@
+// ssdx: the command-line front end. Every failure prints one line "ssdx: error: ..." and exits non-zero.
+#include <cstring>
+#include <iostream>
+
+#include "graph/error.h"
+#include "tools/cli.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: ssdx <command> [options]\n"
+    "commands:\n"
+    "  run MODEL [--input NAME=FILE]... [--random-inputs] [--seed N] [--output-dir DIR] [--threads N]\n"
+    "      run a model; FILE is a TensorProto (.pb) or NumPy (.npy) file; outputs go to DIR/<name>.pb\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  ssdx::cli::Args args;
+  for (int i = 2; i < argc; ++i) args.items.emplace_back(argv[i]);
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "run") return ssdx::cli::cmd_run(args);
+    std::cerr << "ssdx: error: unknown command '" << cmd << "'\n" << kUsage;
+    return 2;
+  } catch (const ssdx::Error& e) {
+    std::cerr << "ssdx: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "ssdx: error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "ssdx: error: " << e.what() << "\n";
+    return 1;
+  }
+}
