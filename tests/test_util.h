@@ -28,6 +28,34 @@ inline std::vector<Tensor> run_op(const std::string& op_type, int64_t opset, con
   return evaluate_node(*def, node, opset, inputs);
 }
 
+// Runs only shape inference of `op_type`, on inputs described by ValueInfos (dims may be kUnknownDim, values absent),
+// and returns what it inferred for each output.
+inline std::vector<ValueInfo> infer_op(const std::string& op_type, int64_t opset, const Attributes& attrs,
+                                       std::vector<ValueInfo> inputs, int num_outputs = 1,
+                                       const std::string& domain = "") {
+  const OpDef* def = OpRegistry::global().find(domain, op_type, opset);
+  if (!def) fail("no kernel for ", op_type, " at opset ", opset);
+  Node node;
+  node.name = op_type + "_under_test";
+  node.op_type = op_type;
+  node.domain = domain;
+  node.attrs = attrs;
+  node.inputs.assign(inputs.size(), 0);
+  node.outputs.assign(static_cast<size_t>(num_outputs), 0);
+  OpContext ctx(node, opset, std::move(inputs), static_cast<size_t>(num_outputs));
+  def->infer(ctx);
+  return ctx.outputs();
+}
+
+// A ValueInfo of known dtype and shape (dims may be kUnknownDim) and unknown value.
+inline ValueInfo value_info(DataType dtype, Shape shape) {
+  ValueInfo v;
+  v.dtype = dtype;
+  v.shape = std::move(shape);
+  v.shape_known = true;
+  return v;
+}
+
 inline Tensor random_tensor(Shape shape, uint32_t seed, float lo = -1.f, float hi = 1.f) {
   Tensor t(DataType::Float, std::move(shape));
   std::mt19937 rng(seed);
