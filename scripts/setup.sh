@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what ssdx needs to build and test on Debian 12, from Debian's packages only. Idempotent.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libprotobuf-dev protobuf-compiler   # protobuf runtime + protoc for onnx.proto
+  libonnx-dev                         # onnx.proto (ONNX's schema)
+  libdnnl-dev                         # oneDNN 2.6 (Debian 12)
+  libgtest-dev libbenchmark-dev       # GoogleTest, Google Benchmark
+  libstb-dev                          # stb_image / stb_image_write
+  libonnx-testdata                    # ONNX's node conformance tests
+  nodejs npm                          # runs onnxruntime-node, the tests' reference (never linked by the engine)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
