@@ -57,7 +57,8 @@ void dispatch_cast_dtype(DataType dtype, F&& f) {
 
 DataType cast_target(const Attributes& a) {
   const int64_t to = required_int(a, "to");
-  if (to < 0 || to > INT32_MAX || !dtype_is_known(static_cast<int32_t>(to))) fail("Cast: 'to' = ", to, " is not a dtype");
+  if (to < 0 || to > INT32_MAX || !dtype_is_known(static_cast<int32_t>(to)))
+    fail("Cast: 'to' = ", to, " is not a dtype");
   const DataType t = static_cast<DataType>(to);
   if (!castable(t)) fail("Cast to ", dtype_name(t), " is not supported");
   return t;
@@ -119,7 +120,8 @@ static_assert(std::numeric_limits<float>::is_iec559 && std::numeric_limits<doubl
 template <typename D, typename S>
 D convert(S x) {
   if constexpr (std::is_same_v<D, bool>) return x != S(0);
-  else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) return float_to_int<D>(static_cast<double>(x));
+  else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>)
+    return float_to_int<D>(static_cast<double>(x));
   else return static_cast<D>(x);
 }
 
@@ -148,10 +150,12 @@ void fill_kernel(const Tensor& value, Tensor& out) {
 
 void register_constant_ops(OpRegistry& r) {
   r.add({"", "Constant", 1, INT64_MAX, infer_constant, [](const OpContext& ctx) {
-           return make_kernel([value = constant_value(ctx.attrs())](KernelContext& kc) { copy_bytes(value, kc.output(0)); });
+           return make_kernel(
+               [value = constant_value(ctx.attrs())](KernelContext& kc) { copy_bytes(value, kc.output(0)); });
          }});
   r.add({"", "ConstantOfShape", 9, INT64_MAX, infer_constant_of_shape, [](const OpContext& ctx) {
-           return make_kernel([value = fill_value(ctx.attrs())](KernelContext& kc) { fill_kernel(value, kc.output(0)); });
+           return make_kernel(
+               [value = fill_value(ctx.attrs())](KernelContext& kc) { fill_kernel(value, kc.output(0)); });
          }});
   r.add({"", "Cast", 6, INT64_MAX, infer_cast, [](const OpContext& ctx) {
            return make_kernel([to = cast_target(ctx.attrs())](KernelContext& kc) {

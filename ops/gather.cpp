@@ -123,7 +123,8 @@ void register_gather_ops(OpRegistry& r) {
            });
          }});
   r.add({"", "Shape", 1, INT64_MAX, infer_shape, [](const OpContext& ctx) {
-           return make_kernel([p = parse_shape(ctx)](KernelContext& kc) { shape_kernel(p, kc.input(0), kc.output(0)); });
+           return make_kernel(
+               [p = parse_shape(ctx)](KernelContext& kc) { shape_kernel(p, kc.input(0), kc.output(0)); });
          }});
 }
 

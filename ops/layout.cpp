@@ -103,7 +103,8 @@ std::vector<int64_t> resolve_perm(const std::vector<int64_t>& perm, int64_t rank
     fail("Transpose: perm has ", perm.size(), " entries for an input of rank ", rank);
   std::vector<bool> seen(static_cast<size_t>(rank), false);
   for (int64_t p : perm) {
-    if (p < 0 || p >= rank || seen[static_cast<size_t>(p)]) fail("Transpose: perm is not a permutation of 0..", rank - 1);
+    if (p < 0 || p >= rank || seen[static_cast<size_t>(p)])
+      fail("Transpose: perm is not a permutation of 0..", rank - 1);
     seen[static_cast<size_t>(p)] = true;
   }
   return perm;
@@ -152,8 +153,9 @@ struct SliceDim {
 // Resolves a slice per dim of `in`, clamping starts/ends exactly as the ONNX spec says: negative values count from
 // the end, then starts clamp to [0, d] (step > 0) or [0, d-1] (step < 0) and ends to [0, d] or [-1, d-1].
 // Dims of `in` not in `axes` are kept whole; an unknown dim gives an unknown count.
-std::vector<SliceDim> resolve_slice(const Shape& in, const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
-                                    const std::vector<int64_t>& axes_arg, const std::vector<int64_t>& steps) {
+std::vector<SliceDim> resolve_slice(const Shape& in, const std::vector<int64_t>& starts,
+                                    const std::vector<int64_t>& ends, const std::vector<int64_t>& axes_arg,
+                                    const std::vector<int64_t>& steps) {
   const int64_t rank = static_cast<int64_t>(in.size());
   const size_t n = starts.size();
   if (ends.size() != n) fail("Slice: ", n, " starts but ", ends.size(), " ends");
@@ -229,8 +231,9 @@ void infer_reshape(OpContext& ctx) {
   const DataType dt = ctx.input_dtype(0);
   const IntsArg shape = ints_from_input(ctx, 1);
   const bool allowzero = ctx.opset() >= 14 && ctx.attrs().get_int("allowzero", 0) != 0;
+  const Shape* in = ctx.input_shape_known(0) ? &ctx.input_shape(0) : nullptr;
   if (shape.known)
-    ctx.set_output(0, dt, reshape_shape(ctx.input_shape_known(0) ? &ctx.input_shape(0) : nullptr, shape.values, allowzero));
+    ctx.set_output(0, dt, reshape_shape(in, shape.values, allowzero));
   else if (shape.count >= 0)
     ctx.set_output(0, dt, Shape(static_cast<size_t>(shape.count), kUnknownDim));
   else
@@ -296,7 +299,8 @@ void infer_slice(OpContext& ctx, bool from_inputs) {
   const bool all_known = starts.known && ends.known && (!axes.present || axes.known) && (!steps.present || steps.known);
   if (all_known) {
     Shape out;
-    for (const SliceDim& d : resolve_slice(in, starts.values, ends.values, axes.values, steps.values)) out.push_back(d.count);
+    for (const SliceDim& d : resolve_slice(in, starts.values, ends.values, axes.values, steps.values))
+      out.push_back(d.count);
     ctx.set_output(0, dt, out);
     return;
   }
@@ -325,8 +329,10 @@ void infer_squeeze(OpContext& ctx, bool axes_from_input) {
   if (all_ones ? !shape_is_static(in) : !axes.known) {
     // Which dims go is known only at run time; the rank too unless the number of axes is.
     const int64_t rank = static_cast<int64_t>(in.size());
-    if (!all_ones && axes.count >= 0 && axes.count <= rank) ctx.set_output(0, dt, Shape(static_cast<size_t>(rank - axes.count), kUnknownDim));
-    else ctx.set_output_dtype(0, dt);
+    if (!all_ones && axes.count >= 0 && axes.count <= rank)
+      ctx.set_output(0, dt, Shape(static_cast<size_t>(rank - axes.count), kUnknownDim));
+    else
+      ctx.set_output_dtype(0, dt);
     return;
   }
   ctx.set_output(0, dt, squeeze_shape(in, all_ones ? nullptr : &axes.values));
@@ -446,7 +452,10 @@ void slice_kernel(const SliceParams& p, KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   std::vector<SliceDim> dims;
   if (p.from_inputs) {
-    auto ints = [&](int i) { const Tensor* t = ctx.optional_input(i); return t ? t->to_int_vector() : std::vector<int64_t>{}; };
+    auto ints = [&](int i) {
+      const Tensor* t = ctx.optional_input(i);
+      return t ? t->to_int_vector() : std::vector<int64_t>{};
+    };
     dims = resolve_slice(x.shape(), ints(1), ints(2), ints(3), ints(4));
   } else {
     dims = resolve_slice(x.shape(), p.starts, p.ends, p.axes, {});
@@ -478,7 +487,8 @@ void register_layout_ops(OpRegistry& r) {
            });
          }});
   r.add({"", "Concat", 4, INT64_MAX, infer_concat, [](const OpContext& ctx) {
-           return make_kernel([p = ConcatParams{required_int(ctx.attrs(), "axis")}](KernelContext& kc) { concat_kernel(p, kc); });
+           return make_kernel(
+               [p = ConcatParams{required_int(ctx.attrs(), "axis")}](KernelContext& kc) { concat_kernel(p, kc); });
          }});
   r.add({"", "Slice", 1, 9, [](OpContext& ctx) { infer_slice(ctx, false); }, [](const OpContext& ctx) {
            return make_kernel([p = parse_slice(ctx, false)](KernelContext& kc) { slice_kernel(p, kc); });

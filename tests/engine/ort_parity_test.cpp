@@ -3,6 +3,7 @@
 // onnxruntime runs out of process (tests/ort_oracle.h); without it these tests skip, or fail under SSDX_REQUIRE_ORT=1.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -38,8 +39,8 @@ struct ModelFile {
 };
 
 // Runs the model in our Session and in onnxruntime; checks both give the same output names, dtypes and shapes,
-// integers exactly and floats within `atol`. Returns the largest float difference seen.
-double expect_parity(const ModelBuilder& b, const std::string& name, const TensorMap& feeds, double atol) {
+// integers exactly and floats within `atol`. Returns onnxruntime's outputs.
+TensorMap expect_parity(const ModelBuilder& b, const std::string& name, const TensorMap& feeds, double atol) {
   ModelFile file(b, name);
   TensorMap ours = Session::load(file.path)->run(feeds);
   TensorMap ref = run_ort(file.path, feeds);
@@ -57,7 +58,7 @@ double expect_parity(const ModelBuilder& b, const std::string& name, const Tenso
       worst = std::max(worst, max_abs_diff(expected, it->second));
   }
   std::printf("[ parity ] %s: largest abs diff %.3g\n", name.c_str(), worst);
-  return worst;
+  return ref;
 }
 
 // (a) Conv(bias, pads, stride 2) -> BatchNormalization -> Relu -> MaxPool(3x3 s2 p1) -> Conv(group 2) -> Add (residual)
@@ -241,25 +242,24 @@ TEST(OrtParity, ConvNet) {
   SSDX_NEED_ORT();
   ModelBuilder b(12, 7);
   build_conv_net(b);
-  for (int64_t batch : {1, 2}) {
-    double worst = expect_parity(b, "conv_net_batch" + std::to_string(batch),
-                                 {{"x", random_tensor({batch, 3, 32, 32}, 100 + static_cast<uint32_t>(batch))}}, 1e-4);
-    EXPECT_LE(worst, 1e-4);
-  }
+  for (int64_t batch : {1, 2})
+    expect_parity(b, "conv_net_batch" + std::to_string(batch),
+                  {{"x", random_tensor({batch, 3, 32, 32}, 100 + static_cast<uint32_t>(batch))}}, 1e-4);
 }
 
 struct PostCase {
   int64_t opset, max_per_class, top_k;
   float logit_range;  // wider logits push more class probabilities under the 0.05 score threshold
+  bool capped;        // whether NMS selects more than top_k boxes (k = top_k rather than the number selected)
 };
 
 TEST(OrtParity, SsdPostProcessing) {
   SSDX_NEED_ORT();
   const PostCase cases[] = {
-      {12, 10, 25, 2.f},   // k = top_k: more boxes selected than kept
-      {12, 200, 200, 6.f}, // k = number selected; the score threshold does the filtering
-      {10, 10, 25, 2.f},
-      {10, 200, 200, 6.f},
+      {12, 10, 25, 2.f, true},
+      {12, 200, 200, 6.f, false},  // as in SSD: the score threshold and IoU do the filtering
+      {10, 10, 25, 2.f, true},
+      {10, 200, 200, 6.f, false},
   };
   uint32_t seed = 200;
   for (const PostCase& c : cases) {
@@ -268,7 +268,17 @@ TEST(OrtParity, SsdPostProcessing) {
     const std::string name = "ssd_post_opset" + std::to_string(c.opset) + "_k" + std::to_string(c.top_k);
     TensorMap feeds{{"loc", random_tensor({1, kBoxes, 4}, seed++)},
                     {"logits", random_tensor({1, kClasses, kBoxes}, seed++, -c.logit_range, c.logit_range)}};
-    expect_parity(b, name, feeds, 1e-5);
+    TensorMap ref = expect_parity(b, name, feeds, 1e-5);
+    // The inputs must exercise what the case is for: the intended NMS limit binds, k takes the intended side of min.
+    const int64_t selected = ref.at("sel").dim(0), kept = ref.at("scores").dim(1);
+    std::printf("[ parity ] %s: %lld selected, %lld kept\n", name.c_str(), static_cast<long long>(selected),
+                static_cast<long long>(kept));
+    if (c.capped)
+      EXPECT_EQ(selected, (kClasses - 1) * c.max_per_class) << name;  // max_output_boxes_per_class binds
+    else
+      EXPECT_LT(selected, (kClasses - 1) * kBoxes / 2) << name;       // score threshold + IoU remove most boxes
+    EXPECT_EQ(kept, std::min(selected, c.top_k)) << name;
+    EXPECT_EQ(c.capped, selected > c.top_k) << name << ": " << selected << " selected";
   }
 }
 

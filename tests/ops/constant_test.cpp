@@ -50,7 +50,8 @@ TEST(Constant, RejectsMissingDuplicateAndStringValues) {
 
 TEST(ConstantOfShape, DefaultsToFloatZero) {
   Tensor shape = make_tensor<int64_t>({2}, {2, 3});
-  EXPECT_TRUE(tensors_close(make_tensor<float>({2, 3}, std::vector<float>(6, 0.f)), run_op("ConstantOfShape", 9, {}, {&shape})[0]));
+  Tensor y = run_op("ConstantOfShape", 9, {}, {&shape})[0];
+  EXPECT_TRUE(tensors_close(make_tensor<float>({2, 3}, std::vector<float>(6, 0.f)), y));
 }
 
 TEST(ConstantOfShape, TypedValueScalarAndZeroSize) {

@@ -23,7 +23,8 @@ TEST(Gather, Axis0With2dIndices) {
 TEST(Gather, InnerAxis) {
   Tensor data = make_tensor<int64_t>({3, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8});
   Tensor idx = make_tensor<int64_t>({2}, {0, 2});
-  EXPECT_TRUE(tensors_close(make_tensor<int64_t>({3, 2}, {0, 2, 3, 5, 6, 8}), run_op("Gather", 13, int_attr("axis", 1), {&data, &idx})[0]));
+  Tensor y = run_op("Gather", 13, int_attr("axis", 1), {&data, &idx})[0];
+  EXPECT_TRUE(tensors_close(make_tensor<int64_t>({3, 2}, {0, 2, 3, 5, 6, 8}), y));
 }
 
 TEST(Gather, NegativeAxisAndNegativeInt32Indices) {
@@ -71,6 +72,20 @@ TEST(Gather, RejectsBadAxisAndIndexDtype) {
   EXPECT_THROW(run_op("Gather", 13, int_attr("axis", 2), {&data, &idx}), Error);
   Tensor fidx = make_tensor<float>({1}, {0});
   EXPECT_THROW(run_op("Gather", 13, {}, {&data, &fidx}), Error);
+}
+
+TEST(Gather, LargeReversedRows) {
+  // data[r][c] = 100r + c; gathering rows 999..0 reverses them.
+  Tensor data(DataType::Float, {1000, 100});
+  for (int64_t i = 0; i < data.numel(); ++i) data.data<float>()[i] = static_cast<float>(i);
+  Tensor idx(DataType::Int64, {1000});
+  for (int64_t i = 0; i < 1000; ++i) idx.data<int64_t>()[i] = -1 - i;
+  Tensor y = run_op("Gather", 13, {}, {&data, &idx})[0];
+  ASSERT_EQ(y.shape(), (Shape{1000, 100}));
+  int64_t bad = 0;
+  for (int64_t r = 0; r < 1000; ++r)
+    for (int64_t c = 0; c < 100; ++c) bad += y.data<float>()[r * 100 + c] != static_cast<float>(100 * (999 - r) + c);
+  EXPECT_EQ(bad, 0);
 }
 
 // ---- Shape ----

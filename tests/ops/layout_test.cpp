@@ -74,11 +74,13 @@ TEST(Reshape, RejectsBadShapes) {
 TEST(Reshape, MovesAnyDtype) {
   Tensor x = make_tensor<bool>({2, 2}, {true, false, false, true});
   Tensor shape = i64({4});
-  EXPECT_TRUE(tensors_close(make_tensor<bool>({4}, {true, false, false, true}), run_op("Reshape", 13, {}, {&x, &shape})[0]));
+  Tensor y = run_op("Reshape", 13, {}, {&x, &shape})[0];
+  EXPECT_TRUE(tensors_close(make_tensor<bool>({4}, {true, false, false, true}), y));
 }
 
 TEST(Reshape, InfersRankFromNonConstantShape) {
-  auto out = infer_op("Reshape", 13, {}, {value_info(DataType::Float, {kUnknownDim, 8}), value_info(DataType::Int64, {3})});
+  auto out = infer_op("Reshape", 13, {},
+                      {value_info(DataType::Float, {kUnknownDim, 8}), value_info(DataType::Int64, {3})});
   EXPECT_EQ(out[0].dtype, DataType::Float);
   EXPECT_TRUE(out[0].shape_known);
   EXPECT_EQ(out[0].shape, (Shape{kUnknownDim, kUnknownDim, kUnknownDim}));
@@ -107,7 +109,9 @@ TEST(Transpose, DefaultReversesDims) {
 
 TEST(Transpose, ThreeDimPermutation) {
   // x[i][j][k] = 12i + 4j + k; perm [1,2,0] gives y[j][k][i] = x[i][j][k].
-  Tensor x = make_tensor<int32_t>({2, 3, 4}, [] { std::vector<int32_t> v(24); std::iota(v.begin(), v.end(), 0); return v; }());
+  std::vector<int32_t> v(24);
+  std::iota(v.begin(), v.end(), 0);
+  Tensor x = make_tensor<int32_t>({2, 3, 4}, v);
   Tensor y = run_op("Transpose", 13, ints_attr("perm", {1, 2, 0}), {&x})[0];
   EXPECT_TRUE(tensors_close(make_tensor<int32_t>({3, 4, 2}, {0, 12, 1, 13, 2, 14, 3, 15, 4, 16, 5, 17,
                                                              6, 18, 7, 19, 8, 20, 9, 21, 10, 22, 11, 23}), y));
@@ -122,7 +126,8 @@ TEST(Transpose, KeepsInnerDimAndSkipsUnitDims) {
 
 TEST(Transpose, ByteTypesAndBadPerms) {
   Tensor x = make_tensor<bool>({2, 2}, {true, true, false, false});
-  EXPECT_TRUE(tensors_close(make_tensor<bool>({2, 2}, {true, false, true, false}), run_op("Transpose", 13, {}, {&x})[0]));
+  Tensor y = run_op("Transpose", 13, {}, {&x})[0];
+  EXPECT_TRUE(tensors_close(make_tensor<bool>({2, 2}, {true, false, true, false}), y));
   EXPECT_THROW(run_op("Transpose", 13, ints_attr("perm", {0, 0}), {&x}), Error);
   EXPECT_THROW(run_op("Transpose", 13, ints_attr("perm", {0}), {&x}), Error);
   EXPECT_THROW(run_op("Transpose", 13, ints_attr("perm", {0, 2}), {&x}), Error);
@@ -275,6 +280,40 @@ TEST(Unsqueeze, RejectsBadAxes) {
   EXPECT_THROW(run_op("Unsqueeze", 13, {}, {&x, &far}), Error);
   EXPECT_THROW(run_op("Unsqueeze", 13, {}, {&x}), Error);
   EXPECT_THROW(run_op("Unsqueeze", 11, {}, {&x}), Error);
+}
+
+// ---- large tensors: the parallel paths, checked against index formulas ----
+
+TEST(Layout, LargeTransposeSliceConcat) {
+  // x[i][j][k] = 1800i + 36j + k.
+  Tensor x = iota({40, 50, 36});
+  Tensor t = run_op("Transpose", 13, ints_attr("perm", {2, 0, 1}), {&x})[0];
+  ASSERT_EQ(t.shape(), (Shape{36, 40, 50}));
+  const float* pt = t.data<float>();
+  int64_t bad = 0;
+  for (int64_t k = 0; k < 36; ++k)
+    for (int64_t i = 0; i < 40; ++i)
+      for (int64_t j = 0; j < 50; ++j) bad += pt[(k * 40 + i) * 50 + j] != static_cast<float>(1800 * i + 36 * j + k);
+  EXPECT_EQ(bad, 0);
+
+  // Rows 1..39 with columns reversed: y[a][b][k] = x[1 + a][49 - b][k].
+  Tensor s = slice(x, {1, -1}, {kMax, kMin}, {0, 1}, {1, -1})[0];
+  ASSERT_EQ(s.shape(), (Shape{39, 50, 36}));
+  const float* ps = s.data<float>();
+  for (int64_t a = 0; a < 39; ++a)
+    for (int64_t b = 0; b < 50; ++b)
+      for (int64_t k = 0; k < 36; ++k)
+        bad += ps[(a * 50 + b) * 36 + k] != static_cast<float>(1800 * (1 + a) + 36 * (49 - b) + k);
+  EXPECT_EQ(bad, 0);
+
+  Tensor c = run_op("Concat", 13, int_attr("axis", 1), {&x, &x})[0];
+  ASSERT_EQ(c.shape(), (Shape{40, 100, 36}));
+  const float* pc = c.data<float>();
+  for (int64_t i = 0; i < 40; ++i)
+    for (int64_t j = 0; j < 100; ++j)
+      for (int64_t k = 0; k < 36; ++k)
+        bad += pc[(i * 100 + j) * 36 + k] != static_cast<float>(1800 * i + 36 * (j % 50) + k);
+  EXPECT_EQ(bad, 0);
 }
 
 // ---- Identity ----
