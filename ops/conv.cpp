@@ -107,14 +107,7 @@ class OnednnConv : public Kernel {
   bool prepare(const Shape& x, const Shape& w, bool has_bias) {
     ConvParams p = params_;
     const Shape y = conv_output_shape(p, x, w, nullptr);
-    const Window& win = p.window;
-    dnnl::memory::dims strides(win.strides.begin(), win.strides.end());
-    dnnl::memory::dims dilates, pl(win.pads_begin.begin(), win.pads_begin.end()), pr;
-    for (size_t d = 0; d < win.rank(); ++d) {
-      dilates.push_back(win.dilations[d] - 1);  // oneDNN counts the gaps, ONNX the step
-      // oneDNN wants the right padding that makes its own output formula land exactly on y.
-      pr.push_back((y[d + 2] - 1) * win.strides[d] + win.extent(d) - x[d + 2] - win.pads_begin[d]);
-    }
+    const OnednnWindow win = onednn_window(p.window, x, y);
     Shape wg = w;
     if (p.group > 1) {  // goihw: [group, M/group, C/group, k...], same bytes as ONNX's [M, C/group, k...]
       wg[0] = w[0] / p.group;
@@ -124,7 +117,7 @@ class OnednnConv : public Kernel {
       auto bias_md = has_bias ? plain_desc({w[0]}, DataType::Float) : dnnl::memory::desc();
       dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                            plain_desc(x, DataType::Float), plain_desc(wg, DataType::Float), bias_md,
-                                           plain_desc(y, DataType::Float), strides, dilates, pl, pr);
+                                           plain_desc(y, DataType::Float), win.strides, win.dilations, win.pads_l, win.pads_r);
       pd_ = dnnl::convolution_forward::primitive_desc(desc, onednn_engine());
       prim_ = dnnl::convolution_forward(pd_);
       prepared_shape_ = x;

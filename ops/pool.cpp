@@ -92,16 +92,11 @@ class MaxPoolKernel : public Kernel {
     if (want_indices_) return false;
     PoolParams p = params_;
     const Shape y = pool_output_shape(p, x);
-    const Window& w = p.window;
-    dnnl::memory::dims strides(w.strides.begin(), w.strides.end()), kernel(w.kernel.begin(), w.kernel.end());
-    dnnl::memory::dims dil, pl(w.pads_begin.begin(), w.pads_begin.end()), pr;
-    for (size_t d = 0; d < w.rank(); ++d) {
-      dil.push_back(w.dilations[d] - 1);
-      pr.push_back((y[d + 2] - 1) * w.strides[d] + w.extent(d) - x[d + 2] - w.pads_begin[d]);
-    }
+    const OnednnWindow w = onednn_window(p.window, x, y);
     try {
       dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
-                                          plain_desc(x, dtype), plain_desc(y, dtype), strides, kernel, dil, pl, pr);
+                                          plain_desc(x, dtype), plain_desc(y, dtype), w.strides, w.kernel, w.dilations,
+                                          w.pads_l, w.pads_r);
       pd_ = dnnl::pooling_v2_forward::primitive_desc(desc, onednn_engine());
       prim_ = dnnl::pooling_v2_forward(pd_);
       prepared_shape_ = x;

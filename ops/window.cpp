@@ -54,6 +54,15 @@ std::vector<int64_t> window_output(Window& w, const std::vector<int64_t>& in) {
   return out;
 }
 
+OnednnWindow onednn_window(const Window& w, const Shape& x, const Shape& y) {
+  OnednnWindow o{w.strides, w.kernel, {}, w.pads_begin, {}};
+  for (size_t d = 0; d < w.rank(); ++d) {
+    o.dilations.push_back(w.dilations[d] - 1);
+    o.pads_r.push_back((y[d + 2] - 1) * w.strides[d] + w.extent(d) - x[d + 2] - w.pads_begin[d]);
+  }
+  return o;
+}
+
 Window3d to_3d(const Window& w, const std::vector<int64_t>& in, const std::vector<int64_t>& out) {
   Window3d g;
   const size_t off = 3 - w.rank();

@@ -26,6 +26,13 @@ Window read_window(const Attributes& attrs, size_t spatial_rank, std::vector<int
 // every output window is covered (as oneDNN requires). Fails if the window does not fit.
 std::vector<int64_t> window_output(Window& w, const std::vector<int64_t>& in);
 
+// The window in oneDNN's terms for input x and output y (both [N, C, spatial...]): dilations count the gaps
+// (ONNX's minus one) and the right padding is whatever makes oneDNN's output formula land exactly on y.
+struct OnednnWindow {
+  std::vector<int64_t> strides, kernel, dilations, pads_l, pads_r;
+};
+OnednnWindow onednn_window(const Window& w, const Shape& x, const Shape& y);
+
 // Maps every spatial dimension to 3-D (depth, height, width) by prepending neutral dims, so reference kernels
 // need one loop nest for 1-D, 2-D and 3-D windows.
 struct Window3d {

@@ -12,19 +12,30 @@
 
 namespace ssdx::test {
 
-// Runs op `op_type` at `opset` with `attrs` on `inputs` (nullptr = omitted optional input) and `num_outputs` outputs.
-inline std::vector<Tensor> run_op(const std::string& op_type, int64_t opset, const Attributes& attrs,
-                                  const std::vector<const Tensor*>& inputs, int num_outputs = 1,
-                                  const std::string& domain = "") {
+inline const OpDef* find_op(const std::string& op_type, int64_t opset, const std::string& domain) {
   const OpDef* def = OpRegistry::global().find(domain, op_type, opset);
   if (!def) fail("no kernel for ", op_type, " at opset ", opset);
+  return def;
+}
+
+inline Node make_test_node(const std::string& op_type, const std::string& domain, const Attributes& attrs,
+                           size_t num_inputs, int num_outputs) {
   Node node;
   node.name = op_type + "_under_test";
   node.op_type = op_type;
   node.domain = domain;
   node.attrs = attrs;
-  node.inputs.assign(inputs.size(), 0);
+  node.inputs.assign(num_inputs, 0);
   node.outputs.assign(static_cast<size_t>(num_outputs), 0);
+  return node;
+}
+
+// Runs op `op_type` at `opset` with `attrs` on `inputs` (nullptr = omitted optional input) and `num_outputs` outputs.
+inline std::vector<Tensor> run_op(const std::string& op_type, int64_t opset, const Attributes& attrs,
+                                  const std::vector<const Tensor*>& inputs, int num_outputs = 1,
+                                  const std::string& domain = "") {
+  const OpDef* def = find_op(op_type, opset, domain);
+  const Node node = make_test_node(op_type, domain, attrs, inputs.size(), num_outputs);
   return evaluate_node(*def, node, opset, inputs);
 }
 
@@ -33,15 +44,8 @@ inline std::vector<Tensor> run_op(const std::string& op_type, int64_t opset, con
 inline std::vector<ValueInfo> infer_op(const std::string& op_type, int64_t opset, const Attributes& attrs,
                                        std::vector<ValueInfo> inputs, int num_outputs = 1,
                                        const std::string& domain = "") {
-  const OpDef* def = OpRegistry::global().find(domain, op_type, opset);
-  if (!def) fail("no kernel for ", op_type, " at opset ", opset);
-  Node node;
-  node.name = op_type + "_under_test";
-  node.op_type = op_type;
-  node.domain = domain;
-  node.attrs = attrs;
-  node.inputs.assign(inputs.size(), 0);
-  node.outputs.assign(static_cast<size_t>(num_outputs), 0);
+  const OpDef* def = find_op(op_type, opset, domain);
+  const Node node = make_test_node(op_type, domain, attrs, inputs.size(), num_outputs);
   OpContext ctx(node, opset, std::move(inputs), static_cast<size_t>(num_outputs));
   def->infer(ctx);
   return ctx.outputs();
