@@ -10,8 +10,11 @@ packages=(
   libgtest-dev libbenchmark-dev       # GoogleTest, Google Benchmark
   libstb-dev                          # stb_image / stb_image_write
   libonnx-testdata                    # ONNX's node conformance tests
-  nodejs npm                          # runs onnxruntime-node, the tests' reference (never linked by the engine)
 )
+# Node.js runs onnxruntime-node, the tests' reference (never linked by the engine). A machine may already have a
+# Node.js from elsewhere, whose npm Debian's npm package conflicts with: only install what is missing.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
