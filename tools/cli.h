@@ -14,7 +14,10 @@ struct Args {
 };
 
 int parse_int(const std::string& s, const std::string& flag, int lo, int hi);
+double parse_double(const std::string& s, const std::string& flag, double lo, double hi);
 
 int cmd_run(Args& args);
+int cmd_make_model(Args& args);
+int cmd_detect(Args& args);
 
 }  // namespace ssdx::cli

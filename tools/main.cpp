@@ -11,7 +11,11 @@ const char* kUsage =
     "usage: ssdx <command> [options]\n"
     "commands:\n"
     "  run MODEL [--input NAME=FILE]... [--random-inputs] [--seed N] [--output-dir DIR] [--threads N]\n"
-    "      run a model; FILE is a TensorProto (.pb) or NumPy (.npy) file; outputs go to DIR/<name>.pb\n";
+    "      run a model; FILE is a TensorProto (.pb) or NumPy (.npy) file; outputs go to DIR/<name>.pb\n"
+    "  make-model OUT.onnx [--size S] [--opset 10|12] [--seed N] [--fold-bn] [--constant-shapes]\n"
+    "      write an SSD-ResNet34 model (ssd-10/ssd-12 architecture) with synthetic weights\n"
+    "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [--threads N]\n"
+    "      detect objects in PNG/JPEG images: one line per object scoring >= T (default 0.3), boxes in pixels\n";
 
 }  // namespace
 
@@ -25,6 +29,8 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   try {
     if (cmd == "run") return ssdx::cli::cmd_run(args);
+    if (cmd == "make-model") return ssdx::cli::cmd_make_model(args);
+    if (cmd == "detect") return ssdx::cli::cmd_detect(args);
     std::cerr << "ssdx: error: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
   } catch (const ssdx::Error& e) {

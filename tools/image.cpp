@@ -1,0 +1,278 @@
+#include "tools/image.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "tools/coco_labels.h"
+
+// The only translation unit that compiles stb. We decode nothing but PNG and JPEG (less attack surface).
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_EASY_FONT
+#include <stb_easy_font.h>
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+namespace ssdx::cli {
+namespace {
+
+// ---- decoding ----
+
+enum class ImageFormat { Png, Jpeg };
+
+const char* format_name(ImageFormat f) { return f == ImageFormat::Png ? "PNG" : "JPEG"; }
+
+using File = std::unique_ptr<FILE, int (*)(FILE*)>;
+
+// Which format the first bytes announce; stb would also accept BMP, GIF, ... by content, which we don't want.
+ImageFormat sniff_format(FILE* f, const std::string& path) {
+  unsigned char head[8] = {};
+  const size_t n = std::fread(head, 1, sizeof head, f);
+  if (std::ferror(f)) fail(path, ": cannot read: ", std::strerror(errno));
+  if (n == 0) fail(path, ": empty file");
+  std::rewind(f);
+  static const unsigned char kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (n == 8 && std::memcmp(head, kPngSignature, 8) == 0) return ImageFormat::Png;
+  if (n >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff) return ImageFormat::Jpeg;
+  fail(path, ": not a PNG or JPEG image");
+}
+
+// stb probes PNG before JPEG and some JPEG decode failures set no reason of their own, leaving the probe's
+// "bad png sig" behind: that one says nothing about a JPEG.
+std::string decode_failure_reason(ImageFormat format) {
+  const char* reason = stbi_failure_reason();
+  if (!reason || (format == ImageFormat::Jpeg && std::strcmp(reason, "bad png sig") == 0)) return "corrupt data";
+  return reason;
+}
+
+// ---- drawing ----
+
+struct Rgb {
+  uint8_t r, g, b;
+};
+
+// Fills the pixels [x0, x1) x [y0, y1), clipped to the image: every write goes through here.
+void fill_rect(Image& image, int x0, int y0, int x1, int y1, Rgb colour) {
+  x0 = std::max(x0, 0);
+  y0 = std::max(y0, 0);
+  x1 = std::min(x1, image.width);
+  y1 = std::min(y1, image.height);
+  for (int y = y0; y < y1; ++y) {
+    uint8_t* p = image.rgb.data() + (static_cast<size_t>(y) * image.width + x0) * 3;
+    for (int x = x0; x < x1; ++x, p += 3) {
+      p[0] = colour.r;
+      p[1] = colour.g;
+      p[2] = colour.b;
+    }
+  }
+}
+
+// Distinct, saturated colours: hues spaced by the golden ratio so neighbouring labels differ strongly.
+Rgb class_colour(int64_t label) {
+  const double hue = std::fmod(static_cast<double>(label) * 0.618033988749895, 1.0) * 6.0;
+  const double s = 0.85, v = 0.95;
+  const int sector = static_cast<int>(hue) % 6;
+  const double f = hue - std::floor(hue);
+  const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+  double r = v, g = t, b = p;
+  switch (sector) {
+    case 1: r = q, g = v, b = p; break;
+    case 2: r = p, g = v, b = t; break;
+    case 3: r = p, g = q, b = v; break;
+    case 4: r = t, g = p, b = v; break;
+    case 5: r = v, g = p, b = q; break;
+    default: break;
+  }
+  auto byte = [](double x) { return static_cast<uint8_t>(std::lround(x * 255)); };
+  return {byte(r), byte(g), byte(b)};
+}
+
+Rgb readable_text_colour(Rgb background) {
+  const double luma = 0.299 * background.r + 0.587 * background.g + 0.114 * background.b;
+  return luma > 140 ? Rgb{0, 0, 0} : Rgb{255, 255, 255};
+}
+
+// Pixel coordinate from a model-derived float: huge values are clamped so the int conversion stays defined.
+int to_pixel(float v) { return static_cast<int>(std::lround(std::clamp(v, -1e6f, 1e6f))); }
+
+constexpr int kFontScale = 2;  // stb_easy_font's glyphs are ~7 px tall: too small to read on a photo
+
+// Axis-aligned rectangles in font units covering the glyphs of `text` (printable ASCII only).
+struct GlyphRect {
+  float x0, y0, x1, y1;
+};
+
+std::vector<GlyphRect> glyph_rects(std::string text) {
+  // stb_easy_font indexes its tables by (c - 32): anything outside printable ASCII would read out of bounds.
+  for (char& c : text)
+    if (c < 32 || c > 126) c = '?';
+  struct Vertex {
+    float x, y, z;
+    unsigned char colour[4];
+  };
+  std::vector<Vertex> vertices(text.size() * 64 + 64);  // generous: ~4 quads per glyph on average
+  const int quads = stb_easy_font_print(0, 0, text.data(), nullptr, vertices.data(),
+                                        static_cast<int>(vertices.size() * sizeof(Vertex)));
+  std::vector<GlyphRect> rects;
+  for (int q = 0; q < quads; ++q) {
+    const Vertex* v = &vertices[static_cast<size_t>(q) * 4];
+    GlyphRect r{v[0].x, v[0].y, v[0].x, v[0].y};
+    for (int k = 1; k < 4; ++k) {
+      r.x0 = std::min(r.x0, v[k].x), r.y0 = std::min(r.y0, v[k].y);
+      r.x1 = std::max(r.x1, v[k].x), r.y1 = std::max(r.y1, v[k].y);
+    }
+    rects.push_back(r);
+  }
+  return rects;
+}
+
+// "class score" on a filled box in the class colour, above the box's top-left corner (inside it when there is
+// no room above), shifted to stay on the image where possible.
+void draw_label(Image& image, const std::string& text, int box_x, int box_y, Rgb colour) {
+  const std::vector<GlyphRect> rects = glyph_rects(text);
+  float text_w = 0, text_h = 0;
+  for (const GlyphRect& r : rects) text_w = std::max(text_w, r.x1), text_h = std::max(text_h, r.y1);
+  const int pad = 2;
+  const int label_w = static_cast<int>(std::ceil(text_w)) * kFontScale + 2 * pad;
+  const int label_h = static_cast<int>(std::ceil(text_h)) * kFontScale + 2 * pad;
+  int x = std::max(0, std::min(box_x, image.width - label_w));
+  int y = box_y - label_h >= 0 ? box_y - label_h : std::max(box_y, 0);
+  fill_rect(image, x, y, x + label_w, y + label_h, colour);
+  const Rgb ink = readable_text_colour(colour);
+  for (const GlyphRect& r : rects)
+    fill_rect(image, x + pad + to_pixel(r.x0 * kFontScale), y + pad + to_pixel(r.y0 * kFontScale),
+              x + pad + to_pixel(r.x1 * kFontScale), y + pad + to_pixel(r.y1 * kFontScale), ink);
+}
+
+std::string label_text(const Detection& d) {
+  char score[16];
+  std::snprintf(score, sizeof score, "%.2f", d.score);
+  return coco_class_name(d.label) + " " + score;
+}
+
+}  // namespace
+
+Image load_image(const std::string& path) {
+  File file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) fail(path, ": cannot open: ", std::strerror(errno));
+  const ImageFormat format = sniff_format(file.get(), path);
+
+  // The header alone: dimensions are checked before stb allocates anything for the pixels.
+  int width = 0, height = 0, channels = 0;
+  if (!stbi_info_from_file(file.get(), &width, &height, &channels)) {
+    const std::string reason = decode_failure_reason(format);
+    if (reason == "too large") fail(path, ": image too large (its ", format_name(format), " header exceeds stb_image's limits)");
+    fail(path, ": corrupt ", format_name(format), " header (", reason, ")");
+  }
+  if (width <= 0 || height <= 0) fail(path, ": zero-size image ", width, "x", height);
+  if (width > kMaxImageSide || height > kMaxImageSide || int64_t{width} * height > kMaxImagePixels)
+    fail(path, ": image too large: ", width, "x", height, " (limits: ", kMaxImageSide, " px a side, ",
+         kMaxImagePixels / 1'000'000, " megapixels)");
+
+  // Asking for 3 channels makes stb replicate gray to RGB and drop alpha (no compositing: like PIL's
+  // convert('RGB')); 16-bit PNGs come back as 8-bit.
+  int w = 0, h = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_file(file.get(), &w, &h, &channels, 3),
+                                                   &stbi_image_free);
+  if (!pixels)
+    fail(path, ": cannot decode ", format_name(format), " (corrupt or truncated): ", decode_failure_reason(format));
+  if (w != width || h != height) fail(path, ": image size changed while reading");
+  Image image;
+  image.width = w;
+  image.height = h;
+  image.rgb.assign(pixels.get(), pixels.get() + static_cast<size_t>(w) * h * 3);
+  return image;
+}
+
+namespace {
+
+// Where one output pixel samples along one axis.
+struct Tap {
+  int lo, hi;   // the two input pixels
+  float frac;   // weight of `hi`; `lo` gets 1 - frac
+};
+
+// Half-pixel centres, as cv2.resize(INTER_LINEAR) and PIL's bilinear without antialiasing:
+//   src = (dst + 0.5) * in / out - 0.5, clamped to [0, in - 1];  lo = floor(src), hi = min(lo + 1, in - 1).
+std::vector<Tap> bilinear_taps(int in, int out) {
+  std::vector<Tap> taps(static_cast<size_t>(out));
+  const double scale = static_cast<double>(in) / out;
+  for (int d = 0; d < out; ++d) {
+    const double src = std::clamp((d + 0.5) * scale - 0.5, 0.0, static_cast<double>(in - 1));
+    const int lo = static_cast<int>(src);  // floor: src >= 0
+    taps[static_cast<size_t>(d)] = {lo, std::min(lo + 1, in - 1), static_cast<float>(src - lo)};
+  }
+  return taps;
+}
+
+}  // namespace
+
+// value[c][y][x] = (bilinear(image)[y][x][c] / 255 - mean[c]) / std[c], ImageNet mean/std, RGB order, NCHW.
+// cv2 rounds the resized pixels to uint8 before normalising; we keep them in float (differences <= 0.5/255).
+Tensor preprocess(const Image& image, int width, int height) {
+  if (width <= 0 || height <= 0) fail("preprocess: bad target size ", width, "x", height);
+  if (image.width <= 0 || image.height <= 0 || image.rgb.size() != size_t(image.width) * image.height * 3)
+    fail("preprocess: empty or inconsistent image");
+  static const float kMean[3] = {0.485f, 0.456f, 0.406f};
+  static const float kStd[3] = {0.229f, 0.224f, 0.225f};
+  float scale[3], bias[3];  // the normalisation folded into one multiply-add per value
+  for (int c = 0; c < 3; ++c) {
+    scale[c] = 1.f / (255.f * kStd[c]);
+    bias[c] = -kMean[c] / kStd[c];
+  }
+  const std::vector<Tap> xs = bilinear_taps(image.width, width), ys = bilinear_taps(image.height, height);
+  Tensor out(DataType::Float, {1, 3, height, width});
+  float* dst = out.data<float>();
+  const size_t plane = static_cast<size_t>(width) * height;
+  const size_t in_row = static_cast<size_t>(image.width) * 3;
+#pragma omp parallel for schedule(static)
+  for (int y = 0; y < height; ++y) {
+    const Tap ty = ys[static_cast<size_t>(y)];
+    const uint8_t* top = image.rgb.data() + ty.lo * in_row;
+    const uint8_t* bottom = image.rgb.data() + ty.hi * in_row;
+    for (int x = 0; x < width; ++x) {
+      const Tap tx = xs[static_cast<size_t>(x)];
+      for (int c = 0; c < 3; ++c) {
+        const float tl = top[tx.lo * 3 + c], tr = top[tx.hi * 3 + c];
+        const float bl = bottom[tx.lo * 3 + c], br = bottom[tx.hi * 3 + c];
+        const float upper = tl + tx.frac * (tr - tl), lower = bl + tx.frac * (br - bl);
+        const float v = upper + ty.frac * (lower - upper);
+        dst[c * plane + static_cast<size_t>(y) * width + x] = v * scale[c] + bias[c];
+      }
+    }
+  }
+  return out;
+}
+
+void draw_detections(Image& image, const std::vector<Detection>& detections) {
+  if (image.rgb.size() != size_t(image.width) * image.height * 3) fail("draw: inconsistent image");
+  const int thickness = std::min(image.width, image.height) >= 800 ? 3 : 2;
+  for (const Detection& d : detections) {
+    if (!std::isfinite(d.x0) || !std::isfinite(d.y0) || !std::isfinite(d.x1) || !std::isfinite(d.y1)) continue;
+    const int x0 = to_pixel(std::min(d.x0, d.x1)), x1 = to_pixel(std::max(d.x0, d.x1));
+    const int y0 = to_pixel(std::min(d.y0, d.y1)), y1 = to_pixel(std::max(d.y0, d.y1));
+    if (x1 <= 0 || y1 <= 0 || x0 >= image.width || y0 >= image.height) continue;  // nothing of it is visible
+    const Rgb colour = class_colour(d.label);
+    fill_rect(image, x0, y0, x1, y0 + thickness, colour);  // top
+    fill_rect(image, x0, y1 - thickness, x1, y1, colour);  // bottom
+    fill_rect(image, x0, y0, x0 + thickness, y1, colour);  // left
+    fill_rect(image, x1 - thickness, y0, x1, y1, colour);  // right
+    draw_label(image, label_text(d), x0, y0, colour);
+  }
+}
+
+void save_png(const Image& image, const std::string& path) {
+  if (image.width <= 0 || image.height <= 0 || image.rgb.size() != size_t(image.width) * image.height * 3)
+    fail(path, ": cannot write an empty or inconsistent image");
+  errno = 0;
+  if (!stbi_write_png(path.c_str(), image.width, image.height, 3, image.rgb.data(), image.width * 3))
+    fail(path, ": cannot write PNG", errno ? std::string(": ") + std::strerror(errno) : std::string());
+}
+
+}  // namespace ssdx::cli
