@@ -21,4 +21,16 @@ int parse_int(const std::string& s, const std::string& flag, int lo, int hi) {
   return static_cast<int>(v);
 }
 
+double parse_double(const std::string& s, const std::string& flag, double lo, double hi) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != s.size() || s.empty() || !(v >= lo && v <= hi)) fail(flag, " expects a number in [", lo, ", ", hi, "], got '", s, "'");
+  return v;
+}
+
 }  // namespace ssdx::cli

@@ -88,7 +88,8 @@ std::vector<Detection> Detector::detect(const Image& image, float min_score) con
                      clip(box[3] * h, h)});
   }
   // The SSD models already sort by score; other models may not.
-  std::stable_sort(found.begin(), found.end(), [](const Detection& a, const Detection& c) { return a.score > c.score; });
+  std::stable_sort(found.begin(), found.end(),
+                   [](const Detection& a, const Detection& c) { return a.score > c.score; });
   return found;
 }
 

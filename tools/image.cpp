@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "tools/coco_labels.h"
+#include "tools/image_header.h"
 
 // The only translation unit that compiles stb. We decode nothing but PNG and JPEG (less attack surface).
 #define STBI_ONLY_PNG
@@ -24,31 +25,21 @@ namespace {
 
 // ---- decoding ----
 
-enum class ImageFormat { Png, Jpeg };
-
-const char* format_name(ImageFormat f) { return f == ImageFormat::Png ? "PNG" : "JPEG"; }
-
 using File = std::unique_ptr<FILE, int (*)(FILE*)>;
 
-// Which format the first bytes announce; stb would also accept BMP, GIF, ... by content, which we don't want.
-ImageFormat sniff_format(FILE* f, const std::string& path) {
-  unsigned char head[8] = {};
-  const size_t n = std::fread(head, 1, sizeof head, f);
-  if (std::ferror(f)) fail(path, ": cannot read: ", std::strerror(errno));
-  if (n == 0) fail(path, ": empty file");
-  std::rewind(f);
-  static const unsigned char kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (n == 8 && std::memcmp(head, kPngSignature, 8) == 0) return ImageFormat::Png;
-  if (n >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff) return ImageFormat::Jpeg;
-  fail(path, ": not a PNG or JPEG image");
+void check_image_size(int64_t width, int64_t height, const std::string& path) {
+  if (width <= 0 || height <= 0) fail(path, ": zero-size image ", width, "x", height);
+  if (width > kMaxImageSide || height > kMaxImageSide || width * height > kMaxImagePixels)
+    fail(path, ": image too large: ", width, "x", height, " (limits: ", kMaxImageSide, " px a side, ",
+         kMaxImagePixels / 1'000'000, " megapixels)");
 }
 
-// stb probes PNG before JPEG and some JPEG decode failures set no reason of their own, leaving the probe's
-// "bad png sig" behind: that one says nothing about a JPEG.
+// stb's reason for a failed decode, "" when it has none: stb probes PNG before JPEG and some JPEG failures set no
+// reason of their own, leaving the probe's "bad png sig" behind, which says nothing about a JPEG.
 std::string decode_failure_reason(ImageFormat format) {
   const char* reason = stbi_failure_reason();
-  if (!reason || (format == ImageFormat::Jpeg && std::strcmp(reason, "bad png sig") == 0)) return "corrupt data";
-  return reason;
+  if (!reason || (format == ImageFormat::Jpeg && std::strcmp(reason, "bad png sig") == 0)) return "";
+  return std::string(" (") + reason + ")";
 }
 
 // ---- drawing ----
@@ -116,7 +107,8 @@ std::vector<GlyphRect> glyph_rects(std::string text) {
     float x, y, z;
     unsigned char colour[4];
   };
-  std::vector<Vertex> vertices(text.size() * 64 + 64);  // generous: ~4 quads per glyph on average
+  // Room for 16 quads a glyph (stb averages ~4 and truncates rather than overflow).
+  std::vector<Vertex> vertices(text.size() * 64 + 64);
   const int quads = stb_easy_font_print(0, 0, text.data(), nullptr, vertices.data(),
                                         static_cast<int>(vertices.size() * sizeof(Vertex)));
   std::vector<GlyphRect> rects;
@@ -161,19 +153,16 @@ std::string label_text(const Detection& d) {
 Image load_image(const std::string& path) {
   File file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) fail(path, ": cannot open: ", std::strerror(errno));
-  const ImageFormat format = sniff_format(file.get(), path);
+  const ImageHeader header = read_image_header(file.get(), path);
+  const ImageFormat format = header.format;
+  if (header.width >= 0 && header.height >= 0) check_image_size(header.width, header.height, path);
 
-  // The header alone: dimensions are checked before stb allocates anything for the pixels.
+  // stb's own header checks (bit depths, chunk order, ...) before it allocates anything for the pixels. On
+  // failure its reason is "unknown image type" whatever the cause, so we don't repeat it.
   int width = 0, height = 0, channels = 0;
-  if (!stbi_info_from_file(file.get(), &width, &height, &channels)) {
-    const std::string reason = decode_failure_reason(format);
-    if (reason == "too large") fail(path, ": image too large (its ", format_name(format), " header exceeds stb_image's limits)");
-    fail(path, ": corrupt ", format_name(format), " header (", reason, ")");
-  }
-  if (width <= 0 || height <= 0) fail(path, ": zero-size image ", width, "x", height);
-  if (width > kMaxImageSide || height > kMaxImageSide || int64_t{width} * height > kMaxImagePixels)
-    fail(path, ": image too large: ", width, "x", height, " (limits: ", kMaxImageSide, " px a side, ",
-         kMaxImagePixels / 1'000'000, " megapixels)");
+  if (!stbi_info_from_file(file.get(), &width, &height, &channels))
+    fail(path, ": corrupt ", format_name(format), " header");
+  check_image_size(width, height, path);
 
   // Asking for 3 channels makes stb replicate gray to RGB and drop alpha (no compositing: like PIL's
   // convert('RGB')); 16-bit PNGs come back as 8-bit.
@@ -181,7 +170,7 @@ Image load_image(const std::string& path) {
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_file(file.get(), &w, &h, &channels, 3),
                                                    &stbi_image_free);
   if (!pixels)
-    fail(path, ": cannot decode ", format_name(format), " (corrupt or truncated): ", decode_failure_reason(format));
+    fail(path, ": corrupt or truncated ", format_name(format), decode_failure_reason(format));
   if (w != width || h != height) fail(path, ": image size changed while reading");
   Image image;
   image.width = w;
@@ -253,7 +242,12 @@ Tensor preprocess(const Image& image, int width, int height) {
 void draw_detections(Image& image, const std::vector<Detection>& detections) {
   if (image.rgb.size() != size_t(image.width) * image.height * 3) fail("draw: inconsistent image");
   const int thickness = std::min(image.width, image.height) >= 800 ? 3 : 2;
-  for (const Detection& d : detections) {
+  // The most confident last, so that where boxes and labels overlap theirs stay on top.
+  std::vector<Detection> by_score = detections;
+  auto rank = [](const Detection& d) { return std::isnan(d.score) ? -INFINITY : d.score; };  // a strict order
+  std::stable_sort(by_score.begin(), by_score.end(),
+                   [&](const Detection& a, const Detection& b) { return rank(a) < rank(b); });
+  for (const Detection& d : by_score) {
     if (!std::isfinite(d.x0) || !std::isfinite(d.y0) || !std::isfinite(d.x1) || !std::isfinite(d.y1)) continue;
     const int x0 = to_pixel(std::min(d.x0, d.x1)), x1 = to_pixel(std::max(d.x0, d.x1));
     const int y0 = to_pixel(std::min(d.y0, d.y1)), y1 = to_pixel(std::max(d.y0, d.y1));

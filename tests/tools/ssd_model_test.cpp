@@ -1,5 +1,8 @@
 // The generated SSD-ResNet34 graph against ../shared/SSD12_SPEC.md: op histogram, head shapes, default boxes,
 // parameter count and convolution cost, each worked out from the spec by hand.
+#include <unistd.h>
+
+#include <cstdio>
 #include <map>
 
 #include "engine/session.h"
@@ -10,12 +13,13 @@
 namespace ssdx::test {
 namespace {
 
-std::string generated(const SsdModelOptions& o) {
-  const std::string path = std::string(SSDX_BINARY_DIR) + "/ssd_spec_" + std::to_string(o.size) + "_" +
-                           std::to_string(o.opset) + (o.fold_bn ? "_folded" : "") +
-                           (o.constant_view_shapes ? "_const" : "") + ".onnx";
+// ctest runs each test in its own process, in parallel: every call gets a file of its own, read once and removed.
+Graph generated(const SsdModelOptions& o) {
+  const std::string path = std::string(SSDX_BINARY_DIR) + "/ssd_spec_" + std::to_string(getpid()) + ".onnx";
   write_ssd_model(o, path);
-  return path;
+  Graph g = load_onnx(path);
+  std::remove(path.c_str());
+  return g;
 }
 
 std::map<std::string, int> histogram(const Graph& g) {
@@ -26,7 +30,7 @@ std::map<std::string, int> histogram(const Graph& g) {
 
 // Counts derived in SSD12_SPEC.md §2 (backbone/extras/heads) and §4.2 (post-processing, one node per id there).
 TEST(SsdModel, OpHistogramMatchesTheSpec) {
-  const Graph g = load_onnx(generated({1200, 12, 1, false, false}));
+  const Graph g = generated({1200, 12, 1, false, false});
   const std::map<std::string, int> expected = {
       {"Conv", 51}, {"BatchNormalization", 29}, {"Relu", 37}, {"MaxPool", 1},
       {"Add", 18},        // 13 residual + Add_511, Add_619, Add_654, Add_704, Add_labels
@@ -43,7 +47,7 @@ TEST(SsdModel, OpHistogramMatchesTheSpec) {
 }
 
 TEST(SsdModel, FoldedConstantShapeOpset10Variant) {
-  const Graph g = load_onnx(generated({1200, 10, 1, true, true}));
+  const Graph g = generated({1200, 10, 1, true, true});
   std::map<std::string, int> h = histogram(g);
   EXPECT_EQ(h.count("BatchNormalization"), 0u);
   EXPECT_EQ(h["Conv"], 51);
@@ -58,7 +62,7 @@ TEST(SsdModel, FoldedConstantShapeOpset10Variant) {
 TEST(SsdModel, HeadShapesParametersAndCost) {
   for (bool folded : {false, true}) {
     SCOPED_TRACE(folded ? "folded" : "batchnorm");
-    Session s(load_onnx(generated({1200, 12, 1, folded, false})), SessionOptions{});
+    Session s(generated({1200, 12, 1, folded, false}), SessionOptions{});
     const Graph& g = s.graph();
     std::vector<Shape> heads;
     double macs = 0;

@@ -1,0 +1,27 @@
+// Long suite (ctest label "long"; CI runs it): the 1200x1200 model, BatchNormalization and folded, opset 10 and 12.
+#include "tests/ssd_parity.h"
+
+namespace ssdx::test {
+namespace {
+
+class Ssd1200Parity : public ::testing::TestWithParam<SsdModelOptions> {};
+
+TEST_P(Ssd1200Parity, MatchesOnnxRuntime) {
+  SSDX_NEED_ORT();
+  SsdParityStats stats;
+  expect_ssd_parity(ssd_model_path(GetParam()), 1200, stats);
+  report(::testing::UnitTest::GetInstance()->current_test_info()->name(), stats);
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, Ssd1200Parity,
+                         ::testing::Values(SsdModelOptions{1200, 12, 1, false, false},
+                                           SsdModelOptions{1200, 12, 1, true, false},
+                                           SsdModelOptions{1200, 10, 1, false, false},
+                                           SsdModelOptions{1200, 10, 1, true, true}),
+                         [](const ::testing::TestParamInfo<SsdModelOptions>& i) {
+                           return std::string(i.param.fold_bn ? "folded" : "batchnorm") + "_opset" +
+                                  std::to_string(i.param.opset) + (i.param.constant_view_shapes ? "_const" : "");
+                         });
+
+}  // namespace
+}  // namespace ssdx::test

@@ -1,0 +1,24 @@
+// Default suite: a small generated SSD (480x480) in every structural variant, against onnxruntime.
+#include "tests/ssd_parity.h"
+
+namespace ssdx::test {
+namespace {
+
+class SsdParity : public ::testing::TestWithParam<SsdModelOptions> {};
+
+TEST_P(SsdParity, MatchesOnnxRuntime) {
+  SSDX_NEED_ORT();
+  SsdParityStats stats;
+  expect_ssd_parity(ssd_model_path(GetParam()), GetParam().size, stats);
+  report(::testing::UnitTest::GetInstance()->current_test_info()->name(), stats);
+}
+
+INSTANTIATE_TEST_SUITE_P(Small, SsdParity,
+                         ::testing::Values(SsdModelOptions{480, 12, 7, false, false}, SsdModelOptions{480, 10, 7, true, true}),
+                         [](const ::testing::TestParamInfo<SsdModelOptions>& i) {
+                           return std::string(i.param.fold_bn ? "folded" : "batchnorm") + "_opset" +
+                                  std::to_string(i.param.opset);
+                         });
+
+}  // namespace
+}  // namespace ssdx::test

@@ -1,0 +1,46 @@
+#pragma once
+// Runs the real `ssdx` binary as a user would and checks its one-line errors; shared by the CLI test files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "graph/tensor_io.h"
+
+namespace ssdx::test {
+
+inline const std::string kSsdx = std::string(SSDX_BINARY_DIR) + "/tools/ssdx";
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+inline CommandResult run_command(const std::string& args) {
+  char tmpl[] = "/tmp/ssdx_cli_XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string cmd = kSsdx + " " + args + " >" + dir + "/out 2>" + dir + "/err";
+  const int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file_bytes(dir + "/out");
+  r.err = read_file_bytes(dir + "/err");
+  return r;
+}
+
+inline std::string temp_dir() {
+  char tmpl[] = "/tmp/ssdx_cli_case_XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+// A failure is exit code 1 and exactly one line on stderr, "ssdx: error: ..." containing `needle`.
+inline void expect_one_line_error(const CommandResult& r, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("ssdx: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "missing '" << needle << "' in: " << r.err;
+}
+
+}  // namespace ssdx::test

@@ -1,0 +1,235 @@
+// tools/image: decoding (formats, channel conversions, hostile files), preprocessing arithmetic, drawing bounds.
+#include "tools/image.h"
+
+#include <gtest/gtest.h>
+#include <stb_image_write.h>  // the implementation lives in tools/image.cpp
+
+#include <cmath>
+
+#include "graph/tensor_io.h"
+#include "tests/tools/cli_runner.h"
+#include "tests/tools/png_craft.h"
+
+namespace ssdx::cli {
+namespace {
+
+using test::temp_dir;
+
+const float kMean[3] = {0.485f, 0.456f, 0.406f};
+const float kStd[3] = {0.229f, 0.224f, 0.225f};
+
+float normalised(double pixel, int channel) {
+  return static_cast<float>((pixel / 255 - kMean[channel]) / kStd[channel]);
+}
+
+// A 2x2 image whose channels hold different patterns: R = {0, 100; 200, 40}, G = R / 2, B = 255 - R.
+Image two_by_two() {
+  Image im;
+  im.width = im.height = 2;
+  im.rgb = {0, 0, 255, 100, 50, 155, 200, 100, 55, 40, 20, 215};
+  return im;
+}
+
+float at(const Tensor& t, int c, int y, int x) {
+  return t.data<float>()[(c * t.dim(2) + y) * t.dim(3) + x];
+}
+
+std::string error_of(const std::string& path) {
+  try {
+    load_image(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Preprocess, UpscaleUsesHalfPixelBilinearWeights) {
+  const Image im = two_by_two();
+  const Tensor t = preprocess(im, 4, 4);
+  ASSERT_EQ(shape_str(t.shape()), "[1,3,4,4]");
+  // Output d samples src = (d + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25 -> clamped: weight of pixel 1 is:
+  const double w1[4] = {0, 0.25, 0.75, 1};
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 4; ++y)
+      for (int x = 0; x < 4; ++x) {
+        auto p = [&](int py, int px) { return double(im.rgb[(py * 2 + px) * 3 + c]); };
+        const double v = (1 - w1[y]) * ((1 - w1[x]) * p(0, 0) + w1[x] * p(0, 1)) +
+                         w1[y] * ((1 - w1[x]) * p(1, 0) + w1[x] * p(1, 1));
+        EXPECT_NEAR(at(t, c, y, x), normalised(v, c), 1e-5) << c << " " << y << " " << x;
+      }
+  // One value worked out by hand: R at (1,1) = 0.5625*0 + 0.1875*100 + 0.1875*200 + 0.0625*40 = 58.75.
+  EXPECT_NEAR(at(t, 0, 1, 1), (58.75 / 255 - 0.485) / 0.229, 1e-5);
+  EXPECT_NEAR(at(t, 0, 0, 0), (0 / 255. - 0.485) / 0.229, 1e-5);  // corners copy the corner pixels
+}
+
+TEST(Preprocess, DownscaleToOnePixelAveragesAll) {
+  const Tensor t = preprocess(two_by_two(), 1, 1);
+  ASSERT_EQ(shape_str(t.shape()), "[1,3,1,1]");
+  // src = 0.5 * 2 - 0.5 = 0.5 on both axes: the mean of the four pixels, R = (0 + 100 + 200 + 40) / 4 = 85.
+  EXPECT_NEAR(at(t, 0, 0, 0), (85 / 255. - 0.485) / 0.229, 1e-5);
+  EXPECT_NEAR(at(t, 1, 0, 0), (42.5 / 255. - 0.456) / 0.224, 1e-5);  // G = (0 + 50 + 100 + 20) / 4
+  EXPECT_NEAR(at(t, 2, 0, 0), (170 / 255. - 0.406) / 0.225, 1e-5);    // B = 255 - 85
+}
+
+TEST(Preprocess, SameSizeKeepsPixelsAndLayoutIsNchw) {
+  Image im;
+  im.width = 3;
+  im.height = 2;
+  for (int i = 0; i < 18; ++i) im.rgb.push_back(uint8_t(10 * (i / 3) + i % 3));  // pixel i: 10i, 10i+1, 10i+2
+  const Tensor t = preprocess(im, 3, 2);
+  ASSERT_EQ(shape_str(t.shape()), "[1,3,2,3]");
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 2; ++y)
+      for (int x = 0; x < 3; ++x) EXPECT_NEAR(at(t, c, y, x), normalised(10 * (y * 3 + x) + c, c), 1e-5);
+}
+
+TEST(Preprocess, RejectsBadSizes) {
+  EXPECT_THROW(preprocess(two_by_two(), 0, 4), Error);
+  EXPECT_THROW(preprocess(Image{}, 4, 4), Error);
+}
+
+TEST(LoadImage, GrayscaleIsReplicatedToRgb) {
+  const std::string path = temp_dir() + "/gray.png";
+  const uint8_t gray[6] = {0, 50, 100, 150, 200, 255};
+  ASSERT_TRUE(stbi_write_png(path.c_str(), 3, 2, 1, gray, 3));
+  const Image im = load_image(path);
+  ASSERT_EQ(im.width, 3);
+  ASSERT_EQ(im.height, 2);
+  for (int i = 0; i < 6; ++i)
+    for (int c = 0; c < 3; ++c) EXPECT_EQ(im.rgb[i * 3 + c], gray[i]);
+}
+
+TEST(LoadImage, AlphaIsDropped) {
+  const std::string dir = temp_dir();
+  const uint8_t rgba[8] = {10, 20, 30, 0, 200, 150, 100, 128};  // transparent and half-transparent pixels
+  ASSERT_TRUE(stbi_write_png((dir + "/rgba.png").c_str(), 2, 1, 4, rgba, 8));
+  const Image im = load_image(dir + "/rgba.png");
+  EXPECT_EQ(im.rgb, (std::vector<uint8_t>{10, 20, 30, 200, 150, 100}));
+
+  const uint8_t gray_alpha[4] = {70, 0, 220, 255};
+  ASSERT_TRUE(stbi_write_png((dir + "/ga.png").c_str(), 2, 1, 2, gray_alpha, 4));
+  EXPECT_EQ(load_image(dir + "/ga.png").rgb, (std::vector<uint8_t>{70, 70, 70, 220, 220, 220}));
+}
+
+TEST(LoadImage, SixteenBitPngKeepsTheHighByte) {
+  const std::string path = temp_dir() + "/deep.png";
+  // One row, two RGB pixels of 16-bit samples (filter byte 0 first).
+  const std::string row = std::string(1, '\0') + std::string("\x12\x34\xff\xff\x00\x80\x80\x00\x01\x00\x7f\xff", 12);
+  write_file_bytes(path, test::png_file(2, 1, 16, 2, row));
+  EXPECT_EQ(load_image(path).rgb, (std::vector<uint8_t>{0x12, 0xff, 0x00, 0x80, 0x01, 0x7f}));
+}
+
+TEST(LoadImage, JpegDecodes) {
+  const std::string path = temp_dir() + "/flat.jpg";
+  std::vector<uint8_t> rgb(16 * 8 * 3);
+  for (size_t i = 0; i < rgb.size(); i += 3) rgb[i] = 200, rgb[i + 1] = 100, rgb[i + 2] = 50;
+  ASSERT_TRUE(stbi_write_jpg(path.c_str(), 16, 8, 3, rgb.data(), 95));
+  const Image im = load_image(path);
+  ASSERT_EQ(im.width, 16);
+  ASSERT_EQ(im.height, 8);
+  for (size_t i = 0; i < im.rgb.size(); ++i) EXPECT_NEAR(im.rgb[i], rgb[i], 6) << i;
+}
+
+TEST(LoadImage, PngRoundTripsThroughSavePng) {
+  Image im;
+  im.width = 5;
+  im.height = 3;
+  for (int i = 0; i < 45; ++i) im.rgb.push_back(uint8_t(i * 5));
+  const std::string path = temp_dir() + "/out.png";
+  save_png(im, path);
+  const Image back = load_image(path);
+  EXPECT_EQ(back.width, 5);
+  EXPECT_EQ(back.height, 3);
+  EXPECT_EQ(back.rgb, im.rgb);
+  EXPECT_THROW(save_png(im, "/nonexistent-dir/out.png"), Error);
+}
+
+TEST(LoadImage, RejectsWhatItCannotDecode) {
+  const std::string dir = temp_dir();
+  EXPECT_NE(error_of(dir + "/absent.png").find("No such file"), std::string::npos);
+  write_file_bytes(dir + "/empty.png", "");
+  EXPECT_NE(error_of(dir + "/empty.png").find("empty file"), std::string::npos);
+  const uint8_t px[3] = {1, 2, 3};
+  ASSERT_TRUE(stbi_write_bmp((dir + "/a.bmp").c_str(), 1, 1, 3, px));
+  EXPECT_NE(error_of(dir + "/a.bmp").find("not a PNG or JPEG"), std::string::npos);
+  // stb_image accepts this header (12000 x 9000 x 3 bytes is under its own limit): our pixel limit stops it.
+  write_file_bytes(dir + "/big.png", test::png_header(12000, 9000, 8, 2));
+  EXPECT_NE(error_of(dir + "/big.png").find("image too large: 12000x9000"), std::string::npos);
+  write_file_bytes(dir + "/wide.png", test::png_header(40000, 1, 8, 0));
+  EXPECT_NE(error_of(dir + "/wide.png").find("image too large: 40000x1"), std::string::npos);
+  // stb_image refuses this header without saying why ("unknown image type"); our header reader names the size.
+  write_file_bytes(dir + "/huge.png", test::png_header(100000, 100000, 8, 2));
+  EXPECT_NE(error_of(dir + "/huge.png").find("image too large: 100000x100000"), std::string::npos);
+  // JPEG: an APP0 segment to skip, then a frame header claiming 40000 x 30000.
+  const std::string app0 = std::string("\xff\xe0\x00\x06", 4) + "JFIF";
+  const std::string sof0 = std::string("\xff\xc0\x00\x0b\x08\x75\x30\x9c\x40\x01\x01\x11\x00", 13);
+  write_file_bytes(dir + "/huge.jpg", std::string("\xff\xd8", 2) + app0 + sof0);
+  EXPECT_NE(error_of(dir + "/huge.jpg").find("image too large: 40000x30000"), std::string::npos);
+  write_file_bytes(dir + "/zero.png", test::png_header(0, 5, 8, 2));
+  EXPECT_NE(error_of(dir + "/zero.png").find("zero-size image 0x5"), std::string::npos);
+}
+
+// ---- drawing ----
+
+Image filled(int width, int height, uint8_t value) {
+  Image im;
+  im.width = width;
+  im.height = height;
+  im.rgb.assign(size_t(width) * height * 3, value);
+  return im;
+}
+
+bool pixel_changed(const Image& a, const Image& b, int x, int y) {
+  const size_t i = (size_t(y) * a.width + x) * 3;
+  return a.rgb[i] != b.rgb[i] || a.rgb[i + 1] != b.rgb[i + 1] || a.rgb[i + 2] != b.rgb[i + 2];
+}
+
+TEST(DrawDetections, BoxPartlyOutsideIsClipped) {
+  const Image before = filled(200, 100, 128);
+  Image im = before;
+  // Left and bottom edges lie outside the image; the top edge is at y = 40, the right edge at x = 30.
+  draw_detections(im, {{1, 0.9f, -10, 40, 30, 150}});
+  ASSERT_EQ(im.rgb.size(), before.rgb.size());
+  EXPECT_TRUE(pixel_changed(before, im, 10, 40));   // top edge
+  EXPECT_TRUE(pixel_changed(before, im, 29, 70));   // right edge
+  EXPECT_FALSE(pixel_changed(before, im, 10, 70));  // inside the box
+  EXPECT_FALSE(pixel_changed(before, im, 0, 70));   // the left edge is off-image: nothing wraps to column 0
+  // The label sits above the box (rows < 40); nothing else changes anywhere, in particular not at the right end
+  // of rows (where a write past a row's start would land).
+  bool label_drawn = false;
+  for (int y = 0; y < 100; ++y)
+    for (int x = 0; x < 200; ++x) {
+      const bool on_outline = (y >= 40 && x < 30) && (y < 42 || x >= 28);  // 2 px lines
+      if (y < 40) {
+        label_drawn |= pixel_changed(before, im, x, y);
+      } else if (!on_outline) {
+        EXPECT_FALSE(pixel_changed(before, im, x, y)) << x << "," << y;
+      }
+    }
+  EXPECT_TRUE(label_drawn);
+}
+
+TEST(DrawDetections, InvisibleOrDegenerateBoxesChangeNothing) {
+  const Image before = filled(50, 40, 7);
+  Image im = before;
+  draw_detections(im, {{2, 0.5f, 60, 10, 90, 30},      // right of the image
+                       {3, 0.5f, -40, -30, -1, -2},    // above-left
+                       {4, 0.5f, NAN, 0, 10, 10}});    // not a number
+  EXPECT_EQ(im.rgb, before.rgb);
+  // Huge coordinates and a label wider than the image must still stay in bounds.
+  draw_detections(im, {{5, 0.5f, -1e30f, -1e30f, 1e30f, 1e30f}, {95, 0.99f, 1, 1, 49, 39}});
+  EXPECT_EQ(im.rgb.size(), before.rgb.size());
+  EXPECT_NE(im.rgb, before.rgb);
+}
+
+TEST(DrawDetections, ClassesGetDifferentColours) {
+  Image a = filled(60, 60, 0), b = filled(60, 60, 0);
+  draw_detections(a, {{1, 0.5f, 10, 30, 50, 55}});
+  draw_detections(b, {{2, 0.5f, 10, 30, 50, 55}});
+  const size_t i = (size_t(45) * 60 + 10) * 3;  // a pixel of the left edge
+  EXPECT_NE(std::vector<uint8_t>(a.rgb.begin() + i, a.rgb.begin() + i + 3),
+            std::vector<uint8_t>(b.rgb.begin() + i, b.rgb.begin() + i + 3));
+}
+
+}  // namespace
+}  // namespace ssdx::cli

@@ -1,0 +1,69 @@
+// ssdx detect: run an SSD-style detector on PNG/JPEG images; print the objects as text or JSON, optionally draw them.
+#include <iostream>
+
+#include "tools/cli.h"
+#include "tools/detection_report.h"
+#include "tools/detector.h"
+#include "tools/image.h"
+
+namespace ssdx::cli {
+namespace {
+
+// The models keep boxes down to score 0.05 (their NMS threshold); 0.3 keeps the confident ones a user wants to see.
+constexpr double kDefaultThreshold = 0.3;
+
+// OUT.png for one image; OUT_0.png, OUT_1.png, ... for several.
+std::string draw_path(const std::string& out, size_t index, size_t count) {
+  if (count == 1) return out;
+  const size_t slash = out.rfind('/');
+  size_t dot = out.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot == slash + 1) dot = out.size();
+  return out.substr(0, dot) + "_" + std::to_string(index) + out.substr(dot);
+}
+
+}  // namespace
+
+int cmd_detect(Args& args) {
+  std::string model, draw_out;
+  std::vector<std::string> images;
+  bool json = false;
+  double threshold = kDefaultThreshold;
+  SessionOptions opts;
+  while (!args.done()) {
+    const std::string a = args.next("");
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--draw") {
+      draw_out = args.next(a);
+    } else if (a == "--threshold") {
+      threshold = parse_double(args.next(a), a, 0, 1);
+    } else if (a == "--threads") {
+      opts.threads = parse_int(args.next(a), a, 1, 1024);
+    } else if (!a.empty() && a[0] == '-') {
+      fail("detect: unknown option '", a, "'");
+    } else if (model.empty()) {
+      model = a;
+    } else {
+      images.push_back(a);
+    }
+  }
+  if (model.empty() || images.empty())
+    fail("detect: needs a model and at least one image (ssdx detect MODEL IMAGE...)");
+
+  const Detector detector(model, opts);
+  std::vector<ImageDetections> results;
+  for (size_t i = 0; i < images.size(); ++i) {
+    Image image = load_image(images[i]);
+    ImageDetections result{images[i], image.width, image.height, detector.detect(image, static_cast<float>(threshold))};
+    if (!draw_out.empty()) {
+      draw_detections(image, result.objects);
+      save_png(image, draw_path(draw_out, i, images.size()));
+    }
+    if (json) results.push_back(std::move(result));
+    else std::cout << format_text(result) << std::flush;  // streamed: a long run shows progress
+  }
+  if (json) std::cout << format_json(model, results);
+  return 0;
+}
+
+}  // namespace ssdx::cli

@@ -1,0 +1,75 @@
+#include "tools/image_header.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "graph/error.h"
+
+namespace ssdx::cli {
+namespace {
+
+int64_t big_endian(const unsigned char* p, int bytes) {
+  int64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = v << 8 | p[i];
+  return v;
+}
+
+// PNG: the signature is followed by the IHDR chunk: length, "IHDR", width, height (big-endian 32-bit).
+void read_png_size(FILE* f, ImageHeader& header) {
+  unsigned char chunk[16];
+  if (std::fread(chunk, 1, sizeof chunk, f) != sizeof chunk || std::memcmp(chunk + 4, "IHDR", 4) != 0) return;
+  header.width = big_endian(chunk + 8, 4);
+  header.height = big_endian(chunk + 12, 4);
+}
+
+// JPEG: marker segments (0xFF, marker, 16-bit length including itself) up to the frame header SOFn, which holds
+// precision, height, width. APPn segments (EXIF, ICC, thumbnails) are skipped whole.
+void read_jpeg_size(FILE* f, ImageHeader& header) {
+  std::fseek(f, 2, SEEK_SET);  // past SOI
+  for (;;) {
+    if (std::fgetc(f) != 0xff) return;
+    int marker;
+    while ((marker = std::fgetc(f)) == 0xff) {}  // fill bytes
+    if (marker == EOF || marker == 0xda || marker == 0xd9) return;  // scan or end before any frame header
+    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) continue;  // markers without a segment
+    unsigned char len[2];
+    if (std::fread(len, 1, 2, f) != 2 || big_endian(len, 2) < 2) return;
+    const bool frame_header = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+    if (frame_header) {
+      unsigned char sof[5];
+      if (std::fread(sof, 1, sizeof sof, f) != sizeof sof) return;
+      header.height = big_endian(sof + 1, 2);
+      header.width = big_endian(sof + 3, 2);
+      return;
+    }
+    if (std::fseek(f, static_cast<long>(big_endian(len, 2) - 2), SEEK_CUR) != 0) return;
+  }
+}
+
+}  // namespace
+
+const char* format_name(ImageFormat format) { return format == ImageFormat::Png ? "PNG" : "JPEG"; }
+
+ImageHeader read_image_header(FILE* f, const std::string& path) {
+  std::rewind(f);
+  unsigned char magic[8] = {};
+  const size_t n = std::fread(magic, 1, sizeof magic, f);
+  if (std::ferror(f)) fail(path, ": cannot read: ", std::strerror(errno));
+  if (n == 0) fail(path, ": empty file");
+  static const unsigned char kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  ImageHeader header;
+  if (n == sizeof magic && std::memcmp(magic, kPngSignature, sizeof magic) == 0) {
+    header.format = ImageFormat::Png;
+    read_png_size(f, header);
+  } else if (n >= 3 && magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff) {
+    header.format = ImageFormat::Jpeg;
+    read_jpeg_size(f, header);
+  } else {
+    fail(path, ": not a PNG or JPEG image");  // stb would also take BMP, GIF, ... by content: we don't want them
+  }
+  std::clearerr(f);
+  std::rewind(f);
+  return header;
+}
+
+}  // namespace ssdx::cli
