@@ -25,6 +25,10 @@ const char* attribute_kind_name(Attribute::Kind k);
 
 class Attributes {
  public:
+  // One-attribute sets, for building nodes: Attributes::ints("perm", {0, 2, 1}).
+  static Attributes integer(const std::string& name, int64_t v) { Attributes a; a.set_int(name, v); return a; }
+  static Attributes ints(const std::string& name, std::vector<int64_t> v) { Attributes a; a.set_ints(name, std::move(v)); return a; }
+
   void set(const std::string& name, Attribute a) { map_[name] = std::move(a); }
   void set_int(const std::string& name, int64_t v);
   void set_float(const std::string& name, float v);

@@ -1,5 +1,7 @@
 #include "tests/ort_oracle.h"
 
+#include "tools/json.h"
+
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -21,22 +23,6 @@ namespace fs = std::filesystem;
 
 const std::string kToolDir = std::string(SSDX_SOURCE_DIR) + "/tools/ort_reference";
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", c);
-      out += esc;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 // Just enough JSON to read run_ort.js's output manifest: objects, arrays, strings, integers.
 struct Json {
@@ -170,10 +156,10 @@ void write_inputs(const TensorMap& feeds, const std::string& dir) {
     dtype_from_name(dtype_name(t.dtype()));  // rejects dtypes run_ort.js cannot read
     std::string file = "in" + std::to_string(i) + ".bin";
     write_file_bytes(dir + "/" + file, std::string(static_cast<const char*>(t.raw()), t.nbytes()));
-    manifest << (i++ ? ",\n " : "\n ") << "{\"name\": " << json_string(name) << ", \"dtype\": \""
+    manifest << (i++ ? ",\n " : "\n ") << "{\"name\": " << json_quote(name) << ", \"dtype\": \""
              << dtype_name(t.dtype()) << "\", \"dims\": [";
     for (size_t d = 0; d < t.shape().size(); ++d) manifest << (d ? ", " : "") << t.shape()[d];
-    manifest << "], \"file\": " << json_string(file) << "}";
+    manifest << "], \"file\": " << json_quote(file) << "}";
   }
   manifest << "]}\n";
   write_file_bytes(dir + "/manifest.json", manifest.str());

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "tools/coco_labels.h"
+#include "tools/json.h"
 
 namespace ssdx::cli {
 namespace {
@@ -18,23 +19,6 @@ std::string box_coordinates(const Detection& d, const char* separator) {
          format("%.1f", d.y1);
 }
 
-// A JSON string literal; paths may hold quotes, backslashes, control characters (any other byte passes through).
-std::string json_quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", c);
-      out += esc;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 }  // namespace
 

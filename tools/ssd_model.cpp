@@ -47,18 +47,6 @@ class Rng {
   std::mt19937 gen_;
 };
 
-Attributes ints_attr(const std::string& name, std::vector<int64_t> v) {
-  Attributes a;
-  a.set_ints(name, std::move(v));
-  return a;
-}
-
-Attributes int_attr(const std::string& name, int64_t v) {
-  Attributes a;
-  a.set_int(name, v);
-  return a;
-}
-
 class SsdGraph {
  public:
   SsdGraph(const SsdModelOptions& o, ModelBuilder& b) : o_(o), b_(b), rng_(o.seed) {}
@@ -217,14 +205,14 @@ class SsdGraph {
   std::string view(const std::string& x, int64_t channels) {
     if (o_.constant_view_shapes) return node("Reshape", {x, constant<int64_t>({3}, {1, channels, -1})});
     const std::string shape = node("Shape", {x});
-    const std::string n = node("Gather", {shape, constant<int64_t>({}, {0})}, int_attr("axis", 0));
-    const std::string n1 = node("Unsqueeze", {n}, ints_attr("axes", {0}));
+    const std::string n = node("Gather", {shape, constant<int64_t>({}, {0})}, Attributes::integer("axis", 0));
+    const std::string n1 = node("Unsqueeze", {n}, Attributes::ints("axes", {0}));
     const std::string target = node("Concat", {n1, constant<int64_t>({1}, {channels}), constant<int64_t>({1}, {-1})},
-                                    int_attr("axis", 0));
+                                    Attributes::integer("axis", 0));
     return node("Reshape", {x, target});
   }
 
-  std::string concat(const std::vector<std::string>& xs, int64_t axis) { return node("Concat", xs, int_attr("axis", axis)); }
+  std::string concat(const std::vector<std::string>& xs, int64_t axis) { return node("Concat", xs, Attributes::integer("axis", axis)); }
 
   // Opset-10 Slice with constant starts/ends/axes/steps initializers (one axis at a time, as exported).
   std::string slice(const std::string& x, int64_t start, int64_t end, int64_t axis) {
@@ -249,26 +237,26 @@ class SsdGraph {
       d_xy[2 * i] = dboxes[4 * i]; d_xy[2 * i + 1] = dboxes[4 * i + 1];
       d_wh[2 * i] = dboxes[4 * i + 2]; d_wh[2 * i + 1] = dboxes[4 * i + 3];
     }
-    const std::string b = node("Transpose", {loc}, ints_attr("perm", {0, 2, 1}));   // (1,N,4)
-    const std::string s = node("Transpose", {conf}, ints_attr("perm", {0, 2, 1}));  // (1,N,81)
+    const std::string b = node("Transpose", {loc}, Attributes::ints("perm", {0, 2, 1}));   // (1,N,4)
+    const std::string s = node("Transpose", {conf}, Attributes::ints("perm", {0, 2, 1}));  // (1,N,81)
     const std::string xy = scalar_mul(slice3(b, 0, 2), 0.1f);
     const std::string wh = scalar_mul(slice3(b, 2, 4), 0.2f);
     const std::string centre = node("Add", {node("Mul", {xy, constant<float>({1, n, 2}, d_wh)}), constant<float>({1, n, 2}, d_xy)});
     const std::string size = node("Mul", {node("Exp", {wh}), constant<float>({1, n, 2}, d_wh)});
     // l = cx - 0.5 w, t = cy - 0.5 h, r = cx + 0.5 w, b = cy + 0.5 h
-    auto coord = [&](int64_t i) { return node("Squeeze", {slice3(centre, i, i + 1)}, ints_attr("axes", {2})); };
+    auto coord = [&](int64_t i) { return node("Squeeze", {slice3(centre, i, i + 1)}, Attributes::ints("axes", {2})); };
     auto half = [&](int64_t i) {
-      return scalar_mul(node("Squeeze", {slice3(size, i, i + 1)}, ints_attr("axes", {2})), 0.5f);
+      return scalar_mul(node("Squeeze", {slice3(size, i, i + 1)}, Attributes::ints("axes", {2})), 0.5f);
     };
     const std::string l = node("Sub", {coord(0), half(0)});
     const std::string t = node("Sub", {coord(1), half(1)});
     const std::string r = node("Add", {coord(0), half(0)});
     const std::string bt = node("Add", {coord(1), half(1)});
     std::vector<std::string> parts;
-    for (const std::string& p : {l, t, r, bt}) parts.push_back(node("Unsqueeze", {p}, ints_attr("axes", {2})));
+    for (const std::string& p : {l, t, r, bt}) parts.push_back(node("Unsqueeze", {p}, Attributes::ints("axes", {2})));
     const std::string boxes = concat(parts, 2);  // (1,N,4) ltrb
 
-    const std::string probs_t = node("Transpose", {node("Softmax", {s}, int_attr("axis", 2))}, ints_attr("perm", {0, 2, 1}));
+    const std::string probs_t = node("Transpose", {node("Softmax", {s}, Attributes::integer("axis", 2))}, Attributes::ints("perm", {0, 2, 1}));
     constexpr int64_t kAll = INT64_MAX;
     const std::string probs = slice(slice(slice(probs_t, 0, kAll, 0), 1, kAll, 1), 0, kAll, 2);  // drop background
     auto const_of_shape = [&](Tensor value) {
@@ -281,31 +269,31 @@ class SsdGraph {
     const std::string score_thr = const_of_shape(make_tensor<float>({1}, {0.05f}));
     const std::string sel = node("NonMaxSuppression", {boxes, probs, max_out, iou, score_thr});
 
-    const std::string labels = node("Gather", {slice(sel, 0, kAll, 0), constant<int64_t>({}, {1})}, int_attr("axis", 1));
-    const std::string box_idx = node("Gather", {slice(sel, 0, kAll, 0), constant<int64_t>({}, {2})}, int_attr("axis", 1));
+    const std::string labels = node("Gather", {slice(sel, 0, kAll, 0), constant<int64_t>({}, {1})}, Attributes::integer("axis", 1));
+    const std::string box_idx = node("Gather", {slice(sel, 0, kAll, 0), constant<int64_t>({}, {2})}, Attributes::integer("axis", 1));
     const std::string flat = node("Reshape", {probs, constant<int64_t>({1}, {-1})});
-    const std::string num_boxes = node("Gather", {node("Shape", {probs}), constant<int64_t>({}, {2})}, int_attr("axis", 0));
+    const std::string num_boxes = node("Gather", {node("Shape", {probs}), constant<int64_t>({}, {2})}, Attributes::integer("axis", 0));
     const std::string flat_idx = node("Add", {node("Mul", {labels, num_boxes}), box_idx});
-    const std::string scores = node("Gather", {flat, node("Cast", {flat_idx}, int_attr("to", 7))}, int_attr("axis", 0));
+    const std::string scores = node("Gather", {flat, node("Cast", {flat_idx}, Attributes::integer("to", 7))}, Attributes::integer("axis", 0));
     const std::string count = node("Unsqueeze", {node("Gather", {node("Shape", {scores}), constant<int64_t>({}, {0})},
-                                                      int_attr("axis", 0))},
-                                   ints_attr("axes", {0}));
+                                                      Attributes::integer("axis", 0))},
+                                   Attributes::ints("axes", {0}));
     const std::string candidates = concat({constant<int64_t>({1}, {200}), count}, 0);
     // ORT had no int64 ReduceMin when this was exported: the graph goes through int32.
     Attributes keep;
     keep.set_int("keepdims", 0);
-    const std::string k = node("Cast", {node("ReduceMin", {node("Cast", {candidates}, int_attr("to", 6))}, keep)}, int_attr("to", 7));
+    const std::string k = node("Cast", {node("ReduceMin", {node("Cast", {candidates}, Attributes::integer("to", 6))}, keep)}, Attributes::integer("to", 7));
     const std::string topk = fresh("TopK");
     const std::string order = topk + "_indices";
-    b_.add_node("TopK", {scores, node("Unsqueeze", {k}, ints_attr("axes", {0}))}, {topk, order}, int_attr("axis", 0), topk);
+    b_.add_node("TopK", {scores, node("Unsqueeze", {k}, Attributes::ints("axes", {0}))}, {topk, order}, Attributes::integer("axis", 0), topk);
 
-    const std::string all_boxes = node("Squeeze", {boxes}, ints_attr("axes", {0}));
-    const std::string kept_idx = node("Cast", {node("Gather", {box_idx, order}, int_attr("axis", 0))}, int_attr("to", 7));
-    const std::string kept_boxes = node("Gather", {slice(all_boxes, 0, kAll, 1), kept_idx}, int_attr("axis", 0));
-    b_.add_node("Unsqueeze", {kept_boxes}, {"bboxes"}, ints_attr("axes", {0}), "Unsqueeze_bboxes");
-    const std::string kept_labels = node("Unsqueeze", {node("Gather", {labels, order}, int_attr("axis", 0))}, ints_attr("axes", {0}));
+    const std::string all_boxes = node("Squeeze", {boxes}, Attributes::ints("axes", {0}));
+    const std::string kept_idx = node("Cast", {node("Gather", {box_idx, order}, Attributes::integer("axis", 0))}, Attributes::integer("to", 7));
+    const std::string kept_boxes = node("Gather", {slice(all_boxes, 0, kAll, 1), kept_idx}, Attributes::integer("axis", 0));
+    b_.add_node("Unsqueeze", {kept_boxes}, {"bboxes"}, Attributes::ints("axes", {0}), "Unsqueeze_bboxes");
+    const std::string kept_labels = node("Unsqueeze", {node("Gather", {labels, order}, Attributes::integer("axis", 0))}, Attributes::ints("axes", {0}));
     b_.add_node("Add", {kept_labels, constant<int64_t>({}, {1})}, {"labels"}, {}, "Add_labels");
-    b_.add_node("Unsqueeze", {node("Gather", {scores, order}, int_attr("axis", 0))}, {"scores"}, ints_attr("axes", {0}),
+    b_.add_node("Unsqueeze", {node("Gather", {scores, order}, Attributes::integer("axis", 0))}, {"scores"}, Attributes::ints("axes", {0}),
                 "Unsqueeze_scores");
     b_.add_output("bboxes", DataType::Float, {1, -1, 4}, {"", "nbox", ""});
     b_.add_output("labels", DataType::Int64, {1, -1}, {"", "nbox"});

@@ -17,17 +17,6 @@ namespace {
 
 constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();  // Slice "to the end"
 
-Attributes ints_attr(const std::string& name, std::vector<int64_t> v) {
-  Attributes a;
-  a.set_ints(name, std::move(v));
-  return a;
-}
-Attributes int_attr(const std::string& name, int64_t v) {
-  Attributes a;
-  a.set_int(name, v);
-  return a;
-}
-
 // Saves the model to a file of its own (ORT reads files) and deletes it at scope exit.
 struct ModelFile {
   std::string path;
@@ -80,7 +69,7 @@ void build_conv_net(ModelBuilder& b) {
   b.add_initializer("eight", make_tensor<int64_t>({1}, {8}));
   b.add_initializer("minus_one", make_tensor<int64_t>({1}, {-1}));
 
-  Attributes conv1 = ints_attr("pads", {1, 1, 1, 1});
+  Attributes conv1 = Attributes::ints("pads", {1, 1, 1, 1});
   conv1.set_ints("strides", {2, 2});
   conv1.set_ints("kernel_shape", {3, 3});
   b.add_node("Conv", {"x", "w1", "b1"}, {"c1"}, conv1);
@@ -88,11 +77,11 @@ void build_conv_net(ModelBuilder& b) {
   bn.set_float("epsilon", 1e-3f);
   b.add_node("BatchNormalization", {"c1", "bn_scale", "bn_bias", "bn_mean", "bn_var"}, {"bn"}, bn);
   b.add_node("Relu", {"bn"}, {"r1"});
-  Attributes pool = ints_attr("kernel_shape", {3, 3});
+  Attributes pool = Attributes::ints("kernel_shape", {3, 3});
   pool.set_ints("strides", {2, 2});
   pool.set_ints("pads", {1, 1, 1, 1});
   b.add_node("MaxPool", {"r1"}, {"p1"}, pool);
-  Attributes conv2 = ints_attr("pads", {1, 1, 1, 1});
+  Attributes conv2 = Attributes::ints("pads", {1, 1, 1, 1});
   conv2.set_int("group", 2);
   b.add_node("Conv", {"p1", "w2", "b2"}, {"c2"}, conv2);
   b.add_node("Add", {"c2", "p1"}, {"res"});
@@ -100,13 +89,13 @@ void build_conv_net(ModelBuilder& b) {
   b.add_node("Relu", {"biased"}, {"r2"});
 
   b.add_node("Shape", {"r2"}, {"shape"});
-  b.add_node("Gather", {"shape", "zero"}, {"n"}, int_attr("axis", 0));
-  b.add_node("Unsqueeze", {"n"}, {"n1"}, ints_attr("axes", {0}));
-  b.add_node("Concat", {"n1", "eight", "minus_one"}, {"target"}, int_attr("axis", 0));
+  b.add_node("Gather", {"shape", "zero"}, {"n"}, Attributes::integer("axis", 0));
+  b.add_node("Unsqueeze", {"n"}, {"n1"}, Attributes::ints("axes", {0}));
+  b.add_node("Concat", {"n1", "eight", "minus_one"}, {"target"}, Attributes::integer("axis", 0));
   b.add_node("Reshape", {"r2", "target"}, {"view"});
-  b.add_node("Transpose", {"view"}, {"tr"}, ints_attr("perm", {0, 2, 1}));
-  b.add_node("Softmax", {"tr"}, {"probs"}, int_attr("axis", -1));
-  b.add_node("Softmax", {"tr"}, {"probs_joint"}, int_attr("axis", 1));
+  b.add_node("Transpose", {"view"}, {"tr"}, Attributes::ints("perm", {0, 2, 1}));
+  b.add_node("Softmax", {"tr"}, {"probs"}, Attributes::integer("axis", -1));
+  b.add_node("Softmax", {"tr"}, {"probs_joint"}, Attributes::integer("axis", 1));
   b.add_output("tr", DataType::Float, {-1, 64, 8}, {"batch"});
   b.add_output("probs", DataType::Float, {-1, 64, 8}, {"batch"});
   b.add_output("probs_joint", DataType::Float, {-1, 64, 8}, {"batch"});
@@ -163,19 +152,19 @@ void build_ssd_post(ModelBuilder& b, int64_t opset, int64_t max_per_class, int64
   for (int k = 0; k < 4; ++k) {
     const std::string c = corner[k], lo = k % 2 ? "one" : "zero", hi = k % 2 ? "two" : "one";
     slice("xy", lo, hi, "two", c + "_c3");
-    b.add_node("Squeeze", {c + "_c3"}, {c + "_c"}, ints_attr("axes", {2}));
+    b.add_node("Squeeze", {c + "_c3"}, {c + "_c"}, Attributes::ints("axes", {2}));
     slice("wh", lo, hi, "two", c + "_s3");
-    b.add_node("Squeeze", {c + "_s3"}, {c + "_s"}, ints_attr("axes", {2}));
+    b.add_node("Squeeze", {c + "_s3"}, {c + "_s"}, Attributes::ints("axes", {2}));
     b.add_node("Mul", {c + "_s", "half"}, {c + "_hs"});
     b.add_node(k < 2 ? "Sub" : "Add", {c + "_c", c + "_hs"}, {c});
-    b.add_node("Unsqueeze", {c}, {c + "_u"}, ints_attr("axes", {2}));
+    b.add_node("Unsqueeze", {c}, {c + "_u"}, Attributes::ints("axes", {2}));
   }
-  b.add_node("Concat", {"l_u", "t_u", "r_u", "b_u"}, {"boxes"}, int_attr("axis", 2));
+  b.add_node("Concat", {"l_u", "t_u", "r_u", "b_u"}, {"boxes"}, Attributes::integer("axis", 2));
 
   // Class probabilities without the background class: [1,C-1,N].
-  b.add_node("Transpose", {"logits"}, {"logits_t"}, ints_attr("perm", {0, 2, 1}));
-  b.add_node("Softmax", {"logits_t"}, {"probs_t"}, int_attr("axis", 2));
-  b.add_node("Transpose", {"probs_t"}, {"probs_all"}, ints_attr("perm", {0, 2, 1}));
+  b.add_node("Transpose", {"logits"}, {"logits_t"}, Attributes::ints("perm", {0, 2, 1}));
+  b.add_node("Softmax", {"logits_t"}, {"probs_t"}, Attributes::integer("axis", 2));
+  b.add_node("Transpose", {"probs_t"}, {"probs_all"}, Attributes::ints("perm", {0, 2, 1}));
   slice("probs_all", "one", "end", "one", "probs");
 
   // NMS thresholds come from ConstantOfShape nodes, as in the SSD model.
@@ -191,28 +180,28 @@ void build_ssd_post(ModelBuilder& b, int64_t opset, int64_t max_per_class, int64
 
   // labels = sel[:,1], box_idx = sel[:,2]; scores = probs.reshape(-1)[labels * N + box_idx].
   slice("sel", "zero", "end", "zero", "sel_a");
-  b.add_node("Gather", {"sel_a", "i1"}, {"labels"}, int_attr("axis", 1));
+  b.add_node("Gather", {"sel_a", "i1"}, {"labels"}, Attributes::integer("axis", 1));
   slice("sel", "zero", "end", "zero", "sel_b");
-  b.add_node("Gather", {"sel_b", "i2"}, {"box_idx"}, int_attr("axis", 1));
+  b.add_node("Gather", {"sel_b", "i2"}, {"box_idx"}, Attributes::integer("axis", 1));
   b.add_node("Reshape", {"probs", "minus_one"}, {"probs_flat"});
   b.add_node("Shape", {"probs"}, {"probs_shape"});
-  b.add_node("Gather", {"probs_shape", "i2"}, {"num_boxes"}, int_attr("axis", 0));
+  b.add_node("Gather", {"probs_shape", "i2"}, {"num_boxes"}, Attributes::integer("axis", 0));
   b.add_node("Mul", {"labels", "num_boxes"}, {"label_base"});
   b.add_node("Add", {"label_base", "box_idx"}, {"flat_idx"});
-  b.add_node("Cast", {"flat_idx"}, {"flat_idx64"}, int_attr("to", static_cast<int64_t>(DataType::Int64)));
-  b.add_node("Gather", {"probs_flat", "flat_idx64"}, {"sel_scores"}, int_attr("axis", 0));
+  b.add_node("Cast", {"flat_idx"}, {"flat_idx64"}, Attributes::integer("to", static_cast<int64_t>(DataType::Int64)));
+  b.add_node("Gather", {"probs_flat", "flat_idx64"}, {"sel_scores"}, Attributes::integer("axis", 0));
 
   // k = min(top_k, number selected), via int32 because the exporter worked around ORT's missing int64 ReduceMin.
   b.add_node("Shape", {"sel_scores"}, {"sel_shape"});
   b.add_initializer("i0", make_tensor<int64_t>({}, {0}));
-  b.add_node("Gather", {"sel_shape", "i0"}, {"num_sel"}, int_attr("axis", 0));
-  b.add_node("Unsqueeze", {"num_sel"}, {"num_sel1"}, ints_attr("axes", {0}));
-  b.add_node("Concat", {"top_k_cap", "num_sel1"}, {"k_cands"}, int_attr("axis", 0));
-  b.add_node("Cast", {"k_cands"}, {"k_cands32"}, int_attr("to", static_cast<int64_t>(DataType::Int32)));
-  b.add_node("ReduceMin", {"k_cands32"}, {"k32"}, int_attr("keepdims", 0));
-  b.add_node("Cast", {"k32"}, {"k"}, int_attr("to", static_cast<int64_t>(DataType::Int64)));
-  b.add_node("Unsqueeze", {"k"}, {"k1"}, ints_attr("axes", {0}));
-  Attributes topk = int_attr("axis", 0);
+  b.add_node("Gather", {"sel_shape", "i0"}, {"num_sel"}, Attributes::integer("axis", 0));
+  b.add_node("Unsqueeze", {"num_sel"}, {"num_sel1"}, Attributes::ints("axes", {0}));
+  b.add_node("Concat", {"top_k_cap", "num_sel1"}, {"k_cands"}, Attributes::integer("axis", 0));
+  b.add_node("Cast", {"k_cands"}, {"k_cands32"}, Attributes::integer("to", static_cast<int64_t>(DataType::Int32)));
+  b.add_node("ReduceMin", {"k_cands32"}, {"k32"}, Attributes::integer("keepdims", 0));
+  b.add_node("Cast", {"k32"}, {"k"}, Attributes::integer("to", static_cast<int64_t>(DataType::Int64)));
+  b.add_node("Unsqueeze", {"k"}, {"k1"}, Attributes::ints("axes", {0}));
+  Attributes topk = Attributes::integer("axis", 0);
   if (opset >= 11) {  // largest / sorted exist from opset 11; opset 10 TopK always returns the largest, sorted
     topk.set_int("largest", 1);
     topk.set_int("sorted", 1);
@@ -220,17 +209,17 @@ void build_ssd_post(ModelBuilder& b, int64_t opset, int64_t max_per_class, int64
   b.add_node("TopK", {"sel_scores", "k1"}, {"top_scores", "order"}, topk);
 
   // Outputs gathered in score order.
-  b.add_node("Squeeze", {"boxes"}, {"boxes_sq"}, ints_attr("axes", {0}));
-  b.add_node("Gather", {"box_idx", "order"}, {"top_box_idx"}, int_attr("axis", 0));
+  b.add_node("Squeeze", {"boxes"}, {"boxes_sq"}, Attributes::ints("axes", {0}));
+  b.add_node("Gather", {"box_idx", "order"}, {"top_box_idx"}, Attributes::integer("axis", 0));
   slice("boxes_sq", "zero", "end", "one", "boxes_all");
-  b.add_node("Cast", {"top_box_idx"}, {"top_box_idx64"}, int_attr("to", static_cast<int64_t>(DataType::Int64)));
-  b.add_node("Gather", {"boxes_all", "top_box_idx64"}, {"top_boxes"}, int_attr("axis", 0));
-  b.add_node("Unsqueeze", {"top_boxes"}, {"bboxes"}, ints_attr("axes", {0}));
-  b.add_node("Gather", {"labels", "order"}, {"top_labels"}, int_attr("axis", 0));
-  b.add_node("Unsqueeze", {"top_labels"}, {"top_labels1"}, ints_attr("axes", {0}));
+  b.add_node("Cast", {"top_box_idx"}, {"top_box_idx64"}, Attributes::integer("to", static_cast<int64_t>(DataType::Int64)));
+  b.add_node("Gather", {"boxes_all", "top_box_idx64"}, {"top_boxes"}, Attributes::integer("axis", 0));
+  b.add_node("Unsqueeze", {"top_boxes"}, {"bboxes"}, Attributes::ints("axes", {0}));
+  b.add_node("Gather", {"labels", "order"}, {"top_labels"}, Attributes::integer("axis", 0));
+  b.add_node("Unsqueeze", {"top_labels"}, {"top_labels1"}, Attributes::ints("axes", {0}));
   b.add_node("Add", {"top_labels1", "label_offset"}, {"out_labels"});
-  b.add_node("Gather", {"sel_scores", "order"}, {"top_scores2"}, int_attr("axis", 0));
-  b.add_node("Unsqueeze", {"top_scores2"}, {"scores"}, ints_attr("axes", {0}));
+  b.add_node("Gather", {"sel_scores", "order"}, {"top_scores2"}, Attributes::integer("axis", 0));
+  b.add_node("Unsqueeze", {"top_scores2"}, {"scores"}, Attributes::ints("axes", {0}));
   b.add_output("bboxes", DataType::Float, {1, -1, 4}, {"", "nbox"});
   b.add_output("out_labels", DataType::Int64, {1, -1}, {"", "nbox"});
   b.add_output("scores", DataType::Float, {1, -1}, {"", "nbox"});
