@@ -1,5 +1,6 @@
 #include "engine/session.h"
 
+#include <chrono>
 #include <iostream>
 
 #include "engine/shape_inference.h"
@@ -86,7 +87,10 @@ void Session::check_feed(const TensorInfo& info, const Tensor& t) const {
     fail(graph_.source, ": input '", info.name, "' must have shape ", shape_str(v.shape), ", got ", shape_str(t.shape()));
 }
 
-TensorMap Session::run(const TensorMap& feeds) const {
+TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
+  using clock = std::chrono::steady_clock;
+  const auto run_start = clock::now();
+  auto us_since = [&](clock::time_point t) { return std::chrono::duration<double, std::micro>(t - run_start).count(); };
   std::vector<Tensor> env(graph_.values.size());
   std::vector<const Tensor*> bound(graph_.values.size(), nullptr);
   for (size_t i = 0; i < graph_.values.size(); ++i)
@@ -111,6 +115,7 @@ TensorMap Session::run(const TensorMap& feeds) const {
     const Node& n = *s.node;
     inputs.clear();
     for (int in : n.inputs) inputs.push_back(in == kNoValue ? nullptr : bound[static_cast<size_t>(in)]);
+    const auto step_start = clock::now();
     try {
       std::vector<Tensor> outs;
       if (s.shapes_static) {
@@ -129,6 +134,17 @@ TensorMap Session::run(const TensorMap& feeds) const {
     } catch (const Error& e) {
       fail(graph_.source, ": ", graph_.node_label(n), ": ", e.what());
     }
+    if (profile) {
+      NodeProfile p;
+      p.name = n.name;
+      p.op_type = n.op_type;
+      p.impl = s.kernel->impl_name();
+      p.layout = s.kernel->output_layout();
+      p.start_us = us_since(step_start);
+      p.duration_us = us_since(clock::now()) - p.start_us;
+      p.flops = s.kernel->flops(inputs);
+      profile->nodes.push_back(std::move(p));
+    }
     // Release activations whose last reader has run (graph outputs are kept).
     for (int in : n.inputs) {
       if (in == kNoValue || last_use_[static_cast<size_t>(in)] != static_cast<int>(i)) continue;
@@ -137,6 +153,7 @@ TensorMap Session::run(const TensorMap& feeds) const {
     }
   }
 
+  if (profile) profile->total_us = us_since(clock::now());
   TensorMap result;
   for (int id : graph_.outputs) {
     const Tensor* t = bound[static_cast<size_t>(id)];

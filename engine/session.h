@@ -20,6 +20,19 @@ struct TensorInfo {
 
 using TensorMap = std::map<std::string, Tensor>;
 
+// Per-node timings of one run, in execution order (Session::run with a profile).
+struct NodeProfile {
+  std::string name, op_type;
+  std::string impl;    // kernel implementation, e.g. "onednn:brgconv:avx512_core" or "ref"
+  std::string layout;  // output memory layout, e.g. "nchw" or "nChw16c"
+  double start_us = 0, duration_us = 0;  // from the start of run()
+  double flops = 0;                      // floating-point operations (2 per multiply-add) when known, else 0
+};
+struct RunProfile {
+  std::vector<NodeProfile> nodes;
+  double total_us = 0;
+};
+
 class Session {
  public:
   // Loads an .onnx file. Throws Error with a one-line message on any problem.
@@ -33,7 +46,9 @@ class Session {
   int folded_nodes() const { return folded_; }
 
   // Runs the model. Every graph input must be fed with the declared dtype and a compatible shape.
-  TensorMap run(const TensorMap& feeds) const;
+  TensorMap run(const TensorMap& feeds) const { return run(feeds, nullptr); }
+  // Same, recording per-node timings into `profile` when it is not null.
+  TensorMap run(const TensorMap& feeds, RunProfile* profile) const;
 
  private:
   struct Step;

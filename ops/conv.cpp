@@ -155,6 +155,16 @@ class OnednnConv : public Kernel {
 
   std::string impl_name() const override { return prepared_shape_.empty() ? "ref" : onednn_impl_name(pd_); }
 
+  // 2 * output elements * (input channels per group * kernel taps)
+  double flops(const std::vector<const Tensor*>& inputs) const override {
+    ConvParams p = params_;
+    const Shape& w = inputs[1]->shape();
+    const Shape y = conv_output_shape(p, inputs[0]->shape(), w, nullptr);
+    double taps = 1;
+    for (size_t d = 1; d < w.size(); ++d) taps *= static_cast<double>(w[d]);
+    return 2.0 * static_cast<double>(shape_numel(y)) * taps;
+  }
+
  private:
   ConvParams params_;
   std::mutex mutex_;

@@ -84,6 +84,10 @@ class Kernel {
   virtual void run(KernelContext& ctx) = 0;
   // Name of the implementation for profiles ("ref", "onednn:jit:avx512_core", ...).
   virtual std::string impl_name() const { return "ref"; }
+  // Memory layout of output 0 for profiles: "plain" (row-major) or a oneDNN format such as "nChw16c".
+  virtual std::string output_layout() const { return "plain"; }
+  // Floating-point operations one run performs on these inputs, for profiles; 0 when not worth counting.
+  virtual double flops(const std::vector<const Tensor*>& inputs) const { return 0; }
 };
 
 // Wraps a callable as a Kernel, for kernels whose only state is a parsed parameter struct.
