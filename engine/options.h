@@ -7,6 +7,7 @@ namespace ssdx {
 struct SessionOptions {
   int threads = 0;              // 0: OpenMP's default (all cores)
   bool constant_folding = true; // fold nodes whose inputs are all constants at load
+  bool optimize = true;         // fold BatchNormalization, fuse Conv+Add+Relu, drop Identity
   bool verbose = false;         // print each pass and kernel choice to stderr
 };
 

@@ -1,12 +1,16 @@
 #include "engine/session.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 
+#include "engine/planner.h"
 #include "engine/shape_inference.h"
 #include "graph/onnx_parser.h"
 #include "graph/passes/eliminate_dead.h"
+#include "graph/passes/fuse_conv.h"
 #include "ops/evaluate.h"
+#include "ops/layout_convert.h"
 #include "ops/registry.h"
 
 namespace ssdx {
@@ -18,6 +22,36 @@ struct Session::Step {
   std::unique_ptr<Kernel> kernel;
   std::vector<ValueInfo> static_outputs;  // valid when shapes_static
   bool shapes_static = false;
+};
+
+// Arenas for concurrent runs: a run takes a free one (or makes one the first time) and gives it back, so steady
+// state allocates nothing for activations.
+class Session::ArenaPool {
+ public:
+  explicit ArenaPool(size_t bytes) : bytes_(bytes) {}
+  using Buffer = std::unique_ptr<char, decltype(&std::free)>;
+  Buffer take() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!free_.empty()) {
+        Buffer b = std::move(free_.back());
+        free_.pop_back();
+        return b;
+      }
+    }
+    Buffer b(static_cast<char*>(std::aligned_alloc(64, std::max<size_t>(64, (bytes_ + 63) / 64 * 64))), &std::free);
+    if (!b) fail("out of memory allocating the ", bytes_, "-byte activation arena");
+    return b;
+  }
+  void give_back(Buffer b) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(b));
+  }
+
+ private:
+  size_t bytes_;
+  std::mutex mutex_;
+  std::vector<Buffer> free_;
 };
 
 std::unique_ptr<Session> Session::load(const std::string& path, const SessionOptions& opts) {
@@ -34,51 +68,136 @@ bool outputs_static(const std::vector<ValueInfo>& outs) {
   return true;
 }
 
+// Inputs that read oneDNN's blocked layouts when the consumer runs its packed kernel: the activation (and the
+// residual) of a convolution with constant weights and a static input, the input of a max pooling.
+bool reads_blocked(const Graph& g, const Node& n, size_t input) {
+  const Value& x = g.value(n.inputs[0]);
+  const bool static_x = x.shape_known && shape_is_static(x.shape);
+  if ((n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == kInternalDomain)) {
+    const bool constant_w = n.inputs.size() > 1 && g.constant(n.inputs[1]);
+    return static_x && constant_w && (input == 0 || input == 3);
+  }
+  return n.op_type == "MaxPool" && n.domain.empty() && input == 0 && static_x && n.outputs.size() == 1;
+}
+
 }  // namespace
 
 Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(graph)), opts_(opts) {
   apply_thread_count(opts_.threads);
-  const OpRegistry& registry = OpRegistry::global();
   graph_.topo_sort();
   graph_.verify();
   // Report every unsupported op before doing any work.
-  std::vector<const OpDef*> defs = resolve_ops(graph_, registry);
+  std::vector<const OpDef*> defs = resolve_ops(graph_, OpRegistry::global());
   folded_ = infer_shapes(graph_, defs, opts_.constant_folding).folded;
   eliminate_dead_nodes(graph_);  // also compacts away the folded nodes
-  defs = resolve_ops(graph_, registry);
-
+  if (opts_.optimize) optimize();
   for (int id : graph_.inputs) inputs_.push_back(info_of(graph_.value(id)));
   for (int id : graph_.outputs) outputs_.push_back(info_of(graph_.value(id)));
+  create_kernels();
+  plan_memory();
+}
 
+Session::~Session() = default;
+
+void Session::optimize() {
+  fused_ = fold_batchnorm(graph_) + fuse_conv_add(graph_) + fuse_conv_relu(graph_) + remove_identity(graph_);
+  eliminate_dead_nodes(graph_);
+}
+
+void Session::create_kernels() {
+  const std::vector<const OpDef*> defs = resolve_ops(graph_, OpRegistry::global());
   steps_.resize(graph_.nodes.size());
   last_use_.assign(graph_.values.size(), -1);
+  layouts_.assign(graph_.values.size(), nullptr);
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
     const Node& n = graph_.nodes[i];
     Step& s = steps_[i];
     s.node = &n;
     s.def = defs[i];
     try {
-      OpContext ctx(n, graph_.opset(n.domain), node_input_infos(graph_, n), n.outputs.size());
+      std::vector<ValueInfo> in = node_input_infos(graph_, n);
+      for (size_t k = 0; k < in.size(); ++k)
+        if (n.inputs[k] != kNoValue) in[k].layout = layouts_[static_cast<size_t>(n.inputs[k])];
+      OpContext ctx(n, graph_.opset(n.domain), std::move(in), n.outputs.size());
+      for (size_t o = 0; o < n.outputs.size(); ++o) {
+        const int out = n.outputs[o];
+        bool ok = out != kNoValue && !graph_.value(out).is_graph_output && !graph_.value(out).consumers.empty();
+        for (int c = 0; ok && c < static_cast<int>(graph_.value(out).consumers.size()); ++c) {
+          const Node& consumer = graph_.nodes[static_cast<size_t>(graph_.value(out).consumers[static_cast<size_t>(c)])];
+          for (size_t k = 0; k < consumer.inputs.size(); ++k)
+            if (consumer.inputs[k] == out) ok = ok && reads_blocked(graph_, consumer, k);
+        }
+        ctx.set_output_blocked_ok(static_cast<int>(o), ok);
+      }
       s.def->infer(ctx);
       s.kernel = s.def->create(ctx);
       s.shapes_static = outputs_static(ctx.outputs());
       if (s.shapes_static) s.static_outputs = ctx.outputs();
+      for (size_t o = 0; o < n.outputs.size(); ++o)
+        if (n.outputs[o] != kNoValue) layouts_[static_cast<size_t>(n.outputs[o])] = s.kernel->output_layout(static_cast<int>(o));
     } catch (const Error& e) {
       fail(graph_.source, ": ", graph_.node_label(n), ": ", e.what());
     }
     for (int in : n.inputs)
       if (in != kNoValue) last_use_[static_cast<size_t>(in)] = static_cast<int>(i);
     if (opts_.verbose)
-      std::cerr << "[ssdx] " << graph_.node_label(n) << " -> " << s.kernel->impl_name()
-                << (s.shapes_static ? "" : " (shapes at run time)") << "\n";
+      std::cerr << "[ssdx] " << graph_.node_label(n) << " -> " << s.kernel->impl_name() << " "
+                << layout_name(s.kernel->output_layout(0)) << (s.shapes_static ? "" : " (shapes at run time)") << "\n";
   }
 }
 
-Session::~Session() = default;
+// Every output of a static-shape step that is not a graph output lives in the arena for its lifetime; a fused
+// residual sum writes into its summand's buffer when that summand dies there; one scratch region serves all steps.
+void Session::plan_memory() {
+  const size_t nv = graph_.values.size();
+  std::vector<int> buffer_of(nv, -1);
+  std::vector<BufferRequest> requests;
+  size_t workspace = 0;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const Step& s = steps_[i];
+    workspace = std::max(workspace, s.kernel->workspace_bytes());
+    if (!s.shapes_static) continue;
+    const Node& n = *s.node;
+    for (size_t o = 0; o < n.outputs.size(); ++o) {
+      const int out = n.outputs[o];
+      if (out == kNoValue || graph_.value(out).is_graph_output) continue;
+      const ValueInfo& info = s.static_outputs[o];
+      const size_t bytes = layouts_[static_cast<size_t>(out)] ? layouts_[static_cast<size_t>(out)]->bytes()
+                                                              : static_cast<size_t>(shape_numel(info.shape)) * dtype_size(info.dtype);
+      const int last = std::max(last_use_[static_cast<size_t>(out)], static_cast<int>(i));
+      const int k = o == 0 ? s.kernel->inplace_input() : -1;
+      const int z = k >= 0 && k < static_cast<int>(n.inputs.size()) ? n.inputs[static_cast<size_t>(k)] : kNoValue;
+      if (z != kNoValue && buffer_of[static_cast<size_t>(z)] >= 0 && last_use_[static_cast<size_t>(z)] == static_cast<int>(i) &&
+          requests[static_cast<size_t>(buffer_of[static_cast<size_t>(z)])].bytes == bytes &&
+          same_layout(layouts_[static_cast<size_t>(z)], layouts_[static_cast<size_t>(out)])) {
+        buffer_of[static_cast<size_t>(out)] = buffer_of[static_cast<size_t>(z)];  // in place
+        requests[static_cast<size_t>(buffer_of[static_cast<size_t>(out)])].last_step = last;
+        continue;
+      }
+      buffer_of[static_cast<size_t>(out)] = static_cast<int>(requests.size());
+      requests.push_back({bytes, static_cast<int>(i), last});
+    }
+  }
+  requests.push_back({workspace, 0, static_cast<int>(steps_.size())});
+  const MemoryPlan plan = ssdx::plan_memory(requests);
+  arena_offset_.assign(nv, -1);
+  for (size_t v = 0; v < nv; ++v)
+    if (buffer_of[v] >= 0) arena_offset_[v] = static_cast<int64_t>(plan.offsets[static_cast<size_t>(buffer_of[v])]);
+  workspace_offset_ = plan.offsets.back();
+  arena_bytes_ = plan.arena_bytes;
+  arenas_ = std::make_unique<ArenaPool>(arena_bytes_);
+}
+
+std::vector<std::string> Session::kernel_names() const {
+  std::vector<std::string> names;
+  for (const Step& s : steps_) names.push_back(s.kernel->impl_name());
+  return names;
+}
 
 void Session::check_feed(const TensorInfo& info, const Tensor& t) const {
   if (t.dtype() != info.dtype)
     fail(graph_.source, ": input '", info.name, "' must be ", dtype_name(info.dtype), ", got ", dtype_name(t.dtype()));
+  if (!t.is_plain()) fail(graph_.source, ": input '", info.name, "' must be a plain row-major tensor");
   const Value& v = graph_.value(graph_.find_value(info.name));
   if (!v.shape_known) return;
   bool ok = t.shape().size() == v.shape.size();
@@ -91,6 +210,7 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
   using clock = std::chrono::steady_clock;
   const auto run_start = clock::now();
   auto us_since = [&](clock::time_point t) { return std::chrono::duration<double, std::micro>(t - run_start).count(); };
+
   std::vector<Tensor> env(graph_.values.size());
   std::vector<const Tensor*> bound(graph_.values.size(), nullptr);
   for (size_t i = 0; i < graph_.values.size(); ++i)
@@ -109,26 +229,57 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
     bound[static_cast<size_t>(id)] = &env[static_cast<size_t>(id)];
   }
 
-  std::vector<const Tensor*> inputs;
+  ArenaPool::Buffer arena = arenas_->take();
+  struct ReturnArena {
+    ArenaPool& pool;
+    ArenaPool::Buffer& buffer;
+    ~ReturnArena() { pool.give_back(std::move(buffer)); }
+  } return_arena{*arenas_, arena};
+  char* const base = arena.get();
+
+  KernelContext kc;
+  std::vector<Tensor> converted;  // plain copies for kernels that cannot read a producer's layout
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& s = steps_[i];
     const Node& n = *s.node;
-    inputs.clear();
-    for (int in : n.inputs) inputs.push_back(in == kNoValue ? nullptr : bound[static_cast<size_t>(in)]);
     const auto step_start = clock::now();
     try {
-      std::vector<Tensor> outs;
-      if (s.shapes_static) {
-        outs = run_kernel(*s.kernel, inputs, s.static_outputs);
-      } else {
-        OpContext ctx(n, graph_.opset(n.domain), describe_inputs(inputs), n.outputs.size());
-        s.def->infer(ctx);
-        outs = run_kernel(*s.kernel, inputs, ctx.outputs());
+      kc.inputs.clear();
+      converted.clear();
+      converted.reserve(n.inputs.size());
+      for (size_t k = 0; k < n.inputs.size(); ++k) {
+        const Tensor* t = n.inputs[k] == kNoValue ? nullptr : bound[static_cast<size_t>(n.inputs[k])];
+        if (t && !t->is_plain() && !reads_blocked(graph_, n, k)) {
+          converted.push_back(to_plain(*t));
+          t = &converted.back();
+        }
+        kc.inputs.push_back(t);
       }
+      std::vector<ValueInfo> inferred;
+      if (!s.shapes_static) {
+        OpContext ctx(n, graph_.opset(n.domain), describe_inputs(kc.inputs), n.outputs.size());
+        s.def->infer(ctx);
+        inferred = ctx.outputs();
+      }
+      const std::vector<ValueInfo>& outs = s.shapes_static ? s.static_outputs : inferred;
+      kc.outputs.assign(outs.size(), Tensor());
+      for (size_t o = 0; o < outs.size(); ++o) {
+        const ValueInfo& info = outs[o];
+        const int id = o < n.outputs.size() ? n.outputs[o] : kNoValue;
+        if (info.dtype == DataType::Undefined || !info.shape_known || !shape_is_static(info.shape)) continue;
+        const LayoutPtr layout = s.kernel->output_layout(static_cast<int>(o));
+        if (id != kNoValue && arena_offset_[static_cast<size_t>(id)] >= 0)
+          kc.outputs[o] = Tensor::wrap(info.dtype, info.shape, base + arena_offset_[static_cast<size_t>(id)], nullptr, layout);
+        else
+          kc.outputs[o] = Tensor(info.dtype, info.shape, layout);
+      }
+      kc.workspace = base + workspace_offset_;
+      s.kernel->run(kc);
       for (size_t o = 0; o < n.outputs.size(); ++o) {
         const int id = n.outputs[o];
         if (id == kNoValue) continue;
-        env[static_cast<size_t>(id)] = std::move(outs[o]);
+        if (kc.outputs[o].dtype() == DataType::Undefined) fail("kernel did not produce output ", o);
+        env[static_cast<size_t>(id)] = std::move(kc.outputs[o]);
         bound[static_cast<size_t>(id)] = &env[static_cast<size_t>(id)];
       }
     } catch (const Error& e) {
@@ -139,21 +290,21 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
       p.name = n.name;
       p.op_type = n.op_type;
       p.impl = s.kernel->impl_name();
-      p.layout = s.kernel->output_layout();
+      p.layout = layout_name(s.kernel->output_layout(0));
       p.start_us = us_since(step_start);
       p.duration_us = us_since(clock::now()) - p.start_us;
-      p.flops = s.kernel->flops(inputs);
+      p.flops = s.kernel->flops(kc.inputs);
       profile->nodes.push_back(std::move(p));
     }
-    // Release activations whose last reader has run (graph outputs are kept).
+    // Release run-time allocations whose last reader has run (graph outputs are kept; arena memory is reused).
     for (int in : n.inputs) {
       if (in == kNoValue || last_use_[static_cast<size_t>(in)] != static_cast<int>(i)) continue;
       const Value& v = graph_.value(in);
       if (!v.is_graph_output && !v.constant) env[static_cast<size_t>(in)] = Tensor();
     }
   }
-
   if (profile) profile->total_us = us_since(clock::now());
+
   TensorMap result;
   for (int id : graph_.outputs) {
     const Tensor* t = bound[static_cast<size_t>(id)];

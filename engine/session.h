@@ -2,6 +2,7 @@
 // Public API: load a model once (parse -> resolve ops -> fold + infer shapes -> drop dead nodes -> create kernels),
 // then run it many times.
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,22 +45,36 @@ class Session {
   const std::vector<TensorInfo>& outputs() const { return outputs_; }
   const Graph& graph() const { return graph_; }
   int folded_nodes() const { return folded_; }
+  int fused_nodes() const { return fused_; }
+  // Bytes of the arena one run uses for activations and scratch (planned at load; reused across runs).
+  size_t arena_bytes() const { return arena_bytes_; }
 
   // Runs the model. Every graph input must be fed with the declared dtype and a compatible shape.
   TensorMap run(const TensorMap& feeds) const { return run(feeds, nullptr); }
   // Same, recording per-node timings into `profile` when it is not null.
   TensorMap run(const TensorMap& feeds, RunProfile* profile) const;
 
+  // The kernel implementation chosen for each node, in execution order (for tools and tests).
+  std::vector<std::string> kernel_names() const;
+
  private:
   struct Step;
+  class ArenaPool;
+  void optimize();
+  void create_kernels();
+  void plan_memory();
   void check_feed(const TensorInfo& info, const Tensor& t) const;
 
   Graph graph_;
   SessionOptions opts_;
   std::vector<TensorInfo> inputs_, outputs_;
   std::vector<Step> steps_;
-  std::vector<int> last_use_;  // per value: index of the last step reading it (-1: none)
-  int folded_ = 0;
+  std::vector<int> last_use_;          // per value: index of the last step reading it (-1: none)
+  std::vector<LayoutPtr> layouts_;     // per value: the layout its producer writes
+  std::vector<int64_t> arena_offset_;  // per value: offset in the arena, -1 when allocated at run time
+  size_t workspace_offset_ = 0, arena_bytes_ = 0;
+  std::unique_ptr<ArenaPool> arenas_;
+  int folded_ = 0, fused_ = 0;
 };
 
 }  // namespace ssdx

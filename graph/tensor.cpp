@@ -88,13 +88,14 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const char* what) {
   return axis < 0 ? axis + rank : axis;
 }
 
-Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+Tensor::Tensor(DataType dtype, Shape shape, LayoutPtr layout)
+    : dtype_(dtype), shape_(std::move(shape)), layout_(std::move(layout)) {
   numel_ = shape_numel(shape_);
   size_t esize = dtype_size(dtype);
   if (esize == 0) fail("cannot allocate a tensor of dtype ", dtype_name(dtype));
   if (static_cast<uint64_t>(numel_) > std::numeric_limits<uint64_t>::max() / 64 / esize)
     fail("tensor ", shape_str(shape_), " is too large");
-  size_t bytes = static_cast<size_t>(numel_) * esize;
+  size_t bytes = nbytes();
   size_t alloc = (bytes + 63) / 64 * 64;
   if (alloc == 0) alloc = 64;
   void* p = std::aligned_alloc(64, alloc);
@@ -104,8 +105,9 @@ Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(sh
   data_ = p;
 }
 
-Tensor Tensor::wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<void> keepalive) {
+Tensor Tensor::wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<void> keepalive, LayoutPtr layout) {
   Tensor t;
+  t.layout_ = std::move(layout);
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
   t.numel_ = shape_numel(t.shape_);
@@ -115,12 +117,13 @@ Tensor Tensor::wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<voi
 }
 
 Tensor Tensor::clone() const {
-  Tensor t(dtype_, shape_);
+  Tensor t(dtype_, shape_, layout_);
   if (nbytes()) std::memcpy(t.data_, data_, nbytes());
   return t;
 }
 
 Tensor Tensor::reshaped(Shape shape) const {
+  if (layout_) fail("cannot reshape a tensor in layout ", layout_->name());
   if (shape_numel(shape) != numel_) fail("cannot reshape ", shape_str(shape_), " to ", shape_str(shape));
   Tensor t = *this;
   t.shape_ = std::move(shape);
@@ -129,6 +132,7 @@ Tensor Tensor::reshaped(Shape shape) const {
 
 int64_t Tensor::int_at(int64_t i) const {
   if (i < 0 || i >= numel_) fail("element ", i, " out of range for tensor ", shape_str(shape_));
+  if (layout_) fail("tensor in layout ", layout_->name(), " read as plain row-major data");
   switch (dtype_) {
     case DataType::Int64: return static_cast<const int64_t*>(data_)[i];
     case DataType::Int32: return static_cast<const int32_t*>(data_)[i];
@@ -142,6 +146,7 @@ int64_t Tensor::int_at(int64_t i) const {
 
 double Tensor::float_at(int64_t i) const {
   if (i < 0 || i >= numel_) fail("element ", i, " out of range for tensor ", shape_str(shape_));
+  if (layout_) fail("tensor in layout ", layout_->name(), " read as plain row-major data");
   switch (dtype_) {
     case DataType::Float: return static_cast<const float*>(data_)[i];
     case DataType::Double: return static_cast<const double*>(data_)[i];

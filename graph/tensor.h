@@ -56,21 +56,39 @@ std::vector<int64_t> shape_strides(const Shape& s);
 // Normalizes an axis in [-rank, rank) to [0, rank); fails with `what` in the message otherwise.
 int64_t normalize_axis(int64_t axis, int64_t rank, const char* what);
 
+// A memory layout other than plain row-major (oneDNN's blocked formats such as nChw16c, or nhwc). Defined by the
+// layer that creates it (ops/onednn_util); tensors only carry it. Null everywhere means plain row-major.
+class Layout {
+ public:
+  virtual ~Layout() = default;
+  virtual std::string name() const = 0;   // "nhwc", "nChw16c", ...
+  virtual size_t bytes() const = 0;       // storage size, padding included
+  virtual bool same_as(const Layout& other) const = 0;
+};
+using LayoutPtr = std::shared_ptr<const Layout>;
+inline bool same_layout(const LayoutPtr& a, const LayoutPtr& b) {
+  return a == b || (a && b && a->same_as(*b));
+}
+inline std::string layout_name(const LayoutPtr& l) { return l ? l->name() : "plain"; }
+
 // An owning, contiguous, 64-byte aligned n-d array. Copies share storage (cheap); use clone() to copy data.
 class Tensor {
  public:
   Tensor() = default;
-  Tensor(DataType dtype, Shape shape);  // zero-initialized storage
+  Tensor(DataType dtype, Shape shape, LayoutPtr layout = nullptr);  // zero-initialized storage
 
-  // Wraps memory owned elsewhere; `keepalive` holds that owner.
-  static Tensor wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<void> keepalive);
+  // Wraps memory owned elsewhere; `keepalive` holds that owner (may be null when the caller guarantees lifetime).
+  static Tensor wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<void> keepalive,
+                     LayoutPtr layout = nullptr);
 
   DataType dtype() const { return dtype_; }
   const Shape& shape() const { return shape_; }
   int64_t rank() const { return static_cast<int64_t>(shape_.size()); }
   int64_t dim(int64_t i) const { return shape_[static_cast<size_t>(i)]; }
   int64_t numel() const { return numel_; }
-  size_t nbytes() const { return static_cast<size_t>(numel_) * dtype_size(dtype_); }
+  size_t nbytes() const { return layout_ ? layout_->bytes() : static_cast<size_t>(numel_) * dtype_size(dtype_); }
+  const LayoutPtr& layout() const { return layout_; }
+  bool is_plain() const { return layout_ == nullptr; }
   bool empty_storage() const { return data_ == nullptr && numel_ != 0; }
 
   void* raw() { return data_; }
@@ -87,15 +105,18 @@ class Tensor {
   std::vector<int64_t> to_int_vector() const;
 
  private:
+  // Typed access is for plain row-major data only: a kernel that indexes elements must never see a blocked layout.
   template <typename T> void check_type() const {
     if (DTypeOf<T>::value != dtype_)
       fail("tensor of ", dtype_name(dtype_), " accessed as ", dtype_name(DTypeOf<T>::value));
+    if (layout_) fail("tensor in layout ", layout_->name(), " accessed as plain row-major data");
   }
   DataType dtype_ = DataType::Undefined;
   Shape shape_;
   int64_t numel_ = 0;
   std::shared_ptr<void> owner_;
   void* data_ = nullptr;
+  LayoutPtr layout_;
 };
 
 // Builds a tensor from values (tests, constant folding, small attributes).

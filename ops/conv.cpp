@@ -1,4 +1,6 @@
-// Conv (opset 1, 11): oneDNN convolution on plain NCHW-family layouts, with conv_ref as fallback and test oracle.
+// Conv (opset 1, 11) and the internal FusedConv. Constant weights and static shapes go to the packed, fused,
+// blocked-layout kernel of conv_fast.cpp; anything else runs oneDNN on plain layouts here, with conv_ref as the
+// fallback and the tests' oracle.
 #include <mutex>
 
 #include "ops/conv.h"
@@ -10,10 +12,9 @@ namespace ssdx {
 // ---- attributes and shapes ----
 
 ConvParams read_conv_params(const OpContext& ctx) {
-  ctx.require_inputs(2, 3);
-  ctx.require_dtype(0, {DataType::Float});
-  ctx.require_dtype(1, {DataType::Float});
-  ctx.require_dtype(2, {DataType::Float});
+  const bool fused = ctx.node().op_type == "FusedConv";
+  ctx.require_inputs(2, fused ? 4 : 3);
+  for (int i = 0; i < ctx.num_inputs(); ++i) ctx.require_dtype(i, {DataType::Float});
   const Shape& w = ctx.input_shape(1);
   if (w.size() < 3 || w.size() > 5) fail("weights must be 3-D to 5-D (1 to 3 spatial dims), got ", shape_str(w));
   ConvParams p;
@@ -29,6 +30,12 @@ ConvParams read_conv_params(const OpContext& ctx) {
   p.window = read_window(ctx.attrs(), kernel.size(), kernel, false);
   p.group = ctx.attrs().get_int("group", 1);
   if (p.group < 1) fail("group ", p.group, " must be positive");
+  if (fused) {
+    const std::string act = ctx.attrs().get_string("activation", "");
+    if (act != "" && act != "Relu") fail("FusedConv activation '", act, "' is not supported (Relu only)");
+    p.relu = act == "Relu";
+    p.has_sum = ctx.has_input(kConvInputZ);
+  }
   return p;
 }
 
@@ -175,12 +182,21 @@ class OnednnConv : public Kernel {
 
 void infer_conv(OpContext& ctx) {
   ConvParams p = read_conv_params(ctx);
-  const Shape* bias = ctx.has_input(2) ? &ctx.input_shape(2) : nullptr;
-  ctx.set_output(0, DataType::Float, conv_output_shape(p, ctx.input_shape(0), ctx.input_shape(1), bias));
+  const Shape* bias = ctx.has_input(kConvInputB) ? &ctx.input_shape(kConvInputB) : nullptr;
+  const Shape y = conv_output_shape(p, ctx.input_shape(kConvInputX), ctx.input_shape(kConvInputW), bias);
+  if (p.has_sum && ctx.input_shape(kConvInputZ) != y)
+    fail("summed input ", shape_str(ctx.input_shape(kConvInputZ)), " must have the output shape ", shape_str(y));
+  ctx.set_output(0, DataType::Float, y);
 }
 
 std::unique_ptr<Kernel> create_conv(const OpContext& ctx) {
-  auto k = std::make_unique<OnednnConv>(read_conv_params(ctx));
+  ConvParams p = read_conv_params(ctx);
+  const bool weights_constant = ctx.input_constant(kConvInputW) &&
+                                (!ctx.has_input(kConvInputB) || ctx.input_constant(kConvInputB));
+  if (weights_constant && ctx.input_shape_known(kConvInputX) && shape_is_static(ctx.input_shape(kConvInputX)))
+    if (auto fast = create_fast_conv(ctx, p)) return fast;
+  if (p.relu || p.has_sum) fail("oneDNN cannot run this fused convolution");
+  auto k = std::make_unique<OnednnConv>(p);
   if (ctx.input_shape_known(0) && shape_is_static(ctx.input_shape(0)) && shape_is_static(ctx.input_shape(1)))
     k->prepare(ctx.input_shape(0), ctx.input_shape(1), ctx.has_input(2));
   return k;
@@ -190,6 +206,8 @@ std::unique_ptr<Kernel> create_conv(const OpContext& ctx) {
 
 void register_conv_ops(OpRegistry& r) {
   r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv});
+  // Internal op made by the fusion passes: Conv with a fused residual sum (input Z) and/or Relu.
+  r.add({kInternalDomain, "FusedConv", 1, INT64_MAX, infer_conv, create_conv});
 }
 
 }  // namespace ssdx

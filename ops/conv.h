@@ -8,9 +8,17 @@ namespace ssdx {
 struct ConvParams {
   Window window;
   int64_t group = 1;
+  bool relu = false;     // FusedConv activation="Relu": y = max(y, 0) after the sum
+  bool has_sum = false;  // FusedConv input 3 (Z): y = conv(x) + b + Z, the fused residual Add
 };
 
+// Conv inputs X, W, B; FusedConv adds Z (input 3) and the `activation` attribute.
+constexpr int kConvInputX = 0, kConvInputW = 1, kConvInputB = 2, kConvInputZ = 3;
+
 ConvParams read_conv_params(const OpContext& ctx);
+// The packed-weights oneDNN kernel (conv_fast.cpp) for a node whose weights are constant and whose input shape is
+// static; null when oneDNN declines (the caller then falls back to the plain kernel).
+std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams& p);
 // Output shape [N, M, spatial...]; resolves auto_pad into p.window's pads. `bias` may be null.
 Shape conv_output_shape(ConvParams& p, const Shape& x, const Shape& w, const Shape* bias);
 // Naive direct convolution; y must be allocated with conv_output_shape (p's pads resolved for x).

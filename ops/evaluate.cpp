@@ -1,5 +1,7 @@
 #include "ops/evaluate.h"
 
+#include <cstdlib>
+
 namespace ssdx {
 
 std::vector<ValueInfo> describe_inputs(const std::vector<const Tensor*>& inputs) {
@@ -22,7 +24,13 @@ std::vector<Tensor> run_kernel(Kernel& kernel, const std::vector<const Tensor*>&
   for (size_t i = 0; i < inferred.size(); ++i) {
     const ValueInfo& o = inferred[i];
     if (o.dtype != DataType::Undefined && o.shape_known && shape_is_static(o.shape))
-      kc.outputs[i] = Tensor(o.dtype, o.shape);
+      kc.outputs[i] = Tensor(o.dtype, o.shape, kernel.output_layout(static_cast<int>(i)));
+  }
+  std::unique_ptr<char, decltype(&std::free)> workspace(nullptr, &std::free);
+  if (const size_t bytes = kernel.workspace_bytes()) {
+    workspace.reset(static_cast<char*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+    if (!workspace) fail("out of memory for a ", bytes, "-byte workspace");
+    kc.workspace = workspace.get();
   }
   kernel.run(kc);
   for (size_t i = 0; i < kc.outputs.size(); ++i)

@@ -34,3 +34,57 @@ std::string onednn_impl_name(const dnnl::primitive_desc_base& pd) {
 }
 
 }  // namespace ssdx
+
+namespace ssdx {
+
+std::string OnednnLayout::name() const {
+  // Name the common formats by comparing with their descriptors; others print as "blocked".
+  using tag = dnnl::memory::format_tag;
+  const auto dims = desc_.dims();
+  const auto dt = desc_.data_type();
+  if (dims.size() == 4) {
+    for (auto [t, n] : {std::pair{tag::nhwc, "nhwc"}, {tag::nChw16c, "nChw16c"}, {tag::nChw8c, "nChw8c"},
+                        {tag::nchw, "nchw"}})
+      if (desc_ == dnnl::memory::desc(dims, dt, t)) return n;
+  }
+  return "blocked";
+}
+
+bool OnednnLayout::same_as(const Layout& other) const {
+  const auto* o = dynamic_cast<const OnednnLayout*>(&other);
+  return o && o->desc_ == desc_;
+}
+
+dnnl::memory::desc desc_of(const LayoutPtr& layout, const Shape& shape, DataType dtype) {
+  if (!layout) return plain_desc(shape, dtype);
+  const auto* l = dynamic_cast<const OnednnLayout*>(layout.get());
+  if (!l) fail("layout ", layout->name(), " is not a oneDNN layout");
+  return l->desc();
+}
+
+LayoutPtr layout_for(const dnnl::memory::desc& desc, const Shape& shape, DataType dtype) {
+  if (desc == plain_desc(shape, dtype)) return nullptr;
+  return std::make_shared<OnednnLayout>(desc);
+}
+
+dnnl::memory onednn_memory(const dnnl::memory::desc& desc, const void* data) {
+  return dnnl::memory(desc, onednn_engine(), const_cast<void*>(data));
+}
+
+}  // namespace ssdx
+
+#include "ops/layout_convert.h"
+
+namespace ssdx {
+
+Tensor to_plain(const Tensor& t) {
+  if (t.is_plain()) return t;
+  Tensor out(t.dtype(), t.shape());
+  dnnl::memory src = onednn_memory(desc_of(t.layout(), t.shape(), t.dtype()), t.raw());
+  dnnl::memory dst = onednn_memory(plain_desc(t.shape(), t.dtype()), out.raw());
+  dnnl::reorder(src, dst).execute(onednn_stream(), src, dst);
+  onednn_stream().wait();
+  return out;
+}
+
+}  // namespace ssdx

@@ -14,4 +14,24 @@ dnnl::memory::desc plain_desc(const Shape& shape, DataType t);
 // "onednn:<implementation name>", e.g. "onednn:brgconv:avx512_core".
 std::string onednn_impl_name(const dnnl::primitive_desc_base& pd);
 
+// A oneDNN memory descriptor as a tensor Layout.
+class OnednnLayout : public Layout {
+ public:
+  explicit OnednnLayout(dnnl::memory::desc desc) : desc_(std::move(desc)) {}
+  const dnnl::memory::desc& desc() const { return desc_; }
+  std::string name() const override;
+  size_t bytes() const override { return desc_.get_size(); }
+  bool same_as(const Layout& other) const override;
+
+ private:
+  dnnl::memory::desc desc_;
+};
+
+// The descriptor of a tensor or value: its layout's, or plain row-major for `shape`.
+dnnl::memory::desc desc_of(const LayoutPtr& layout, const Shape& shape, DataType dtype);
+// The layout a primitive chose, or null when that is plain row-major for `shape` (so plain stays null everywhere).
+LayoutPtr layout_for(const dnnl::memory::desc& desc, const Shape& shape, DataType dtype);
+// Wraps a tensor's storage as oneDNN memory of `desc` (sizes must agree; the caller checked the layout).
+dnnl::memory onednn_memory(const dnnl::memory::desc& desc, const void* data);
+
 }  // namespace ssdx

@@ -19,6 +19,7 @@ struct ValueInfo {
   Shape shape;
   bool shape_known = false;
   const Tensor* constant = nullptr;
+  LayoutPtr layout;  // memory layout the producer writes (null: plain row-major)
 };
 
 // Shared by inference and kernel creation: the node, its resolved opset, and what is known of its inputs.
@@ -53,6 +54,14 @@ class OpContext {
   }
   const std::vector<ValueInfo>& outputs() const { return outputs_; }
 
+  // Whether output i may be written in a blocked layout: every consumer reads blocked layouts (set by the engine;
+  // false by default, so kernels evaluated on their own always produce plain tensors).
+  bool output_blocked_ok(int i) const { return i < static_cast<int>(blocked_ok_.size()) && blocked_ok_[static_cast<size_t>(i)]; }
+  void set_output_blocked_ok(int i, bool ok) {
+    blocked_ok_.resize(outputs_.size(), false);
+    if (i >= 0 && i < num_outputs()) blocked_ok_[static_cast<size_t>(i)] = ok;
+  }
+
   // Fails unless input i (when present) has one of the listed dtypes.
   void require_dtype(int i, std::initializer_list<DataType> allowed) const;
   void require_inputs(int min_count, int max_count) const;
@@ -63,6 +72,7 @@ class OpContext {
   std::vector<ValueInfo> inputs_;
   std::vector<ValueInfo> outputs_;
   std::vector<std::shared_ptr<const Tensor>> output_values_;
+  std::vector<bool> blocked_ok_;
 };
 
 // Passed to Kernel::run. Outputs arrive allocated with their inferred shapes when inference could determine them
@@ -71,6 +81,7 @@ class OpContext {
 struct KernelContext {
   std::vector<const Tensor*> inputs;  // nullptr for omitted optional inputs
   std::vector<Tensor> outputs;
+  void* workspace = nullptr;          // Kernel::workspace_bytes() of scratch memory, 64-byte aligned
   const Tensor& input(int i) const;   // fails if absent
   const Tensor* optional_input(int i) const {
     return i < static_cast<int>(inputs.size()) ? inputs[static_cast<size_t>(i)] : nullptr;
@@ -84,8 +95,13 @@ class Kernel {
   virtual void run(KernelContext& ctx) = 0;
   // Name of the implementation for profiles ("ref", "onednn:jit:avx512_core", ...).
   virtual std::string impl_name() const { return "ref"; }
-  // Memory layout of output 0 for profiles: "plain" (row-major) or a oneDNN format such as "nChw16c".
-  virtual std::string output_layout() const { return "plain"; }
+  // Layout output i is written in (decided at create; null = plain row-major).
+  virtual LayoutPtr output_layout(int i) const { return nullptr; }
+  // Scratch memory run() needs in KernelContext::workspace (oneDNN scratchpads, input reorders).
+  virtual size_t workspace_bytes() const { return 0; }
+  // An input whose buffer output 0 may take over when that input is not read afterwards (a fused residual sum
+  // accumulates into it); -1 for none. The kernel must also work when the buffers differ.
+  virtual int inplace_input() const { return -1; }
   // Floating-point operations one run performs on these inputs, for profiles; 0 when not worth counting.
   virtual double flops(const std::vector<const Tensor*>& inputs) const { return 0; }
 };
@@ -101,6 +117,9 @@ class LambdaKernel : public Kernel {
 };
 template <typename F>
 std::unique_ptr<Kernel> make_kernel(F f) { return std::make_unique<LambdaKernel<F>>(std::move(f)); }
+
+// Domain of the engine's own ops, made by graph passes (FusedConv, ...); never read from a file.
+constexpr const char* kInternalDomain = "ssdx";
 
 using InferFn = std::function<void(OpContext&)>;
 using CreateFn = std::function<std::unique_ptr<Kernel>(const OpContext&)>;

@@ -88,18 +88,24 @@ class MaxPoolKernel : public Kernel {
  public:
   MaxPoolKernel(PoolParams p, bool want_indices) : params_(std::move(p)), want_indices_(want_indices) {}
 
-  bool prepare(const Shape& x, DataType dtype) {
+  // Builds the primitive for input `x` in `x_layout`; the output takes oneDNN's preferred layout when
+  // `blocked_ok`, else plain. False if oneDNN declines (the reference kernel runs then).
+  bool prepare(const Shape& x, DataType dtype, const LayoutPtr& x_layout, bool blocked_ok) {
     if (want_indices_) return false;
     PoolParams p = params_;
     const Shape y = pool_output_shape(p, x);
     const OnednnWindow w = onednn_window(p.window, x, y);
+    const dnnl::memory::desc any_y(dnnl::memory::dims(y.begin(), y.end()), onednn_dtype(dtype),
+                                   dnnl::memory::format_tag::any);
     try {
       dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
-                                          plain_desc(x, dtype), plain_desc(y, dtype), w.strides, w.kernel, w.dilations,
-                                          w.pads_l, w.pads_r);
+                                          desc_of(x_layout, x, dtype), blocked_ok ? any_y : plain_desc(y, dtype),
+                                          w.strides, w.kernel, w.dilations, w.pads_l, w.pads_r);
       pd_ = dnnl::pooling_v2_forward::primitive_desc(desc, onednn_engine());
       prim_ = dnnl::pooling_v2_forward(pd_);
       prepared_shape_ = x;
+      x_layout_ = x_layout;
+      y_layout_ = layout_for(pd_.dst_desc(), y, dtype);
       return true;
     } catch (const dnnl::error&) {
       prepared_shape_.clear();
@@ -114,12 +120,12 @@ class MaxPoolKernel : public Kernel {
     bool use_onednn;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      use_onednn = prepared_shape_ == x.shape() || prepare(x.shape(), x.dtype());
+      use_onednn = (prepared_shape_ == x.shape() && same_layout(x.layout(), x_layout_)) ||
+                   (x.is_plain() && prepare(x.shape(), x.dtype(), nullptr, false));
     }
     if (use_onednn) {
-      auto& eng = onednn_engine();
-      prim_.execute(onednn_stream(), {{DNNL_ARG_SRC, dnnl::memory(pd_.src_desc(), eng, const_cast<void*>(x.raw()))},
-                                      {DNNL_ARG_DST, dnnl::memory(pd_.dst_desc(), eng, y.raw())}});
+      prim_.execute(onednn_stream(), {{DNNL_ARG_SRC, onednn_memory(pd_.src_desc(), x.raw())},
+                                      {DNNL_ARG_DST, onednn_memory(pd_.dst_desc(), y.raw())}});
       onednn_stream().wait();
       return;
     }
@@ -135,12 +141,14 @@ class MaxPoolKernel : public Kernel {
   }
 
   std::string impl_name() const override { return prepared_shape_.empty() ? "ref" : onednn_impl_name(pd_); }
+  LayoutPtr output_layout(int i) const override { return i == 0 ? y_layout_ : nullptr; }
 
  private:
   PoolParams params_;
   bool want_indices_;
   std::mutex mutex_;
   Shape prepared_shape_;
+  LayoutPtr x_layout_, y_layout_;
   dnnl::pooling_v2_forward::primitive_desc pd_;
   dnnl::pooling_v2_forward prim_;
 };
@@ -156,7 +164,10 @@ void infer_maxpool(OpContext& ctx) {
 std::unique_ptr<Kernel> create_maxpool(const OpContext& ctx) {
   const bool want_indices = ctx.num_outputs() > 1 && ctx.node().outputs[1] != kNoValue;
   auto k = std::make_unique<MaxPoolKernel>(read_pool_params(ctx), want_indices);
-  if (ctx.input_shape_known(0) && shape_is_static(ctx.input_shape(0))) k->prepare(ctx.input_shape(0), ctx.input_dtype(0));
+  if (ctx.input_shape_known(0) && shape_is_static(ctx.input_shape(0)) &&
+      !k->prepare(ctx.input_shape(0), ctx.input_dtype(0), ctx.input(0).layout, ctx.output_blocked_ok(0)) &&
+      ctx.input(0).layout)
+    fail("oneDNN pooling declined an input in layout ", ctx.input(0).layout->name());
   return k;
 }
 

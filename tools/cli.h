@@ -19,5 +19,6 @@ double parse_double(const std::string& s, const std::string& flag, double lo, do
 int cmd_run(Args& args);
 int cmd_make_model(Args& args);
 int cmd_detect(Args& args);
+int cmd_bench(Args& args);
 
 }  // namespace ssdx::cli

@@ -4,43 +4,14 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
-#include <random>
 
 #include "engine/session.h"
 #include "graph/onnx_parser.h"
-#include "graph/tensor_io.h"
 #include "tools/cli.h"
+#include "tools/feeds.h"
 
 namespace ssdx::cli {
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-Tensor load_input_file(const std::string& path) {
-  if (ends_with(path, ".npy")) return load_npy(path);
-  return load_tensor_pb(path);
-}
-
-// Random data for an input: unknown dims become 1; floats uniform in [-1, 1), integers in [0, 10).
-Tensor random_input(const TensorInfo& info, std::mt19937& rng) {
-  Shape shape = info.shape;
-  for (int64_t& d : shape)
-    if (d < 0) d = 1;
-  Tensor t(info.dtype, shape);
-  std::uniform_real_distribution<float> uf(-1.f, 1.f);
-  std::uniform_int_distribution<int> ui(0, 9);
-  dispatch_dtype(info.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) {
-      if constexpr (std::is_same_v<T, float>) p[i] = uf(rng);
-      else p[i] = static_cast<T>(ui(rng));
-    }
-  });
-  return t;
-}
 
 void print_summary(const std::string& name, const Tensor& t) {
   std::cout << name << ": " << dtype_name(t.dtype()) << " " << shape_str(t.shape()) << " [";
@@ -57,17 +28,14 @@ void print_summary(const std::string& name, const Tensor& t) {
 
 int cmd_run(Args& args) {
   std::string model, output_dir;
-  std::vector<std::pair<std::string, std::string>> input_files;
+  std::vector<InputFile> input_files;
   bool random_inputs = false;
   SessionOptions opts;
   unsigned seed = 0;
   while (!args.done()) {
     const std::string a = args.next("");
     if (a == "--input") {
-      const std::string spec = args.next(a);
-      const size_t eq = spec.find('=');
-      if (eq == std::string::npos || eq == 0) fail("--input expects NAME=FILE, got '", spec, "'");
-      input_files.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+      input_files.push_back(parse_input_spec(args.next(a)));
     } else if (a == "--random-inputs") {
       random_inputs = true;
     } else if (a == "--seed") {
@@ -90,14 +58,7 @@ int cmd_run(Args& args) {
   auto session = Session::load(model, opts);
   auto t1 = std::chrono::steady_clock::now();
 
-  TensorMap feeds;
-  for (const auto& [name, file] : input_files) feeds[name] = load_input_file(file);
-  std::mt19937 rng(seed);
-  for (const TensorInfo& in : session->inputs()) {
-    if (feeds.count(in.name)) continue;
-    if (!random_inputs) fail("input '", in.name, "' ", dtype_name(in.dtype), " ", shape_str(in.shape), " was not given (use --input ", in.name, "=FILE or --random-inputs)");
-    feeds[in.name] = random_input(in, rng);
-  }
+  const TensorMap feeds = make_feeds(*session, input_files, random_inputs ? RandomFill::Uniform : RandomFill::None, seed);
 
   auto t2 = std::chrono::steady_clock::now();
   TensorMap outputs = session->run(feeds);

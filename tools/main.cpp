@@ -15,7 +15,11 @@ const char* kUsage =
     "  make-model OUT.onnx [--size S] [--opset 10|12] [--seed N] [--fold-bn] [--constant-shapes]\n"
     "      write an SSD-ResNet34 model (ssd-10/ssd-12 architecture) with synthetic weights\n"
     "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [--threads N]\n"
-    "      detect objects in PNG/JPEG images: one line per object scoring >= T (default 0.3), boxes in pixels\n";
+    "      detect objects in PNG/JPEG images: one line per object scoring >= T (default 0.3), boxes in pixels\n"
+    "  bench MODEL [--threads N] [--runs N] [--warmup N] [--input NAME=FILE]... [--profile TRACE.json] [--json]\n"
+    "        [--top N] [--seed N] [--peak-per-core GFLOPS]\n"
+    "      time a model (default 2 warm-up + 10 runs, random inputs unless given): latency percentiles, throughput,\n"
+    "      top-N nodes and op types by time with GFLOP/s; --profile writes a Chrome trace of the last run\n";
 
 }  // namespace
 
@@ -31,6 +35,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return ssdx::cli::cmd_run(args);
     if (cmd == "make-model") return ssdx::cli::cmd_make_model(args);
     if (cmd == "detect") return ssdx::cli::cmd_detect(args);
+    if (cmd == "bench") return ssdx::cli::cmd_bench(args);
     std::cerr << "ssdx: error: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
   } catch (const ssdx::Error& e) {

@@ -9,12 +9,12 @@
 //   {"inputs"|"outputs": [{"name": ..., "dtype": "float32|int64|int32|int8|uint8|bool", "dims": [...], "file": ...}]}
 // with each tensor's raw little-endian, row-major data in DIR/<file>.
 // onnxruntime-node is resolved from $SSDX_ORT_MODULE_DIR (the folder holding node_modules) or else
-// ${XDG_CACHE_HOME:-$HOME/.cache}/ssdx/ort, where install_ort.sh puts it.
+// ${XDG_CACHE_HOME:-$HOME/.cache}/ssdx/ort, where install_ort.sh puts it (ort_module.js).
 'use strict';
 
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const {moduleDir, loadOrt: loadOrtOr} = require('./ort_module');
 
 const ARRAYS = {
   float32: Float32Array,
@@ -30,20 +30,7 @@ function die(msg) {
   process.exit(1);
 }
 
-function moduleDir() {
-  if (process.env.SSDX_ORT_MODULE_DIR) return process.env.SSDX_ORT_MODULE_DIR;
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cache, 'ssdx', 'ort');
-}
-
-function loadOrt() {
-  const dir = moduleDir();
-  try {
-    return require(require.resolve('onnxruntime-node', {paths: [dir]}));
-  } catch (e) {
-    die(`cannot load onnxruntime-node from ${dir} (run tools/ort_reference/install_ort.sh): ${e.message}`);
-  }
-}
+const loadOrt = () => loadOrtOr(die);
 
 function readInputs(ort, dir) {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));

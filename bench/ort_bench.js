@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// The onnxruntime half of bench/ort_vs_ssdx.sh (benchmark-only: the engine never uses onnxruntime).
+//
+//   node ort_bench.js MODEL [--threads N] [--runs N] [--warmup N] [--seed N] [--save-inputs DIR]
+//       Times MODEL in onnxruntime-node (CPU, intraOpNumThreads N, interOpNumThreads 1, all graph optimizations)
+//       on seeded random inputs (float: normal(0, 1), what a normalised photo looks like; integers: [0, 10)) and
+//       prints one JSON object shaped like `ssdx bench --json`'s. --save-inputs writes each input as DIR/in<i>.npy
+//       and DIR/inputs.txt with one NAME=FILE per line, for `ssdx bench --input`, so both engines see the same data.
+//   node ort_bench.js --report ORT.json SSDX.json [--json]
+//       Prints the side-by-side table of two such objects (or one JSON object with both and the ratios).
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const {loadOrt} = require('../tools/ort_reference/ort_module');
+
+function die(msg) {
+  process.stderr.write('ort_bench: ' + String(msg).replace(/\s*\n\s*/g, ' ') + '\n');
+  process.exit(1);
+}
+
+// dtype -> [typed array, NumPy descr]
+const TYPES = {
+  float32: [Float32Array, '<f4'],
+  int64: [BigInt64Array, '<i8'],
+  int32: [Int32Array, '<i4'],
+  int8: [Int8Array, '|i1'],
+  uint8: [Uint8Array, '|u1'],
+  bool: [Uint8Array, '|b1'],
+};
+
+// mulberry32: a tiny seeded generator, so a run can be repeated with the same input.
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomInput(meta, next) {
+  if (!meta.isTensor || !TYPES[meta.type]) die(`input '${meta.name}': unsupported type ${meta.type}`);
+  const dims = meta.shape.map((d) => (typeof d === 'number' ? d : 1));  // symbolic dims become 1, as in ssdx
+  const count = dims.reduce((a, b) => a * b, 1);
+  const data = new TYPES[meta.type][0](count);
+  for (let i = 0; i < count; ++i) {
+    if (meta.type === 'float32') {  // Box-Muller
+      data[i] = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+    } else {
+      const v = Math.floor(next() * (meta.type === 'bool' ? 2 : 10));
+      data[i] = meta.type === 'int64' ? BigInt(v) : v;
+    }
+  }
+  return {dims, data};
+}
+
+// NumPy .npy version 1.0: magic, header length, a Python dict literal padded so the data starts at a multiple of 64.
+function writeNpy(file, type, dims, data) {
+  const shape = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
+  let header = `{'descr': '${TYPES[type][1]}', 'fortran_order': False, 'shape': ${shape}, }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const prefix = Buffer.alloc(10);
+  Buffer.from('\x93NUMPY', 'latin1').copy(prefix);
+  prefix[6] = 1;
+  prefix.writeUInt16LE(header.length, 8);
+  fs.writeFileSync(file, Buffer.concat([prefix, Buffer.from(header, 'latin1'),
+                                        Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+}
+
+// Nearest-rank percentile, the same definition as ssdx bench: sorted[ceil(p/100 * n) - 1], the minimum at p = 0.
+function percentile(sorted, p) {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function parseArgs(args, defaults) {
+  const opts = {...defaults, positional: []};
+  for (let i = 0; i < args.length; ++i) {
+    const a = args[i];
+    const key = a.replace(/^--/, '').replace(/-(\w)/g, (_, c) => c.toUpperCase());
+    if (!a.startsWith('--')) opts.positional.push(a);
+    else if (typeof defaults[key] === 'boolean') opts[key] = true;
+    else if (key in defaults) {
+      if (i + 1 >= args.length) die(`${a} needs a value`);
+      opts[key] = typeof defaults[key] === 'number' ? Number(args[++i]) : args[++i];
+      if (typeof defaults[key] === 'number' && !(Number.isInteger(opts[key]) && opts[key] >= 0))
+        die(`${a} expects a non-negative integer, got '${args[i]}'`);
+    } else die(`unknown option '${a}'`);
+  }
+  return opts;
+}
+
+async function bench(o) {
+  if (o.positional.length !== 1) die('usage: node ort_bench.js MODEL [--threads N] [--runs N] [--warmup N] ...');
+  if (o.threads < 1 || o.runs < 1) die('--threads and --runs must be at least 1');
+  const model = o.positional[0];
+  const ort = loadOrt(die);
+  const t0 = process.hrtime.bigint();
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: o.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+    logSeverityLevel: 3});
+  const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+
+  const next = rng(o.seed);
+  const feeds = {};
+  const lines = [];
+  session.inputMetadata.forEach((meta, i) => {
+    const {dims, data} = randomInput(meta, next);
+    feeds[meta.name] = new ort.Tensor(meta.type, data, dims);
+    if (o.saveInputs) {
+      const file = path.resolve(o.saveInputs, `in${i}.npy`);  // input names need not be valid file names
+      writeNpy(file, meta.type, dims, data);
+      lines.push(`${meta.name}=${file}\n`);
+    }
+  });
+  if (o.saveInputs) fs.writeFileSync(path.join(o.saveInputs, 'inputs.txt'), lines.join(''));
+
+  const tty = process.stderr.isTTY;  // progress on a terminal only, as ssdx bench does
+  const times = [];
+  for (let i = 0; i < o.warmup + o.runs; ++i) {
+    const t = process.hrtime.bigint();
+    await session.run(feeds);
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    if (i >= o.warmup) times.push(ms);
+    if (tty) process.stderr.write(`\rORT ${i < o.warmup ? 'warm-up' : 'run'} ${i + 1}/${o.warmup + o.runs} ` +
+                                  `${ms.toFixed(1)} ms   `);
+  }
+  if (tty) process.stderr.write('\r\x1b[K');
+  const sorted = [...times].sort((a, b) => a - b);
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  const version = ort.env.versions ? ort.env.versions.node : '?';
+  process.stdout.write(JSON.stringify({
+    engine: `onnxruntime-node ${version}`, model, threads: o.threads, runs: o.runs, warmup: o.warmup, load_ms: loadMs,
+    latency_ms: {min: sorted[0], median: percentile(sorted, 50), p90: percentile(sorted, 90),
+                 p99: percentile(sorted, 99), max: sorted[sorted.length - 1], mean},
+    throughput_per_s: 1000 / mean}) + '\n');
+}
+
+function report(o) {
+  if (o.positional.length !== 2) die('usage: node ort_bench.js --report ORT.json SSDX.json [--json]');
+  const [ort, ssdx] = o.positional.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+  const ratio = (k) => ssdx.latency_ms[k] / ort.latency_ms[k];
+  if (o.json) {
+    process.stdout.write(JSON.stringify({model: ssdx.model, threads: ssdx.threads, runs: ssdx.runs, ssdx, ort,
+                                         ratio: {median: ratio('median'), min: ratio('min')}}) + '\n');
+    return;
+  }
+  const ms = (v) => (v >= 100 ? v.toFixed(1) : v.toPrecision(3));  // tiny test models still show digits
+  const row = (name, r) => name.padEnd(8) + [r.latency_ms.median, r.latency_ms.min, r.latency_ms.max, r.load_ms]
+                                                .map((v) => ms(v).padStart(11)).join('') + '\n';
+  process.stdout.write(
+      `${ssdx.model}: ${ssdx.threads} threads, ${ssdx.runs} timed runs after ${ssdx.warmup} warm-up, same input; ` +
+      `ORT is ${ort.engine}\n` + 'engine'.padEnd(8) +
+      ['median ms', 'min ms', 'max ms', 'load ms'].map((h) => h.padStart(11)).join('') + '\n' +
+      row('ssdx', ssdx) + row('ORT', ort) +
+      `ssdx median ${ms(ssdx.latency_ms.median)} ms | ORT median ${ms(ort.latency_ms.median)} ms | ` +
+      `ratio ${ratio('median').toFixed(2)} (min: ${ratio('min').toFixed(2)}; ssdx/ORT, lower is better)\n`);
+}
+
+const args = process.argv.slice(2);
+const reportMode = args[0] === '--report';
+const opts = parseArgs(reportMode ? args.slice(1) : args,
+                       reportMode ? {json: false} : {threads: 2, runs: 10, warmup: 2, seed: 0, saveInputs: ''});
+(reportMode ? Promise.resolve(report(opts)) : bench(opts)).catch((e) => die(e && e.message ? e.message : e));

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# ssdx against onnxruntime on one model: the same random input, the same thread count, back to back in one run
+# (the machines are shared and noisy, so only ratios taken together mean anything: ../../shared/BASELINES.md).
+#
+#   bench/ort_vs_ssdx.sh MODEL [--threads N] [--runs N] [--warmup N] [--json] [--ssdx PATH]
+#
+# Defaults: 2 threads, 10 timed runs after 2 warm-up; PATH defaults to $SSDX_BIN, else build/tools/ssdx.
+# onnxruntime-node is installed by tools/ort_reference/install_ort.sh when missing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+die() { echo "ort_vs_ssdx: $*" >&2; exit 1; }
+usage() { die "usage: bench/ort_vs_ssdx.sh MODEL [--threads N] [--runs N] [--warmup N] [--json] [--ssdx PATH]"; }
+
+MODEL="" THREADS=2 RUNS=10 WARMUP=2 JSON="" SSDX="${SSDX_BIN:-$ROOT/build/tools/ssdx}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads|--runs|--warmup|--ssdx)
+      [ $# -ge 2 ] || die "$1 needs a value"
+      case "$1" in --threads) THREADS=$2 ;; --runs) RUNS=$2 ;; --warmup) WARMUP=$2 ;; --ssdx) SSDX=$2 ;; esac
+      shift 2 ;;
+    --json) JSON=--json; shift ;;
+    -*) usage ;;
+    *) [ -z "$MODEL" ] || usage; MODEL=$1; shift ;;
+  esac
+done
+[ -n "$MODEL" ] || usage
+[ -f "$MODEL" ] || die "$MODEL: no such file"
+[ -x "$SSDX" ] || die "$SSDX: no ssdx binary (build it, or pass --ssdx PATH)"
+if ! node "$ROOT/tools/ort_reference/run_ort.js" --check >/dev/null 2>&1; then
+  bash "$ROOT/tools/ort_reference/install_ort.sh" >/dev/null || die "cannot install onnxruntime-node"
+fi
+
+TMP="$(mktemp -d /tmp/ort_vs_ssdx.XXXXXX)"
+trap 'rm -rf "$TMP"' EXIT
+
+# ORT first: it also draws the input and saves it for ssdx.
+node "$ROOT/bench/ort_bench.js" "$MODEL" --threads "$THREADS" --runs "$RUNS" --warmup "$WARMUP" \
+  --save-inputs "$TMP" >"$TMP/ort.json"
+INPUTS=()
+while IFS= read -r spec; do INPUTS+=(--input "$spec"); done <"$TMP/inputs.txt"
+"$SSDX" bench "$MODEL" --threads "$THREADS" --runs "$RUNS" --warmup "$WARMUP" --json "${INPUTS[@]}" >"$TMP/ssdx.json"
+node "$ROOT/bench/ort_bench.js" --report "$TMP/ort.json" "$TMP/ssdx.json" $JSON

@@ -1,0 +1,152 @@
+// `ssdx bench` as a user runs it (JSON report, Chrome trace, one-line errors) and its percentile helper.
+#include <algorithm>
+#include <cstdlib>
+
+#include "engine/session.h"
+#include "graph/onnx_builder.h"
+#include "tests/tools/cli_runner.h"
+#include "tools/bench_stats.h"
+
+namespace ssdx::test {
+namespace {
+
+// The number after `"key": ` at or after `from`; fails the test when absent.
+double number_after(const std::string& json, const std::string& key, size_t from = 0) {
+  const size_t at = json.find("\"" + key + "\": ", from);
+  EXPECT_NE(at, std::string::npos) << "no " << key << " in " << json;
+  return at == std::string::npos ? -1 : std::strtod(json.c_str() + at + key.size() + 4, nullptr);
+}
+
+size_t count_of(const std::string& s, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
+  return n;
+}
+
+class BenchCli : public ::testing::Test {
+ protected:
+  // Conv (with bias) -> Relu -> MaxPool on a 1x3x16x16 input.
+  void SetUp() override {
+    dir_ = temp_dir();
+    model_ = dir_ + "/tiny.onnx";
+    ModelBuilder b(12);
+    b.add_input("x", DataType::Float, {1, 3, 16, 16});
+    std::vector<float> w(8 * 3 * 3 * 3);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 7) * 0.1f - 0.3f;
+    b.add_initializer("w", make_tensor<float>({8, 3, 3, 3}, w));
+    b.add_initializer("b", make_tensor<float>({8}, std::vector<float>(8, 0.1f)));
+    Attributes conv = Attributes::ints("pads", {1, 1, 1, 1});
+    b.add_node("Conv", {"x", "w", "b"}, {"c"}, conv, "conv");
+    b.add_node("Relu", {"c"}, {"r"}, {}, "relu");
+    Attributes pool = Attributes::ints("kernel_shape", {2, 2});
+    pool.set_ints("strides", {2, 2});
+    b.add_node("MaxPool", {"r"}, {"y"}, pool, "pool");
+    b.add_output("y", DataType::Float, {1, 8, 8, 8});
+    b.save(model_);
+  }
+  // Nodes the engine executes (it may fuse or fold some of the three).
+  size_t executed_nodes() const { return Session::load(model_)->graph().nodes.size(); }
+
+  std::string dir_, model_;
+};
+
+TEST_F(BenchCli, JsonReport) {
+  const CommandResult r = run_command("bench " + model_ + " --runs 3 --warmup 1 --threads 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");  // no progress line when stderr is not a terminal
+  const std::string& j = r.out;
+  EXPECT_EQ(j.rfind("{\"model\": \"" + model_ + "\"", 0), 0u) << j;
+  EXPECT_EQ(number_after(j, "threads"), 1);
+  EXPECT_EQ(number_after(j, "runs"), 3);
+  EXPECT_GE(number_after(j, "load_ms"), 0);
+  const size_t lat = j.find("\"latency_ms\"");
+  const double mn = number_after(j, "min", lat), med = number_after(j, "median", lat),
+               p90 = number_after(j, "p90", lat), p99 = number_after(j, "p99", lat), mx = number_after(j, "max", lat);
+  EXPECT_GT(mn, 0);
+  EXPECT_LE(mn, med);
+  EXPECT_LE(med, p90);
+  EXPECT_LE(p90, p99);
+  EXPECT_LE(p99, mx);
+  EXPECT_GT(number_after(j, "throughput_per_s"), 0);
+  const size_t profile = j.find("\"profile\": ["), op_types = j.find("\"op_types\": {");
+  ASSERT_NE(profile, std::string::npos);
+  ASSERT_NE(op_types, std::string::npos);
+  EXPECT_EQ(count_of(j.substr(profile, op_types - profile), "\"op_type\": "), executed_nodes());
+  EXPECT_NE(j.find("Conv\": {\"count\": 1"), std::string::npos) << j;  // Conv, or a fused conv op
+  EXPECT_EQ(std::count(j.begin(), j.end(), '{'), std::count(j.begin(), j.end(), '}'));
+  EXPECT_EQ(std::count(j.begin(), j.end(), '['), std::count(j.begin(), j.end(), ']'));
+}
+
+TEST_F(BenchCli, TablesAndChromeTrace) {
+  const std::string trace = dir_ + "/trace.json";
+  const CommandResult r = run_command("bench " + model_ + " --runs 2 --warmup 0 --top 2 --profile " + trace);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* key : {"load ", "median", "p99", "throughput", "top 2 of", "per op type", "convolutions:",
+                          "240 GFLOP/s per core"})
+    EXPECT_NE(r.out.find(key), std::string::npos) << "missing '" << key << "' in:\n" << r.out;
+  const std::string t = read_file_bytes(trace);
+  EXPECT_EQ(t.rfind("{\"traceEvents\"", 0), 0u) << t;
+  EXPECT_EQ(count_of(t, "\"ph\": \"X\""), executed_nodes()) << t;
+  EXPECT_NE(t.find("\"name\": \"conv\""), std::string::npos) << t;
+}
+
+TEST_F(BenchCli, InputFromFile) {
+  Tensor x(DataType::Float, {1, 3, 16, 16});
+  save_npy(x, dir_ + "/x.npy");
+  const CommandResult r = run_command("bench " + model_ + " --runs 1 --warmup 0 --json --input x=" + dir_ + "/x.npy");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  save_npy(Tensor(DataType::Float, {1, 3, 8, 8}), dir_ + "/small.npy");
+  expect_one_line_error(run_command("bench " + model_ + " --input x=" + dir_ + "/small.npy"), "shape");
+}
+
+TEST_F(BenchCli, BadArguments) {
+  expect_one_line_error(run_command("bench"), "no model");
+  expect_one_line_error(run_command("bench " + model_ + " --runs 0"), "--runs");
+  expect_one_line_error(run_command("bench " + model_ + " --warmup -1"), "--warmup");
+  expect_one_line_error(run_command("bench " + model_ + " --threads"), "--threads needs a value");
+  expect_one_line_error(run_command("bench " + model_ + " --frobnicate"), "--frobnicate");
+  expect_one_line_error(run_command("bench " + model_ + " --input x"), "NAME=FILE");
+  expect_one_line_error(run_command("bench " + dir_ + "/absent.onnx"), "absent.onnx");
+  expect_one_line_error(run_command("bench " + model_ + " --profile " + dir_ + "/no/such/dir/t.json"), "t.json");
+}
+
+// Nearest-rank: sorted[ceil(p/100 * n) - 1], worked out by hand.
+TEST(BenchStats, NearestRankPercentiles) {
+  const std::vector<double> ten = {7, 1, 10, 3, 5, 2, 9, 4, 8, 6};  // 1..10 shuffled
+  using cli::percentile_nearest_rank;
+  EXPECT_EQ(percentile_nearest_rank(ten, 0), 1);
+  EXPECT_EQ(percentile_nearest_rank(ten, 50), 5);   // ceil(5) = 5th
+  EXPECT_EQ(percentile_nearest_rank(ten, 51), 6);   // ceil(5.1) = 6th
+  EXPECT_EQ(percentile_nearest_rank(ten, 90), 9);   // ceil(9) = 9th
+  EXPECT_EQ(percentile_nearest_rank(ten, 99), 10);  // ceil(9.9) = 10th
+  EXPECT_EQ(percentile_nearest_rank(ten, 100), 10);
+  EXPECT_EQ(percentile_nearest_rank({15, 20, 35, 40, 50}, 30), 20);  // ceil(1.5) = 2nd (Wikipedia's example)
+  EXPECT_EQ(percentile_nearest_rank({15, 20, 35, 40, 50}, 40), 20);  // ceil(2.0) = 2nd
+  EXPECT_EQ(percentile_nearest_rank({42}, 99), 42);
+  EXPECT_THROW(percentile_nearest_rank({}, 50), Error);
+
+  const cli::LatencySummary s = cli::summarize_latencies({4, 1, 3, 2});
+  EXPECT_EQ(s.min, 1);
+  EXPECT_EQ(s.median, 2);  // ceil(2.0) = 2nd: nearest-rank takes the lower middle of an even count
+  EXPECT_EQ(s.p90, 4);
+  EXPECT_EQ(s.max, 4);
+  EXPECT_DOUBLE_EQ(s.mean, 2.5);
+}
+
+TEST(BenchStats, AverageProfiles) {
+  RunProfile a, b;
+  a.nodes = {{"c", "Conv", "ref", "plain", 0, 1000, 4e6}, {"r", "Relu", "ref", "plain", 1000, 200, 0}};
+  b.nodes = {{"c", "Conv", "ref", "plain", 0, 3000, 4e6}, {"r", "Relu", "ref", "plain", 3000, 400, 0}};
+  const auto avg = cli::average_profiles({a, b});
+  ASSERT_EQ(avg.size(), 2u);
+  EXPECT_DOUBLE_EQ(avg[0].ms, 2.0);
+  EXPECT_DOUBLE_EQ(avg[0].gflops(), 2.0);  // 4 MFLOP in 2 ms
+  EXPECT_DOUBLE_EQ(avg[1].ms, 0.3);
+  const auto types = cli::totals_by_op_type(avg);
+  EXPECT_EQ(types.at("Conv").count, 1);
+  b.nodes.pop_back();
+  EXPECT_THROW(cli::average_profiles({a, b}), Error);
+}
+
+}  // namespace
+}  // namespace ssdx::test

@@ -1,0 +1,210 @@
+// ssdx bench: load a model once, run it warm-up + timed times, and report latency percentiles, throughput and where
+// the time goes (per node and per op type, averaged over the timed runs), optionally as JSON and a Chrome trace.
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "graph/tensor_io.h"
+#include "tools/bench_stats.h"
+#include "tools/chrome_trace.h"
+#include "tools/cli.h"
+#include "tools/feeds.h"
+#include "tools/json.h"
+
+namespace ssdx::cli {
+namespace {
+
+// fp32 FMA peak of one core of the target Xeon (12 independent vfmadd chains, measured: ../shared/BASELINES.md).
+// An estimate for this machine kind only, hence overridable.
+constexpr double kDefaultPeakPerCoreGflops = 240;
+
+struct BenchOptions {
+  std::string model, profile_path;
+  std::vector<InputFile> inputs;
+  SessionOptions session;
+  int runs = 10, warmup = 2, top = 25;
+  unsigned seed = 0;
+  double peak_per_core = kDefaultPeakPerCoreGflops;
+  bool json = false;
+};
+
+BenchOptions parse_options(Args& args) {
+  BenchOptions o;
+  while (!args.done()) {
+    const std::string a = args.next("");
+    if (a == "--input") o.inputs.push_back(parse_input_spec(args.next(a)));
+    else if (a == "--threads") o.session.threads = parse_int(args.next(a), a, 1, 1024);
+    else if (a == "--runs") o.runs = parse_int(args.next(a), a, 1, 1000000);
+    else if (a == "--warmup") o.warmup = parse_int(args.next(a), a, 0, 1000000);
+    else if (a == "--top") o.top = parse_int(args.next(a), a, 0, 1000000);
+    else if (a == "--seed") o.seed = static_cast<unsigned>(parse_int(args.next(a), a, 0, 1 << 30));
+    else if (a == "--peak-per-core") o.peak_per_core = parse_double(args.next(a), a, 1e-3, 1e6);
+    else if (a == "--profile") o.profile_path = args.next(a);
+    else if (a == "--json") o.json = true;
+    else if (!a.empty() && a[0] == '-') fail("bench: unknown option '", a, "'");
+    else if (o.model.empty()) o.model = a;
+    else fail("bench: unexpected argument '", a, "'");
+  }
+  if (o.model.empty()) fail("bench: no model given (ssdx bench MODEL ...)");
+  return o;
+}
+
+// Conv, ConvTranspose, QLinearConv, ConvInteger and fused variants: the ops whose GFLOP/s is worth comparing with peak.
+bool is_conv_family(const std::string& op_type) { return op_type.find("Conv") != std::string::npos; }
+
+struct Report {
+  const BenchOptions* opts = nullptr;
+  int threads = 0;
+  double load_ms = 0;
+  LatencySummary latency;
+  std::vector<NodeAverage> nodes;  // execution order
+  std::map<std::string, OpTypeTotal> op_types;
+  double node_ms = 0;  // sum of the nodes' mean times: the denominator of every share
+  OpTypeTotal conv;    // all conv-family nodes together
+  double peak_gflops() const { return opts->peak_per_core * threads; }
+  double share(double ms) const { return node_ms > 0 ? ms / node_ms : 0; }
+};
+
+// Shown over the run on a terminal only, so logs and pipes get no carriage-return noise.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : on_(enabled) {}
+  void show(const char* phase, int i, int n, double ms) const {
+    if (on_) std::fprintf(stderr, "\r%s %d/%d %.1f ms   ", phase, i, n, ms);
+  }
+  ~Progress() {
+    if (on_) std::fprintf(stderr, "\r\033[K");
+  }
+ private:
+  bool on_;
+};
+
+std::string display_name(const NodeAverage& n) { return n.name.empty() ? "<" + n.op_type + ">" : n.name; }
+
+void print_tables(const Report& r) {
+  const BenchOptions& o = *r.opts;
+  std::printf("model %s: %zu nodes, %d threads\n", o.model.c_str(), r.nodes.size(), r.threads);
+  std::printf("load %.1f ms\n", r.load_ms);
+  std::printf("latency over %d runs after %d warm-up (ms, nearest-rank percentiles): min %.1f  median %.1f  p90 %.1f  "
+              "p99 %.1f  max %.1f\n", o.runs, o.warmup, r.latency.min, r.latency.median, r.latency.p90, r.latency.p99,
+              r.latency.max);
+  std::printf("throughput %.3f runs/s (1000 / mean latency %.1f ms)\n", 1000.0 / r.latency.mean, r.latency.mean);
+
+  std::vector<const NodeAverage*> order;
+  for (const NodeAverage& n : r.nodes) order.push_back(&n);
+  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->ms > b->ms; });
+  const size_t shown = o.top == 0 ? order.size() : std::min(order.size(), static_cast<size_t>(o.top));
+  int name_w = 4, op_w = 7, impl_w = 4;
+  for (size_t i = 0; i < shown; ++i) {
+    name_w = std::max(name_w, static_cast<int>(display_name(*order[i]).size()));
+    impl_w = std::max(impl_w, static_cast<int>(order[i]->impl.size()));
+  }
+  for (const auto& [type, t] : r.op_types) op_w = std::max(op_w, static_cast<int>(type.size()));
+  name_w = std::min(name_w, 40);  // longer names are cut: the table must stay readable
+  std::printf("\ntop %zu of %zu nodes by mean time (shares of the nodes' total, %.1f ms):\n", shown, order.size(),
+              r.node_ms);
+  std::printf("%-*s  %-*s  %9s  %6s  %8s  %-*s  %s\n", name_w, "name", op_w, "op type", "ms", "share%", "GFLOP/s", impl_w,
+              "impl", "layout");
+  for (size_t i = 0; i < shown; ++i) {
+    const NodeAverage& n = *order[i];
+    std::printf("%-*.*s  %-*s  %9.3f  %6.2f  %8.1f  %-*s  %s\n", name_w, name_w, display_name(n).c_str(), op_w,
+                n.op_type.c_str(), n.ms, 100 * r.share(n.ms), n.gflops(), impl_w, n.impl.c_str(), n.layout.c_str());
+  }
+
+  std::printf("\nper op type:\n%-*s  %5s  %9s  %6s  %8s\n", op_w, "op type", "count", "ms", "share%", "GFLOP/s");
+  for (const auto& [type, t] : r.op_types) {
+    std::printf("%-*s  %5d  %9.3f  %6.2f  ", op_w, type.c_str(), t.count, t.ms, 100 * r.share(t.ms));
+    if (is_conv_family(type)) std::printf("%8.1f\n", t.gflops());
+    else std::printf("%8s\n", "-");
+  }
+  if (r.conv.count > 0)
+    std::printf("\nconvolutions: %.1f GFLOP in %.1f ms = %.1f GFLOP/s, %.1f%% of the fp32 FMA peak (an estimate: %g "
+                "GFLOP/s per core x %d threads = %g GFLOP/s; --peak-per-core to change)\n",
+                r.conv.flops / 1e9, r.conv.ms, r.conv.gflops(), 100 * r.conv.gflops() / r.peak_gflops(),
+                o.peak_per_core, r.threads, r.peak_gflops());
+}
+
+void print_json(const Report& r) {
+  const BenchOptions& o = *r.opts;
+  std::ostringstream os;
+  os.precision(6);
+  os << std::fixed << "{\"model\": " << json_quote(o.model) << ", \"threads\": " << r.threads << ", \"runs\": " << o.runs
+     << ", \"warmup\": " << o.warmup << ", \"load_ms\": " << r.load_ms << ",\n \"latency_ms\": {\"min\": "
+     << r.latency.min << ", \"median\": " << r.latency.median << ", \"p90\": " << r.latency.p90 << ", \"p99\": "
+     << r.latency.p99 << ", \"max\": " << r.latency.max << ", \"mean\": " << r.latency.mean
+     << "},\n \"throughput_per_s\": " << 1000.0 / r.latency.mean << ",\n \"profile\": [";
+  // Shares are fractions of the nodes' total; profile entries are in execution order.
+  for (size_t i = 0; i < r.nodes.size(); ++i) {
+    const NodeAverage& n = r.nodes[i];
+    os << (i ? ",\n  " : "\n  ") << "{\"name\": " << json_quote(n.name) << ", \"op_type\": " << json_quote(n.op_type)
+       << ", \"ms\": " << n.ms << ", \"share\": " << r.share(n.ms) << ", \"gflops\": " << n.gflops()
+       << ", \"impl\": " << json_quote(n.impl) << ", \"layout\": " << json_quote(n.layout) << "}";
+  }
+  os << "],\n \"op_types\": {";
+  const char* sep = "\n  ";
+  for (const auto& [type, t] : r.op_types) {
+    os << sep << json_quote(type) << ": {\"count\": " << t.count << ", \"ms\": " << t.ms << ", \"share\": "
+       << r.share(t.ms) << ", \"gflops\": " << t.gflops() << "}";
+    sep = ",\n  ";
+  }
+  os << "},\n \"conv\": {\"gflops\": " << r.conv.gflops() << ", \"peak_gflops\": " << r.peak_gflops()
+     << ", \"peak_share\": " << r.conv.gflops() / r.peak_gflops() << "}}\n";
+  std::cout << os.str();
+}
+
+}  // namespace
+
+int cmd_bench(Args& args) {
+  Report r;
+  const BenchOptions o = parse_options(args);
+  r.opts = &o;
+  using clock = std::chrono::steady_clock;
+  auto ms_since = [](clock::time_point t) { return std::chrono::duration<double, std::milli>(clock::now() - t).count(); };
+
+  // Fail on an unwritable trace path now rather than after minutes of runs.
+  if (!o.profile_path.empty()) write_file_bytes(o.profile_path, "");
+  const auto t0 = clock::now();
+  const auto session = Session::load(o.model, o.session);
+  r.load_ms = ms_since(t0);
+  r.threads = o.session.threads > 0 ? o.session.threads : omp_get_max_threads();
+  const TensorMap feeds = make_feeds(*session, o.inputs, RandomFill::Normal, o.seed);
+
+  std::vector<double> latencies;
+  std::vector<RunProfile> profiles(static_cast<size_t>(o.runs));
+  {
+    const Progress progress(isatty(STDERR_FILENO) != 0);
+    for (int i = 0; i < o.warmup; ++i) {
+      const auto t = clock::now();
+      session->run(feeds);
+      progress.show("warm-up", i + 1, o.warmup, ms_since(t));
+    }
+    for (int i = 0; i < o.runs; ++i) {
+      const auto t = clock::now();
+      session->run(feeds, &profiles[static_cast<size_t>(i)]);
+      latencies.push_back(ms_since(t));
+      progress.show("run", i + 1, o.runs, latencies.back());
+    }
+  }
+
+  r.latency = summarize_latencies(latencies);
+  r.nodes = average_profiles(profiles);
+  r.op_types = totals_by_op_type(r.nodes);
+  for (const NodeAverage& n : r.nodes) r.node_ms += n.ms;
+  for (const auto& [type, t] : r.op_types) {
+    if (!is_conv_family(type)) continue;
+    r.conv.count += t.count;
+    r.conv.ms += t.ms;
+    r.conv.flops += t.flops;
+  }
+  if (!o.profile_path.empty()) write_file_bytes(o.profile_path, chrome_trace_json(profiles.back(), o.model));
+  if (o.json) print_json(r);
+  else print_tables(r);
+  return 0;
+}
+
+}  // namespace ssdx::cli
