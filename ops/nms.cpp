@@ -5,6 +5,8 @@
 // The output selected_indices [num_selected, 3] = (batch, class, box) rows has a data-dependent shape, so the kernel
 // allocates it. NaN scores (possible only without score_threshold) rank after every number, ties by index: ORT's
 // heap order is unspecified there; ours is deterministic.
+#include "ops/nms.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -17,14 +19,6 @@ namespace {
 
 struct NmsParams {
   int64_t center_point_box = 0;  // 0: [y1, x1, y2, x2] (any diagonal corners); 1: [x_center, y_center, w, h]
-};
-
-// The optional scalar inputs 2-4, with onnxruntime's defaults.
-struct NmsThresholds {
-  int64_t max_output = 0;  // per batch and class
-  float iou = 0.f;
-  bool has_score_threshold = false;
-  float score = 0.f;
 };
 
 NmsParams parse_nms(const OpContext& ctx) {
@@ -93,8 +87,8 @@ void infer_nms(OpContext& ctx) {
 }
 
 // ---- reference kernel ----
-// Float32 throughout, operations in ORT's order (non_max_suppression_helper.h). The build uses ISO C++ without
-// -ffp-contract=fast and without FMA in the baseline ISA, so the products and sums below are not fused.
+// Float32 throughout, operations in ORT's order (non_max_suppression_helper.h). The ops build with
+// -ffp-contract=off, so the products and sums below are never fused, in the AVX variants either.
 
 inline void min_max(float a, float b, float& mn, float& mx) {
   if (a >= b) { mn = b; mx = a; }
@@ -169,23 +163,148 @@ void select_class_boxes(const float* boxes, const float* scores, int64_t n, cons
   }
 }
 
+// ---- fast kernel ----
+// Same selection as select_class_boxes, bit for bit: the candidate set, the order and every IoU are computed with the
+// same float operations; only how the work is organized differs.
+
+// ORT's candidate order as one unsigned integer per candidate, so sorting is a plain integer sort: the high half is
+// the score mapped to bits that order descending (NaN after every number, -0 equal to +0, as ranks_before says), the
+// low half the box index (ties to the lower index). Needs fewer than 2^32 boxes.
+uint64_t rank_key(float score, int64_t index) {
+  uint32_t bits;
+  if (std::isnan(score)) {
+    bits = UINT32_MAX;
+  } else {
+    const float s = score == 0.f ? 0.f : score;
+    std::memcpy(&bits, &s, sizeof bits);
+    bits = (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;  // ascending score order...
+    bits = ~bits;                                                // ...turned descending
+  }
+  return (static_cast<uint64_t>(bits) << 32) | static_cast<uint32_t>(index);
+}
+
+int64_t key_index(uint64_t key) { return static_cast<int64_t>(key & 0xFFFFFFFFu); }
+
+// Keys of the candidates of one (batch, class), unsorted.
+void gather_candidates(const float* scores, int64_t n, const NmsThresholds& t, std::vector<uint64_t>& keys) {
+  keys.clear();
+  if (!t.has_score_threshold) {
+    for (int64_t i = 0; i < n; ++i) keys.push_back(rank_key(scores[i], i));
+    return;
+  }
+  // Most scores are below the threshold: test a block at once (vectorized) and look closer only at blocks with hits.
+  constexpr int64_t kBlock = 16;
+  int64_t i = 0;
+  for (; i + kBlock <= n; i += kBlock) {
+    int any = 0;
+    for (int64_t k = 0; k < kBlock; ++k) any |= scores[i + k] > t.score;
+    if (!any) continue;
+    for (int64_t k = i; k < i + kBlock; ++k)
+      if (scores[k] > t.score) keys.push_back(rank_key(scores[k], k));
+  }
+  for (; i < n; ++i)
+    if (scores[i] > t.score) keys.push_back(rank_key(scores[i], i));
+}
+
+// The extents and areas of the selected boxes of one class, as arrays so that one candidate is tested against all of
+// them in vector lanes. Room for `capacity` boxes.
+struct SelectedBoxes {
+  std::vector<float> storage;
+  std::vector<int64_t> index;
+  float *x_lo = nullptr, *x_hi = nullptr, *y_lo = nullptr, *y_hi = nullptr, *area = nullptr;
+  void reserve(int64_t capacity) {
+    const size_t c = static_cast<size_t>(capacity);
+    if (index.size() >= c) return;
+    storage.resize(5 * c);
+    index.resize(c);
+    float* p = storage.data();
+    x_lo = p, x_hi = p + c, y_lo = p + 2 * c, y_hi = p + 3 * c, area = p + 4 * c;
+  }
+};
+
+// suppress_by_iou(candidate, selected[j]) for any j in [begin, end), for a candidate of positive area. Every lane
+// runs all of ORT's tests; a NaN fails each of them as it fails ORT's early-outs (hence the negated <=).
+bool suppressed_by_any(float x_lo, float x_hi, float y_lo, float y_hi, float area, const SelectedBoxes& s,
+                       int64_t begin, int64_t end, float iou_threshold) {
+  int hit = 0;
+  for (int64_t j = begin; j < end; ++j) {
+    const float ix_lo = std::max(x_lo, s.x_lo[j]), ix_hi = std::min(x_hi, s.x_hi[j]);
+    const float iy_lo = std::max(y_lo, s.y_lo[j]), iy_hi = std::min(y_hi, s.y_hi[j]);
+    const float inter = (ix_hi - ix_lo) * (iy_hi - iy_lo);
+    const float union_area = area + s.area[j] - inter;
+    hit |= !(ix_hi <= ix_lo) & !(iy_hi <= iy_lo) & !(inter <= 0.f) & !(s.area[j] <= 0.f) & !(union_area <= 0.f) &
+           (inter / union_area > iou_threshold);
+  }
+  return hit != 0;
+}
+
+// Greedy selection over candidates sorted by key: the selected box indices go to s.index; returns their count.
+int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,
+                      const NmsThresholds& t, SelectedBoxes& s) {
+  constexpr int64_t kChunk = 32;  // selected boxes tested between checks for a hit
+  int64_t selected = 0;
+  for (int64_t k = 0; k < count && selected < t.max_output; ++k) {
+    const int64_t i = key_index(keys[k]);
+    float x_lo, x_hi, y_lo, y_hi;
+    box_extent(boxes + i * 4, center_point_box, x_lo, x_hi, y_lo, y_hi);
+    const float area = (x_hi - x_lo) * (y_hi - y_lo);  // as suppress_by_iou computes area1
+    bool suppressed = false;
+    if (!(area <= 0.f)) {  // a candidate of no area is never suppressed
+      for (int64_t j = 0; j < selected && !suppressed; j += kChunk)
+        suppressed = suppressed_by_any(x_lo, x_hi, y_lo, y_hi, area, s, j, std::min(j + kChunk, selected), t.iou);
+    }
+    if (suppressed) continue;
+    s.x_lo[selected] = x_lo, s.x_hi[selected] = x_hi, s.y_lo[selected] = y_lo, s.y_hi[selected] = y_hi;
+    s.area[selected] = area;
+    s.index[static_cast<size_t>(selected++)] = i;
+  }
+  return selected;
+}
+
+SSDX_TARGET_AVX512 int64_t greedy_select_avx512(const uint64_t* keys, int64_t count, const float* boxes,
+                                                int64_t center_point_box, const NmsThresholds& t, SelectedBoxes& s) {
+  return greedy_select(keys, count, boxes, center_point_box, t, s);
+}
+SSDX_TARGET_AVX2 int64_t greedy_select_avx2(const uint64_t* keys, int64_t count, const float* boxes,
+                                            int64_t center_point_box, const NmsThresholds& t, SelectedBoxes& s) {
+  return greedy_select(keys, count, boxes, center_point_box, t, s);
+}
+
+using GreedyFn = int64_t (*)(const uint64_t*, int64_t, const float*, int64_t, const NmsThresholds&, SelectedBoxes&);
+
+GreedyFn greedy_for(Isa isa) {
+  if (!isa_supported(isa)) fail("NonMaxSuppression: this CPU cannot run the ", isa_name(isa), " kernel");
+  switch (isa) {
+    case Isa::Avx512: return greedy_select_avx512;
+    case Isa::Avx2: return greedy_select_avx2;
+    case Isa::Baseline: break;
+  }
+  return greedy_select;
+}
+
+// Appends (batch, class, box) rows for per-class selections given batch-major, class-minor.
+std::vector<int64_t> to_rows(const std::vector<std::vector<int64_t>>& per_class, int64_t classes) {
+  std::vector<int64_t> rows;
+  for (size_t task = 0; task < per_class.size(); ++task) {
+    const int64_t b = static_cast<int64_t>(task) / classes, c = static_cast<int64_t>(task) % classes;
+    for (int64_t box : per_class[task]) rows.insert(rows.end(), {b, c, box});
+  }
+  return rows;
+}
+
 void nms_kernel(const NmsParams& p, KernelContext& kc) {
   const Tensor& boxes = kc.input(0);
   const Tensor& scores = kc.input(1);
   check_nms_shapes(&boxes.shape(), &scores.shape());
-  const NmsThresholds t = read_thresholds(kc.optional_input(2), kc.optional_input(3), kc.optional_input(4));
-  const int64_t batches = boxes.dim(0), n = boxes.dim(1), classes = scores.dim(1);
-  const float* bp = boxes.data<float>();
-  const float* sp = scores.data<float>();
-  std::vector<int64_t> rows;  // (batch, class, box) triples
-  std::vector<int64_t> selected;
-  if (t.max_output > 0) {
-    for (int64_t b = 0; b < batches; ++b)
-      for (int64_t c = 0; c < classes; ++c) {
-        select_class_boxes(bp + b * n * 4, sp + (b * classes + c) * n, n, t, p.center_point_box, selected);
-        for (int64_t s : selected) rows.insert(rows.end(), {b, c, s});
-      }
-  }
+  NmsProblem problem;
+  problem.boxes = boxes.data<float>();
+  problem.scores = scores.data<float>();
+  problem.batches = boxes.dim(0);
+  problem.boxes_per_batch = boxes.dim(1);
+  problem.classes = scores.dim(1);
+  problem.center_point_box = p.center_point_box;
+  problem.thresholds = read_thresholds(kc.optional_input(2), kc.optional_input(3), kc.optional_input(4));
+  const std::vector<int64_t> rows = nms_fast(problem, host_isa());
   const int64_t count = static_cast<int64_t>(rows.size() / 3);
   kc.outputs.at(0) = Tensor(DataType::Int64, {count, 3});
   if (count) std::memcpy(kc.output(0).data<int64_t>(), rows.data(), rows.size() * sizeof(int64_t));
@@ -196,6 +315,47 @@ std::unique_ptr<Kernel> create_nms(const OpContext& ctx) {
 }
 
 }  // namespace
+
+std::vector<int64_t> nms_reference(const NmsProblem& p) {
+  const NmsThresholds& t = p.thresholds;
+  const int64_t n = p.boxes_per_batch;
+  std::vector<std::vector<int64_t>> per_class(static_cast<size_t>(p.batches * p.classes));
+  if (t.max_output > 0) {
+    for (size_t task = 0; task < per_class.size(); ++task) {
+      const int64_t b = static_cast<int64_t>(task) / p.classes;
+      select_class_boxes(p.boxes + b * n * 4, p.scores + static_cast<int64_t>(task) * n, n, t, p.center_point_box,
+                         per_class[task]);
+    }
+  }
+  return to_rows(per_class, p.classes);
+}
+
+std::vector<int64_t> nms_fast(const NmsProblem& p, Isa isa) {
+  const NmsThresholds& t = p.thresholds;
+  const int64_t n = p.boxes_per_batch;
+  if (n > int64_t{UINT32_MAX}) return nms_reference(p);  // box indices would not fit the sort keys
+  const GreedyFn greedy = greedy_for(isa);
+  if (t.max_output <= 0) return {};
+  const int64_t tasks = p.batches * p.classes;
+  std::vector<std::vector<int64_t>> per_class(static_cast<size_t>(tasks));
+  // Classes are independent: threads take them one at a time (their costs vary a lot), results stay in class order.
+#pragma omp parallel if (tasks > 1 && tasks * n > (1 << 15))
+  {
+    std::vector<uint64_t> keys;
+    SelectedBoxes selected;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t task = 0; task < tasks; ++task) {
+      const int64_t b = task / p.classes;
+      gather_candidates(p.scores + task * n, n, t, keys);
+      std::sort(keys.begin(), keys.end());
+      selected.reserve(std::min<int64_t>(t.max_output, static_cast<int64_t>(keys.size())));
+      const int64_t count =
+          greedy(keys.data(), static_cast<int64_t>(keys.size()), p.boxes + b * n * 4, p.center_point_box, t, selected);
+      per_class[static_cast<size_t>(task)].assign(selected.index.begin(), selected.index.begin() + count);
+    }
+  }
+  return to_rows(per_class, p.classes);
+}
 
 void register_nms_ops(OpRegistry& r) {
   r.add({"", "NonMaxSuppression", 10, INT64_MAX, infer_nms, create_nms});

@@ -344,10 +344,10 @@ std::vector<float> ssd_default_boxes(int size) {
 
 void write_ssd_model(const SsdModelOptions& opts, const std::string& path) {
   if (opts.opset != 10 && opts.opset != 12) fail("make-model: --opset must be 10 or 12");
-  // The unpadded 3x3 convolutions of extra blocks 4 and 5 need a 3x3 input: about 260 pixels or more.
+  // The unpadded 3x3 convolution of extra block 5 needs a 3x3 input from block 4: 385 pixels or more.
   const std::vector<int> grids = source_grids(opts.size);
   if (opts.size < 64 || grids[4] < 3)
-    fail("make-model: size ", opts.size, " is too small for the unpadded extra layers (use 300 or more)");
+    fail("make-model: size ", opts.size, " is too small for the unpadded extra layers (use 385 or more)");
   if (opts.size > 4096) fail("make-model: size ", opts.size, " is too large (at most 4096)");
   // ssd-10 was written by onnx 1.5 (IR 5), ssd-12 by onnx 1.9 (IR 7): SPEC §0.
   ModelBuilder b(opts.opset, opts.opset == 10 ? 5 : 7);

@@ -1,5 +1,8 @@
 #include <cmath>
+#include <limits>
+#include <random>
 
+#include "ops/nms.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
@@ -173,6 +176,164 @@ TEST(NonMaxSuppression, InferenceGivesUnknownRowCount) {
   def->infer(ctx);
   EXPECT_EQ(ctx.outputs()[0].dtype, DataType::Int64);
   EXPECT_EQ(shape_str(ctx.outputs()[0].shape), "[?,3]");
+}
+
+// ---- fast path vs reference ----
+
+// Storage and parameters of one NmsProblem.
+struct RandomNms {
+  std::vector<float> boxes, scores;
+  NmsProblem problem;
+};
+
+// IoU of boxes a and b as ORT computes it in float (non_max_suppression_helper.h), for thresholds that a pair sits
+// exactly on: then any difference in the rounding of the fast path's IoU shows.
+float ort_iou(const float* a, const float* b, int64_t center_point_box) {
+  auto extent = [&](const float* p, float& x_lo, float& x_hi, float& y_lo, float& y_hi) {
+    if (center_point_box) {
+      x_lo = p[0] - p[2] / 2, x_hi = p[0] + p[2] / 2, y_lo = p[1] - p[3] / 2, y_hi = p[1] + p[3] / 2;
+    } else {
+      x_lo = std::min(p[1], p[3]), x_hi = std::max(p[1], p[3]), y_lo = std::min(p[0], p[2]), y_hi = std::max(p[0], p[2]);
+    }
+  };
+  float ax0, ax1, ay0, ay1, bx0, bx1, by0, by1;
+  extent(a, ax0, ax1, ay0, ay1);
+  extent(b, bx0, bx1, by0, by1);
+  const float inter = (std::min(ax1, bx1) - std::max(ax0, bx0)) * (std::min(ay1, by1) - std::max(ay0, by0));
+  return inter / ((ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter);
+}
+
+// A threshold equal to the IoU of two neighbouring boxes when they overlap, else 0.5.
+float iou_of_some_pair(const std::vector<float>& boxes, int64_t center_point_box, std::mt19937& rng) {
+  const size_t n = boxes.size() / 4;
+  if (n < 2) return 0.5f;
+  const size_t i = rng() % (n - 1);
+  const float iou = ort_iou(&boxes[4 * i], &boxes[4 * i + 4], center_point_box);
+  return iou > 0.f && iou <= 1.f ? iou : 0.5f;
+}
+
+// Problems meant to reach every corner of the selection: few distinct score levels (ties), identical boxes, boxes
+// with flipped corners, zero or negative extent, NaN and infinite coordinates, scores NaN / +-0 / -inf (they are
+// candidates only without a score threshold), both box formats, and thresholds absent, zero or at the extremes.
+RandomNms random_nms(std::mt19937& rng) {
+  auto uniform = [&](float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng); };
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  RandomNms r;
+  NmsProblem& p = r.problem;
+  p.batches = 1 + pick(2);
+  p.classes = 1 + pick(4);
+  p.boxes_per_batch = pick(5) == 0 ? pick(4) : pick(400);
+  p.center_point_box = pick(2);
+  const float extent = pick(2) ? 1.f : 100.f;
+  const bool on_grid = pick(4) == 0;  // coordinates k/4: many IoUs exactly equal to a threshold such as 0.5
+  r.boxes.resize(static_cast<size_t>(p.batches * p.boxes_per_batch * 4));
+  for (size_t i = 0; i < r.boxes.size(); i += 4) {
+    const int kind = pick(20);
+    if (kind == 0 && i >= 4) {  // a copy of the previous box
+      std::copy(r.boxes.begin() + static_cast<std::ptrdiff_t>(i - 4), r.boxes.begin() + static_cast<std::ptrdiff_t>(i),
+                r.boxes.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    auto coord = [&](float hi) { return on_grid ? static_cast<float>(pick(16)) / 4 : uniform(0, hi); };
+    const float a = coord(extent), b = coord(extent), w = coord(extent / 4), h = coord(extent / 4);
+    float* box = &r.boxes[i];
+    if (p.center_point_box) box[0] = a, box[1] = b, box[2] = w, box[3] = h;
+    else if (pick(4) == 0) box[0] = a + h, box[1] = b + w, box[2] = a, box[3] = b;  // flipped corners
+    else box[0] = a, box[1] = b, box[2] = a + h, box[3] = b + w;
+    if (kind == 1) box[2] = box[0];                                        // no height
+    if (kind == 2) box[pick(4)] = std::numeric_limits<float>::quiet_NaN();
+    if (kind == 3) box[pick(4)] = pick(2) ? INFINITY : -INFINITY;
+    if (kind == 4 && p.center_point_box) box[2] = -w;                      // negative width
+  }
+  const int levels = pick(3) == 0 ? 3 : 1000;
+  r.scores.resize(static_cast<size_t>(p.batches * p.classes * p.boxes_per_batch));
+  for (float& s : r.scores) {
+    s = static_cast<float>(pick(levels)) / static_cast<float>(levels);
+    if (pick(50) == 0) {
+      const float specials[] = {std::numeric_limits<float>::quiet_NaN(), -0.f, 0.f, -INFINITY, INFINITY};
+      s = specials[pick(5)];
+    }
+  }
+  NmsThresholds& t = p.thresholds;
+  const int64_t max_outputs[] = {0, 1, 3, 40, 1000, std::numeric_limits<int64_t>::max()};
+  t.max_output = max_outputs[pick(6)];
+  const float ious[] = {0.f, 0.3f, 0.5f, 0.7f, 1.f, uniform(0, 1), iou_of_some_pair(r.boxes, p.center_point_box, rng)};
+  t.iou = ious[pick(7)];
+  t.has_score_threshold = pick(3) != 0;
+  t.score = pick(4) == 0 ? 0.f : uniform(0, 1);
+  p.boxes = r.boxes.data();
+  p.scores = r.scores.data();
+  return r;
+}
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> out;
+  for (Isa isa : {Isa::Baseline, Isa::Avx2, Isa::Avx512})
+    if (isa_supported(isa)) out.push_back(isa);
+  return out;
+}
+
+TEST(NonMaxSuppressionFast, RandomProblemsMatchReference) {
+  std::mt19937 rng(2024);
+  int64_t selected = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    const RandomNms r = random_nms(rng);
+    const std::vector<int64_t> ref = nms_reference(r.problem);
+    selected += static_cast<int64_t>(ref.size() / 3);
+    for (Isa isa : supported_isas())
+      ASSERT_EQ(nms_fast(r.problem, isa), ref) << "case " << iter << ", " << isa_name(isa);
+  }
+  EXPECT_GT(selected, 50000);  // the cases do select boxes
+}
+
+TEST(NonMaxSuppressionFast, IouOnTheThresholdMatchesReference) {
+  // Two overlapping boxes and thresholds at their IoU (kept: suppression needs IoU > threshold) and one float step
+  // below it (suppressed): the fast path must round every step of the IoU as ORT does.
+  std::mt19937 rng(99);
+  std::uniform_real_distribution<float> u(0.f, 1.f);
+  int kept = 0;
+  for (int iter = 0; iter < 4000; ++iter) {
+    const int64_t cpb = iter % 2;
+    std::vector<float> boxes(8);
+    for (float& v : boxes) v = u(rng);
+    if (cpb) boxes[2] = boxes[6] = 0.5f + boxes[2], boxes[3] = boxes[7] = 0.5f + boxes[3];  // wide enough to overlap
+    const float iou = ort_iou(&boxes[0], &boxes[4], cpb);
+    if (!(iou > 0.f && iou <= 1.f)) continue;
+    const std::vector<float> scores = {0.9f, 0.8f};
+    NmsProblem p;
+    p.boxes = boxes.data(), p.scores = scores.data();
+    p.batches = 1, p.classes = 1, p.boxes_per_batch = 2, p.center_point_box = cpb;
+    for (float thr : {iou, std::nextafter(iou, 0.f)}) {
+      p.thresholds = {10, thr, false, 0.f};
+      const std::vector<int64_t> ref = nms_reference(p);
+      kept += ref.size() == 6;
+      for (Isa isa : supported_isas()) ASSERT_EQ(nms_fast(p, isa), ref) << "case " << iter << ", " << isa_name(isa);
+    }
+  }
+  EXPECT_GT(kept, 1000);
+}
+
+TEST(NonMaxSuppressionFast, SsdSizedProblemMatchesReference) {
+  // The SSD call: 80 classes x 15130 boxes, IoU 0.5, score 0.05, 200 per class; clustered boxes so that classes
+  // select well past one 32-box chunk and many candidates are suppressed late. Threads split the classes.
+  std::mt19937 rng(7);
+  RandomNms r;
+  NmsProblem& p = r.problem;
+  p.batches = 1, p.classes = 80, p.boxes_per_batch = 15130;
+  for (int64_t i = 0; i < p.boxes_per_batch; ++i) {
+    const float y = std::uniform_real_distribution<float>(0, 0.9f)(rng);
+    const float x = std::uniform_real_distribution<float>(0, 0.9f)(rng);
+    const float s = std::uniform_real_distribution<float>(0.02f, 0.1f)(rng);
+    r.boxes.insert(r.boxes.end(), {y, x, y + s, x + s});
+  }
+  for (int64_t i = 0; i < p.classes * p.boxes_per_batch; ++i)
+    r.scores.push_back(std::pow(std::uniform_real_distribution<float>(0, 1)(rng), 6.f));
+  p.boxes = r.boxes.data();
+  p.scores = r.scores.data();
+  p.thresholds = {200, 0.5f, true, 0.05f};
+  const std::vector<int64_t> ref = nms_reference(p);
+  EXPECT_GT(ref.size() / 3, 80u * 100);
+  for (Isa isa : supported_isas()) EXPECT_EQ(nms_fast(p, isa), ref) << isa_name(isa);
 }
 
 }  // namespace

@@ -92,7 +92,8 @@ TEST(SsdModel, HeadShapesParametersAndCost) {
 TEST(SsdModel, HeadGridsForOtherSizes) {
   EXPECT_EQ(ssd_head_grids(1200), (std::vector<int>{50, 25, 13, 7, 3, 3}));
   EXPECT_EQ(ssd_head_grids(600), (std::vector<int>{25, 13, 7, 4, 2, 1}));
-  EXPECT_THROW(write_ssd_model({200, 12, 1, false, false}, "/tmp/never.onnx"), Error);
+  EXPECT_THROW(write_ssd_model({384, 12, 1, false, false}, "/tmp/never.onnx"), Error);  // extra block 4 gives 2x2
+  EXPECT_EQ(ssd_head_grids(385).back(), 1);
   EXPECT_THROW(write_ssd_model({1200, 11, 1, false, false}, "/tmp/never.onnx"), Error);
 }
 
