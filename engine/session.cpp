@@ -119,6 +119,9 @@ void Session::create_kernels() {
       for (size_t k = 0; k < in.size(); ++k)
         if (n.inputs[k] != kNoValue) in[k].layout = layouts_[static_cast<size_t>(n.inputs[k])];
       OpContext ctx(n, graph_.opset(n.domain), std::move(in), n.outputs.size());
+      KernelHints hints;
+      hints.winograd = opts_.winograd;
+      ctx.set_hints(hints);
       for (size_t o = 0; o < n.outputs.size(); ++o) {
         const int out = n.outputs[o];
         bool ok = out != kNoValue && !graph_.value(out).is_graph_output && !graph_.value(out).consumers.empty();

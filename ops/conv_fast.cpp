@@ -122,13 +122,26 @@ std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams&
   dnnl::primitive_attr attr;
   attr.set_post_ops(post);
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  try {
+  // Winograd reads its own blocked format: it chooses the input format too (the kernel reorders into it).
+  auto make_pd = [&](dnnl::algorithm algorithm) {
+    const bool fixed_x = x_layout && algorithm == dnnl::algorithm::convolution_direct;
     dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-        x_layout ? desc_of(x_layout, x, DataType::Float) : any(x), any(wg),
-        has_bias ? plain_desc({w.dim(0)}, DataType::Float) : dnnl::memory::desc(), any(y), win.strides, win.dilations,
-        win.pads_l, win.pads_r);
-    dnnl::convolution_forward::primitive_desc pd(desc, attr, onednn_engine());
+        dnnl::prop_kind::forward_inference, algorithm, fixed_x ? desc_of(x_layout, x, DataType::Float) : any(x),
+        any(wg), has_bias ? plain_desc({w.dim(0)}, DataType::Float) : dnnl::memory::desc(), any(y), win.strides,
+        win.dilations, win.pads_l, win.pads_r);
+    return dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
+  };
+  try {
+    dnnl::convolution_forward::primitive_desc pd;
+    bool have_pd = false;
+    if (ctx.hints().winograd) {
+      try {
+        pd = make_pd(dnnl::algorithm::convolution_winograd);
+        have_pd = true;
+      } catch (const dnnl::error&) {  // not a 3x3 stride-1 shape oneDNN's Winograd takes: direct it is
+      }
+    }
+    if (!have_pd) pd = make_pd(dnnl::algorithm::convolution_direct);
     // Pack the constant weights once.
     dnnl::memory packed(pd.weights_desc(), onednn_engine());
     dnnl::memory plain = onednn_memory(plain_desc(wg, DataType::Float), w.raw());

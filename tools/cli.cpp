@@ -33,4 +33,12 @@ double parse_double(const std::string& s, const std::string& flag, double lo, do
   return v;
 }
 
+bool parse_session_option(const std::string& flag, Args& args, SessionOptions& opts) {
+  if (flag == "--threads") opts.threads = parse_int(args.next(flag), flag, 1, 1024);
+  else if (flag == "--direct-conv") opts.winograd = false;
+  else if (flag == "--no-optimize") opts.optimize = false;
+  else return false;
+  return true;
+}
+
 }  // namespace ssdx::cli

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/options.h"
+
 namespace ssdx::cli {
 
 struct Args {
@@ -14,6 +16,11 @@ struct Args {
 };
 
 int parse_int(const std::string& s, const std::string& flag, int lo, int hi);
+
+// The engine options every model-running command takes: --threads N, --direct-conv (no Winograd), --no-optimize
+// (run the graph as written: no BatchNormalization folding or fusion). True if `flag` was one of them.
+bool parse_session_option(const std::string& flag, Args& args, SessionOptions& opts);
+constexpr const char* kSessionOptionsUsage = "[--threads N] [--direct-conv] [--no-optimize]";
 double parse_double(const std::string& s, const std::string& flag, double lo, double hi);
 
 int cmd_run(Args& args);

@@ -38,7 +38,7 @@ BenchOptions parse_options(Args& args) {
   while (!args.done()) {
     const std::string a = args.next("");
     if (a == "--input") o.inputs.push_back(parse_input_spec(args.next(a)));
-    else if (a == "--threads") o.session.threads = parse_int(args.next(a), a, 1, 1024);
+    else if (parse_session_option(a, args, o.session)) continue;
     else if (a == "--runs") o.runs = parse_int(args.next(a), a, 1, 1000000);
     else if (a == "--warmup") o.warmup = parse_int(args.next(a), a, 0, 1000000);
     else if (a == "--top") o.top = parse_int(args.next(a), a, 0, 1000000);

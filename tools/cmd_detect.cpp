@@ -37,8 +37,7 @@ int cmd_detect(Args& args) {
       draw_out = args.next(a);
     } else if (a == "--threshold") {
       threshold = parse_double(args.next(a), a, 0, 1);
-    } else if (a == "--threads") {
-      opts.threads = parse_int(args.next(a), a, 1, 1024);
+    } else if (parse_session_option(a, args, opts)) {
     } else if (!a.empty() && a[0] == '-') {
       fail("detect: unknown option '", a, "'");
     } else if (model.empty()) {

@@ -42,8 +42,7 @@ int cmd_run(Args& args) {
       seed = static_cast<unsigned>(parse_int(args.next(a), a, 0, 1 << 30));
     } else if (a == "--output-dir") {
       output_dir = args.next(a);
-    } else if (a == "--threads") {
-      opts.threads = parse_int(args.next(a), a, 1, 1024);
+    } else if (parse_session_option(a, args, opts)) {
     } else if (!a.empty() && a[0] == '-') {
       fail("run: unknown option '", a, "'");
     } else if (model.empty()) {

@@ -10,16 +10,18 @@ namespace {
 const char* kUsage =
     "usage: ssdx <command> [options]\n"
     "commands:\n"
-    "  run MODEL [--input NAME=FILE]... [--random-inputs] [--seed N] [--output-dir DIR] [--threads N]\n"
+    "  run MODEL [--input NAME=FILE]... [--random-inputs] [--seed N] [--output-dir DIR] [engine options]\n"
     "      run a model; FILE is a TensorProto (.pb) or NumPy (.npy) file; outputs go to DIR/<name>.pb\n"
     "  make-model OUT.onnx [--size S] [--opset 10|12] [--seed N] [--fold-bn] [--constant-shapes]\n"
     "      write an SSD-ResNet34 model (ssd-10/ssd-12 architecture) with synthetic weights\n"
-    "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [--threads N]\n"
+    "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [engine options]\n"
     "      detect objects in PNG/JPEG images: one line per object scoring >= T (default 0.3), boxes in pixels\n"
-    "  bench MODEL [--threads N] [--runs N] [--warmup N] [--input NAME=FILE]... [--profile TRACE.json] [--json]\n"
+    "  bench MODEL [engine options] [--runs N] [--warmup N] [--input NAME=FILE]... [--profile TRACE.json] [--json]\n"
     "        [--top N] [--seed N] [--peak-per-core GFLOPS]\n"
     "      time a model (default 2 warm-up + 10 runs, random inputs unless given): latency percentiles, throughput,\n"
-    "      top-N nodes and op types by time with GFLOP/s; --profile writes a Chrome trace of the last run\n";
+    "      top-N nodes and op types by time with GFLOP/s; --profile writes a Chrome trace of the last run\n"
+    "engine options: --threads N, --direct-conv (no Winograd 3x3 convolutions), --no-optimize (no BN folding or\n"
+    "  conv fusion: run the graph as written)\n";
 
 }  // namespace
 
