@@ -88,7 +88,10 @@ void infer_shape(OpContext& ctx) {
 
 // ---- reference kernels ----
 
-// Copies, for each outer index and each index, one block of `inner` elements from the indexed row.
+// Copies, for each outer index and each index, one block of `inner` elements from the indexed row. Threads take
+// chunks of (outer, index) pairs, walked without a division per pair; blocks of one element (the scores and box
+// indices of the SSD tail) are fixed-size copies rather than memcpy calls. Even small outputs are split over threads:
+// the reads are scattered over the whole input, so each block costs a cache miss rather than a copy.
 void gather_kernel(const GatherParams& p, const Tensor& data, const Tensor& indices, Tensor& out) {
   const int64_t axis = normalize_axis(p.axis, data.rank(), "Gather");
   const AxisSplit s = split_at_axis(data.shape(), axis);
@@ -100,12 +103,22 @@ void gather_kernel(const GatherParams& p, const Tensor& data, const Tensor& indi
   if (block == 0 || n == 0) return;
   const auto* src = static_cast<const uint8_t*>(data.raw());
   auto* dst = static_cast<uint8_t*>(out.raw());
-  const int64_t total = s.outer * n;
-#pragma omp parallel for if (out.nbytes() > (1 << 18)) schedule(static)
-  for (int64_t t = 0; t < total; ++t) {
-    const int64_t o = t / n, row = rows[static_cast<size_t>(t % n)];
-    std::memcpy(dst + static_cast<size_t>(t) * block, src + static_cast<size_t>(o * s.dim + row) * block, block);
-  }
+  constexpr int64_t kChunk = 1024;
+  const int64_t total = s.outer * n, chunks = (total + kChunk - 1) / kChunk;
+  auto copy_blocks = [&](auto block_size) {
+#pragma omp parallel for if (chunks >= 4) schedule(static)
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t t0 = c * kChunk, t1 = std::min(total, t0 + kChunk);
+      int64_t o = t0 / n, i = t0 % n;
+      for (int64_t t = t0; t < t1; ++t) {
+        std::memcpy(dst + static_cast<size_t>(t) * block,
+                    src + static_cast<size_t>(o * s.dim + rows[static_cast<size_t>(i)]) * block, block_size);
+        if (++i == n) i = 0, ++o;
+      }
+    }
+  };
+  if (block <= 8 && (block & (block - 1)) == 0) dispatch_elem_size(block, copy_blocks);
+  else copy_blocks(block);
 }
 
 void shape_kernel(const ShapeParams& p, const Tensor& x, Tensor& out) {

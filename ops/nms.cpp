@@ -5,6 +5,8 @@
 // The output selected_indices [num_selected, 3] = (batch, class, box) rows has a data-dependent shape, so the kernel
 // allocates it. NaN scores (possible only without score_threshold) rank after every number, ties by index: ORT's
 // heap order is unspecified there; ours is deterministic.
+// The op runs the fast path (nms_fast); select_class_boxes, a transcription of ORT's loop, is the reference it is
+// tested against (ops/nms.h).
 #include "ops/nms.h"
 
 #include <algorithm>
@@ -185,49 +187,57 @@ uint64_t rank_key(float score, int64_t index) {
 
 int64_t key_index(uint64_t key) { return static_cast<int64_t>(key & 0xFFFFFFFFu); }
 
-// Keys of the candidates of one (batch, class), unsorted.
-void gather_candidates(const float* scores, int64_t n, const NmsThresholds& t, std::vector<uint64_t>& keys) {
-  keys.clear();
+// Writes the keys of the candidates of one (batch, class), unsorted but in box order, to `keys` (room for n);
+// returns their count. `flags` is scratch for n bytes.
+int64_t gather_candidates(const float* scores, int64_t n, const NmsThresholds& t, uint64_t* keys, uint8_t* flags) {
+  int64_t count = 0;
   if (!t.has_score_threshold) {
-    for (int64_t i = 0; i < n; ++i) keys.push_back(rank_key(scores[i], i));
-    return;
+    for (int64_t i = 0; i < n; ++i) keys[count++] = rank_key(scores[i], i);
+    return count;
   }
-  // Most scores are below the threshold: test a block at once (vectorized) and look closer only at blocks with hits.
-  constexpr int64_t kBlock = 16;
+  // Most scores are below the threshold: compare them all in vector lanes first (one flag byte each), then read the
+  // flags 8 at a time and jump from set byte to set byte.
+  const float threshold = t.score;
+  for (int64_t i = 0; i < n; ++i) flags[i] = scores[i] > threshold;
   int64_t i = 0;
-  for (; i + kBlock <= n; i += kBlock) {
-    int any = 0;
-    for (int64_t k = 0; k < kBlock; ++k) any |= scores[i + k] > t.score;
-    if (!any) continue;
-    for (int64_t k = i; k < i + kBlock; ++k)
-      if (scores[k] > t.score) keys.push_back(rank_key(scores[k], k));
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, flags + i, sizeof word);
+    for (; word != 0; word &= word - 1) {  // each set byte is 0x01: clearing the lowest set bit clears the byte
+      const int64_t k = i + __builtin_ctzll(word) / 8;
+      keys[count++] = rank_key(scores[k], k);
+    }
   }
   for (; i < n; ++i)
-    if (scores[i] > t.score) keys.push_back(rank_key(scores[i], i));
+    if (flags[i]) keys[count++] = rank_key(scores[i], i);
+  return count;
 }
 
-// The extents and areas of the selected boxes of one class, as arrays so that one candidate is tested against all of
-// them in vector lanes. Room for `capacity` boxes.
+// The selected boxes of one class as arrays (extents, areas), so that a candidate is tested against kLanes of them
+// at once. The arrays are padded to whole groups of kLanes with area 0, which never suppresses.
+constexpr int64_t kLanes = 16;
+
 struct SelectedBoxes {
   std::vector<float> storage;
   std::vector<int64_t> index;
   float *x_lo = nullptr, *x_hi = nullptr, *y_lo = nullptr, *y_hi = nullptr, *area = nullptr;
-  void reserve(int64_t capacity) {
-    const size_t c = static_cast<size_t>(capacity);
-    if (index.size() >= c) return;
-    storage.resize(5 * c);
+
+  // Empties the set, with room for `capacity` boxes.
+  void reset(int64_t capacity) {
+    const size_t c = static_cast<size_t>((capacity + kLanes - 1) / kLanes * kLanes);
+    storage.assign(5 * c, 0.f);
     index.resize(c);
     float* p = storage.data();
     x_lo = p, x_hi = p + c, y_lo = p + 2 * c, y_hi = p + 3 * c, area = p + 4 * c;
   }
 };
 
-// suppress_by_iou(candidate, selected[j]) for any j in [begin, end), for a candidate of positive area. Every lane
-// runs all of ORT's tests; a NaN fails each of them as it fails ORT's early-outs (hence the negated <=).
-bool suppressed_by_any(float x_lo, float x_hi, float y_lo, float y_hi, float area, const SelectedBoxes& s,
-                       int64_t begin, int64_t end, float iou_threshold) {
+// suppress_by_iou(candidate, selected[j]) for any j in the group [j0, j0 + kLanes), for a candidate of positive area.
+// Every lane runs all of ORT's tests; a NaN fails each of them as it fails ORT's early-outs (hence the negated <=).
+bool suppressed_by_group(float x_lo, float x_hi, float y_lo, float y_hi, float area, const SelectedBoxes& s,
+                         int64_t j0, float iou_threshold) {
   int hit = 0;
-  for (int64_t j = begin; j < end; ++j) {
+  for (int64_t j = j0; j < j0 + kLanes; ++j) {
     const float ix_lo = std::max(x_lo, s.x_lo[j]), ix_hi = std::min(x_hi, s.x_hi[j]);
     const float iy_lo = std::max(y_lo, s.y_lo[j]), iy_hi = std::min(y_hi, s.y_hi[j]);
     const float inter = (ix_hi - ix_lo) * (iy_hi - iy_lo);
@@ -238,20 +248,23 @@ bool suppressed_by_any(float x_lo, float x_hi, float y_lo, float y_hi, float are
   return hit != 0;
 }
 
-// Greedy selection over candidates sorted by key: the selected box indices go to s.index; returns their count.
+// Greedy selection over `count` candidates sorted by key, `selected` boxes already in s: the newly selected box
+// indices are appended to s.index; returns the new count.
 int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,
-                      const NmsThresholds& t, SelectedBoxes& s) {
-  constexpr int64_t kChunk = 32;  // selected boxes tested between checks for a hit
-  int64_t selected = 0;
-  for (int64_t k = 0; k < count && selected < t.max_output; ++k) {
+                      const NmsThresholds& t, SelectedBoxes& s, int64_t selected) {
+  constexpr int64_t kPrefetch = 8;  // candidates ahead: their boxes are scattered over the whole box array
+  const int64_t max_output = t.max_output;
+  const float iou_threshold = t.iou;
+  for (int64_t k = 0; k < count && selected < max_output; ++k) {
+    if (k + kPrefetch < count) __builtin_prefetch(boxes + key_index(keys[k + kPrefetch]) * 4);
     const int64_t i = key_index(keys[k]);
     float x_lo, x_hi, y_lo, y_hi;
     box_extent(boxes + i * 4, center_point_box, x_lo, x_hi, y_lo, y_hi);
     const float area = (x_hi - x_lo) * (y_hi - y_lo);  // as suppress_by_iou computes area1
     bool suppressed = false;
     if (!(area <= 0.f)) {  // a candidate of no area is never suppressed
-      for (int64_t j = 0; j < selected && !suppressed; j += kChunk)
-        suppressed = suppressed_by_any(x_lo, x_hi, y_lo, y_hi, area, s, j, std::min(j + kChunk, selected), t.iou);
+      for (int64_t j = 0; j < selected && !suppressed; j += kLanes)
+        suppressed = suppressed_by_group(x_lo, x_hi, y_lo, y_hi, area, s, j, iou_threshold);
     }
     if (suppressed) continue;
     s.x_lo[selected] = x_lo, s.x_hi[selected] = x_hi, s.y_lo[selected] = y_lo, s.y_hi[selected] = y_hi;
@@ -261,25 +274,82 @@ int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, i
   return selected;
 }
 
+// The AVX variants of the two loops: the same code, compiled for wider vectors (ops/cpu_isa.h).
+SSDX_TARGET_AVX512 int64_t gather_candidates_avx512(const float* scores, int64_t n, const NmsThresholds& t,
+                                                    uint64_t* keys, uint8_t* flags) {
+  return gather_candidates(scores, n, t, keys, flags);
+}
+SSDX_TARGET_AVX2 int64_t gather_candidates_avx2(const float* scores, int64_t n, const NmsThresholds& t,
+                                                uint64_t* keys, uint8_t* flags) {
+  return gather_candidates(scores, n, t, keys, flags);
+}
 SSDX_TARGET_AVX512 int64_t greedy_select_avx512(const uint64_t* keys, int64_t count, const float* boxes,
-                                                int64_t center_point_box, const NmsThresholds& t, SelectedBoxes& s) {
-  return greedy_select(keys, count, boxes, center_point_box, t, s);
+                                                int64_t center_point_box, const NmsThresholds& t, SelectedBoxes& s,
+                                                int64_t selected) {
+  return greedy_select(keys, count, boxes, center_point_box, t, s, selected);
 }
 SSDX_TARGET_AVX2 int64_t greedy_select_avx2(const uint64_t* keys, int64_t count, const float* boxes,
-                                            int64_t center_point_box, const NmsThresholds& t, SelectedBoxes& s) {
-  return greedy_select(keys, count, boxes, center_point_box, t, s);
+                                            int64_t center_point_box, const NmsThresholds& t, SelectedBoxes& s,
+                                            int64_t selected) {
+  return greedy_select(keys, count, boxes, center_point_box, t, s, selected);
 }
 
-using GreedyFn = int64_t (*)(const uint64_t*, int64_t, const float*, int64_t, const NmsThresholds&, SelectedBoxes&);
+struct FastNmsKernels {
+  int64_t (*gather)(const float*, int64_t, const NmsThresholds&, uint64_t*, uint8_t*);
+  int64_t (*greedy)(const uint64_t*, int64_t, const float*, int64_t, const NmsThresholds&, SelectedBoxes&, int64_t);
+};
 
-GreedyFn greedy_for(Isa isa) {
+FastNmsKernels kernels_for(Isa isa) {
   if (!isa_supported(isa)) fail("NonMaxSuppression: this CPU cannot run the ", isa_name(isa), " kernel");
   switch (isa) {
-    case Isa::Avx512: return greedy_select_avx512;
-    case Isa::Avx2: return greedy_select_avx2;
+    case Isa::Avx512: return {gather_candidates_avx512, greedy_select_avx512};
+    case Isa::Avx2: return {gather_candidates_avx2, greedy_select_avx2};
     case Isa::Baseline: break;
   }
-  return greedy_select;
+  return {gather_candidates, greedy_select};
+}
+
+// Sorts keys[0, n) ascending, given that they arrive in box order: the low halves (indices) then already are in
+// order among equal scores, so a stable sort on the high halves (scores) suffices. That is an LSD radix sort, one
+// pass per byte of the score, skipping bytes that all keys share; small counts go to std::sort. `tmp` has room for n.
+void sort_keys(uint64_t* keys, uint64_t* tmp, int64_t n) {
+  if (n < 256) {
+    std::sort(keys, keys + n);
+    return;
+  }
+  int64_t count[4][256] = {};
+  for (int64_t i = 0; i < n; ++i)
+    for (int d = 0; d < 4; ++d) ++count[d][(keys[i] >> (32 + 8 * d)) & 0xFF];
+  uint64_t *src = keys, *dst = tmp;
+  for (int d = 0; d < 4; ++d) {
+    const int shift = 32 + 8 * d;
+    if (count[d][(src[0] >> shift) & 0xFF] == n) continue;
+    int64_t offset[256], sum = 0;
+    for (int b = 0; b < 256; ++b) offset[b] = sum, sum += count[d][b];
+    for (int64_t i = 0; i < n; ++i) dst[offset[(src[i] >> shift) & 0xFF]++] = src[i];
+    std::swap(src, dst);
+  }
+  if (src != keys) std::memcpy(keys, src, static_cast<size_t>(n) * sizeof(uint64_t));
+}
+
+// Per-thread scratch for select_class_fast.
+struct ClassScratch {
+  std::vector<uint64_t> keys, sort_tmp;
+  std::vector<uint8_t> flags;
+  SelectedBoxes selected;
+};
+
+// select_class_boxes' result for one (batch, class).
+std::vector<int64_t> select_class_fast(const FastNmsKernels& k, const float* boxes, const float* scores, int64_t n,
+                                       int64_t center_point_box, const NmsThresholds& t, ClassScratch& scratch) {
+  scratch.keys.resize(static_cast<size_t>(n));
+  scratch.sort_tmp.resize(static_cast<size_t>(n));
+  scratch.flags.resize(static_cast<size_t>(n));
+  const int64_t count = k.gather(scores, n, t, scratch.keys.data(), scratch.flags.data());
+  sort_keys(scratch.keys.data(), scratch.sort_tmp.data(), count);
+  scratch.selected.reset(std::min(t.max_output, count));
+  const int64_t selected = k.greedy(scratch.keys.data(), count, boxes, center_point_box, t, scratch.selected, 0);
+  return {scratch.selected.index.begin(), scratch.selected.index.begin() + selected};
 }
 
 // Appends (batch, class, box) rows for per-class selections given batch-major, class-minor.
@@ -334,24 +404,18 @@ std::vector<int64_t> nms_fast(const NmsProblem& p, Isa isa) {
   const NmsThresholds& t = p.thresholds;
   const int64_t n = p.boxes_per_batch;
   if (n > int64_t{UINT32_MAX}) return nms_reference(p);  // box indices would not fit the sort keys
-  const GreedyFn greedy = greedy_for(isa);
+  const FastNmsKernels kernels = kernels_for(isa);
   if (t.max_output <= 0) return {};
   const int64_t tasks = p.batches * p.classes;
   std::vector<std::vector<int64_t>> per_class(static_cast<size_t>(tasks));
   // Classes are independent: threads take them one at a time (their costs vary a lot), results stay in class order.
 #pragma omp parallel if (tasks > 1 && tasks * n > (1 << 15))
   {
-    std::vector<uint64_t> keys;
-    SelectedBoxes selected;
+    ClassScratch scratch;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t task = 0; task < tasks; ++task) {
-      const int64_t b = task / p.classes;
-      gather_candidates(p.scores + task * n, n, t, keys);
-      std::sort(keys.begin(), keys.end());
-      selected.reserve(std::min<int64_t>(t.max_output, static_cast<int64_t>(keys.size())));
-      const int64_t count =
-          greedy(keys.data(), static_cast<int64_t>(keys.size()), p.boxes + b * n * 4, p.center_point_box, t, selected);
-      per_class[static_cast<size_t>(task)].assign(selected.index.begin(), selected.index.begin() + count);
+      per_class[static_cast<size_t>(task)] = select_class_fast(kernels, p.boxes + task / p.classes * n * 4,
+                                                               p.scores + task * n, n, p.center_point_box, t, scratch);
     }
   }
   return to_rows(per_class, p.classes);

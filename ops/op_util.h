@@ -1,6 +1,7 @@
 #pragma once
 // Small helpers shared by op families: axis handling, int arguments that moved from attributes to inputs across
 // opsets, and dtype-generic element copies.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -111,11 +112,23 @@ inline void require_fixed_size_dtype(const OpContext& ctx, int i) {
   if (dtype_size(t) == 0) fail("input ", i, " has dtype ", dtype_name(t), ", which has no fixed element size");
 }
 
+// memcpy, split over the OpenMP threads when large: one core alone does not reach the memory bandwidth.
+inline void parallel_memcpy(void* dst, const void* src, size_t bytes) {
+  constexpr size_t kChunk = size_t{1} << 18;
+  const int64_t chunks = static_cast<int64_t>((bytes + kChunk - 1) / kChunk);
+#pragma omp parallel for if (chunks > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const size_t begin = static_cast<size_t>(c) * kChunk;
+    std::memcpy(static_cast<char*>(dst) + begin, static_cast<const char*>(src) + begin,
+                std::min(kChunk, bytes - begin));
+  }
+}
+
 // Copies all of src into dst, which must hold the same number of bytes (shape-only ops: Reshape, Squeeze...).
 inline void copy_bytes(const Tensor& src, Tensor& dst) {
   if (src.nbytes() != dst.nbytes() || dst.empty_storage())
     fail("output holds ", dst.nbytes(), " bytes, input ", src.nbytes());
-  if (src.nbytes()) std::memcpy(dst.raw(), src.raw(), src.nbytes());
+  parallel_memcpy(dst.raw(), src.raw(), src.nbytes());
 }
 
 // Calls f(std::integral_constant<size_t, N>{}) with N the element size in bytes, so element copies compile to a

@@ -218,17 +218,27 @@ float row_max(const float* x, int64_t d) {
   for (; j + L::kWidth <= d; j += L::kWidth) mv = L::max(mv, L::load(x + j));
   float lanes[L::kWidth];
   L::to_array(mv, lanes);
-  float m = kLowest;
-  for (float v : lanes) m = v > m ? v : m;
+  for (int w = L::kWidth / 2; w > 0; w /= 2)  // a tree: 4 dependent steps, not 16
+    for (int i = 0; i < w; ++i) lanes[i] = lanes[i + w] > lanes[i] ? lanes[i + w] : lanes[i];
+  float m = lanes[0];
   for (; j < d; ++j) m = x[j] > m ? x[j] : m;
   return m;
 }
 
+// Rows go through each step a few at a time: a row's steps form one long dependency chain (max, exps, sum, division,
+// scaling), while the rows of a block are independent, so the CPU overlaps them.
 template <class L>
 void softmax_rows_with(const float* x, float* y, int64_t rows, int64_t d) {
-  for (int64_t r = 0; r < rows; ++r, x += d, y += d) {
-    const float recip = 1.f / sum_exp<L>(x, y, d, -row_max<L>(x, d));
-    for (int64_t j = 0; j < d; ++j) y[j] *= recip;
+  constexpr int64_t kBlock = 8;
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int64_t n = std::min(kBlock, rows - r0);
+    const float* xb = x + r0 * d;
+    float* yb = y + r0 * d;
+    float v[kBlock];  // each row's maximum, then the reciprocal of its sum
+    for (int64_t i = 0; i < n; ++i) v[i] = row_max<L>(xb + i * d, d);
+    for (int64_t i = 0; i < n; ++i) v[i] = 1.f / sum_exp<L>(xb + i * d, yb + i * d, d, -v[i]);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < d; ++j) yb[i * d + j] *= v[i];
   }
 }
 

@@ -6,6 +6,7 @@
 // result is deterministic. ORT does not define an order for NaN.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <type_traits>
 
@@ -79,7 +80,7 @@ void infer_topk(OpContext& ctx) {
   ctx.set_output(1, DataType::Int64, out);
 }
 
-// ---- reference kernel ----
+// ---- kernels ----
 
 // a < b in the total order where NaN is above every number and NaNs are equal.
 template <typename T>
@@ -91,35 +92,79 @@ bool value_less(T a, T b) {
   return a < b;
 }
 
+// A 4-byte value as an unsigned integer in the same order as value_less (so NaN above +inf, all NaNs equal, and
+// -0 equal to +0, as == says).
+uint32_t ascending_bits(float v) {
+  if (std::isnan(v)) return UINT32_MAX;
+  const float z = v == 0.f ? 0.f : v;
+  uint32_t b;
+  std::memcpy(&b, &z, sizeof b);
+  return (b & 0x80000000u) ? ~b : b | 0x80000000u;
+}
+uint32_t ascending_bits(int32_t v) { return static_cast<uint32_t>(v) ^ 0x80000000u; }
+
+// Runs f(src, out_base) for each [outer, inner] slice: src points at its first element (stride s.inner along the
+// axis), out_base is its first output position (stride s.inner too). Threads split the slices.
+template <typename T, typename F>
+void for_each_slice(const T* x, const AxisSplit& s, int64_t k, F&& f) {
+  const int64_t slices = s.outer * s.inner;
+#pragma omp parallel for if (slices > 1 && slices * s.dim > (1 << 15)) schedule(static)
+  for (int64_t t = 0; t < slices; ++t) {
+    const int64_t o = t / s.inner, j = t % s.inner;
+    f(x + o * s.dim * s.inner + j, o * k * s.inner + j);
+  }
+}
+
 // For each [outer, inner] slice: sort positions along the axis by (value, then lower index), keep the first k.
-// `values` / `indices` may be null for an omitted output.
+// `values` / `indices` may be null for an omitted output. For any T; topk_by_keys is the fast path for 4-byte T.
+template <typename T>
+void topk_by_comparison(const T* x, const AxisSplit& s, int64_t k, bool largest, T* values, int64_t* indices) {
+  for_each_slice(x, s, k, [&](const T* src, int64_t out_base) {
+    auto better = [&](int64_t a, int64_t b) {
+      const T va = src[a * s.inner], vb = src[b * s.inner];
+      if (largest ? value_less(vb, va) : value_less(va, vb)) return true;
+      if (value_less(va, vb) || value_less(vb, va)) return false;
+      return a < b;
+    };
+    std::vector<int64_t> order(static_cast<size_t>(s.dim));
+    std::iota(order.begin(), order.end(), int64_t{0});
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), better);
+    for (int64_t i = 0; i < k; ++i) {
+      const int64_t pos = order[static_cast<size_t>(i)];
+      if (values) values[out_base + i * s.inner] = src[pos * s.inner];
+      if (indices) indices[out_base + i * s.inner] = pos;
+    }
+  });
+}
+
+// The same result as topk_by_comparison for float and int32 when the axis has fewer than 2^32 positions: each
+// position becomes one integer key, its value's order bits (inverted for largest) above its index, so the best k
+// are found with nth_element and sorted as plain integers.
+template <typename T>
+void topk_by_keys(const T* x, const AxisSplit& s, int64_t k, bool largest, T* values, int64_t* indices) {
+  for_each_slice(x, s, k, [&](const T* src, int64_t out_base) {
+    std::vector<uint64_t> keys(static_cast<size_t>(s.dim));
+    for (int64_t i = 0; i < s.dim; ++i) {
+      const uint32_t order = ascending_bits(src[i * s.inner]);
+      keys[static_cast<size_t>(i)] = (static_cast<uint64_t>(largest ? ~order : order) << 32) | static_cast<uint32_t>(i);
+    }
+    if (k < s.dim) std::nth_element(keys.begin(), keys.begin() + k, keys.end());
+    std::sort(keys.begin(), keys.begin() + k);
+    for (int64_t i = 0; i < k; ++i) {
+      const int64_t pos = static_cast<int64_t>(keys[static_cast<size_t>(i)] & 0xFFFFFFFFu);
+      if (values) values[out_base + i * s.inner] = src[pos * s.inner];
+      if (indices) indices[out_base + i * s.inner] = pos;
+    }
+  });
+}
+
 template <typename T>
 void topk_typed(const T* x, const AxisSplit& s, int64_t k, bool largest, T* values, int64_t* indices) {
   if (k == 0) return;
-  const int64_t slices = s.outer * s.inner;
-#pragma omp parallel if (slices > 1 && slices * s.dim > (1 << 15))
-  {
-    std::vector<int64_t> order(static_cast<size_t>(s.dim));
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < slices; ++t) {
-      const int64_t o = t / s.inner, j = t % s.inner;
-      const T* src = x + o * s.dim * s.inner + j;
-      auto better = [&](int64_t a, int64_t b) {
-        const T va = src[a * s.inner], vb = src[b * s.inner];
-        if (largest ? value_less(vb, va) : value_less(va, vb)) return true;
-        if (value_less(va, vb) || value_less(vb, va)) return false;
-        return a < b;
-      };
-      std::iota(order.begin(), order.end(), int64_t{0});
-      std::partial_sort(order.begin(), order.begin() + k, order.end(), better);
-      const int64_t out_base = o * k * s.inner + j;
-      for (int64_t i = 0; i < k; ++i) {
-        const int64_t pos = order[static_cast<size_t>(i)];
-        if (values) values[out_base + i * s.inner] = src[pos * s.inner];
-        if (indices) indices[out_base + i * s.inner] = pos;
-      }
-    }
+  if constexpr (sizeof(T) == 4) {
+    if (s.dim <= int64_t{UINT32_MAX}) return topk_by_keys(x, s, k, largest, values, indices);
   }
+  topk_by_comparison(x, s, k, largest, values, indices);
 }
 
 void topk_kernel(const TopKParams& p, KernelContext& kc) {

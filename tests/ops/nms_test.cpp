@@ -193,7 +193,8 @@ float ort_iou(const float* a, const float* b, int64_t center_point_box) {
     if (center_point_box) {
       x_lo = p[0] - p[2] / 2, x_hi = p[0] + p[2] / 2, y_lo = p[1] - p[3] / 2, y_hi = p[1] + p[3] / 2;
     } else {
-      x_lo = std::min(p[1], p[3]), x_hi = std::max(p[1], p[3]), y_lo = std::min(p[0], p[2]), y_hi = std::max(p[0], p[2]);
+      x_lo = std::min(p[1], p[3]), x_hi = std::max(p[1], p[3]);
+      y_lo = std::min(p[0], p[2]), y_hi = std::max(p[0], p[2]);
     }
   };
   float ax0, ax1, ay0, ay1, bx0, bx1, by0, by1;

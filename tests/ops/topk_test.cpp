@@ -1,8 +1,10 @@
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 
+#include "ops/op_util.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
@@ -135,6 +137,41 @@ TEST(TopK, MatchesStableSortWithManyTies) {
         ASSERT_EQ(out[0].data<int32_t>()[r * k + i], row[idx[size_t(i)]]);
       }
     }
+  }
+}
+
+// Floats with ties, NaNs, infinities and both zeros, along every axis: must equal a stable sort in the total order
+// where NaN is above +inf (NaNs equal) and -0 equals +0.
+TEST(TopK, FloatSpecialsMatchStableSort) {
+  std::mt19937 rng(8);
+  const float specials[] = {NAN, -NAN, INFINITY, -INFINITY, 0.f, -0.f, 1.f, -1.f};
+  auto less = [](float a, float b) { return !std::isnan(a) && (std::isnan(b) || a < b); };
+  for (int iter = 0; iter < 200; ++iter) {
+    auto dim_upto = [&](int64_t n) { return 1 + static_cast<int64_t>(rng() % static_cast<uint64_t>(n)); };
+    const Shape shape = {dim_upto(4), dim_upto(300), dim_upto(3)};
+    Tensor x(DataType::Float, shape);
+    for (int64_t i = 0; i < x.numel(); ++i)
+      x.data<float>()[i] = rng() % 3 ? specials[rng() % 8] : static_cast<float>(rng() % 50) / 7;
+    const int64_t axis = static_cast<int64_t>(rng() % 3), largest = rng() % 2;
+    const int64_t dim = shape[static_cast<size_t>(axis)], k = static_cast<int64_t>(rng() % (dim + 1));
+    const Tensor kt = k_tensor(k);
+    const auto out = run_op("TopK", 11, topk_attrs(axis, largest), {&x, &kt}, 2);
+    const AxisSplit s = split_at_axis(shape, axis);
+    for (int64_t o = 0; o < s.outer; ++o)
+      for (int64_t j = 0; j < s.inner; ++j) {
+        const float* src = x.data<float>() + o * s.dim * s.inner + j;
+        std::vector<int64_t> idx(static_cast<size_t>(s.dim));
+        std::iota(idx.begin(), idx.end(), 0);
+        std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) {
+          return largest ? less(src[b * s.inner], src[a * s.inner]) : less(src[a * s.inner], src[b * s.inner]);
+        });
+        for (int64_t i = 0; i < k; ++i) {
+          const int64_t at = (o * k + i) * s.inner + j;
+          ASSERT_EQ(out[1].data<int64_t>()[at], idx[size_t(i)]) << "case " << iter << " rank " << i;
+          const float v = out[0].data<float>()[at], e = src[idx[size_t(i)] * s.inner];
+          ASSERT_TRUE(std::memcmp(&v, &e, sizeof v) == 0) << "case " << iter << " rank " << i;
+        }
+      }
   }
 }
 
