@@ -170,8 +170,8 @@ TEST(NonMaxSuppression, InferenceGivesUnknownRowCount) {
   Node node;
   node.op_type = "NonMaxSuppression";
   std::vector<ValueInfo> in(2);
-  in[0] = {DataType::Float, {1, kUnknownDim, 4}, true, nullptr};
-  in[1] = {DataType::Float, {1, 90, kUnknownDim}, true, nullptr};
+  in[0] = value_info(DataType::Float, {1, kUnknownDim, 4});
+  in[1] = value_info(DataType::Float, {1, 90, kUnknownDim});
   OpContext ctx(node, 10, in, 1);
   def->infer(ctx);
   EXPECT_EQ(ctx.outputs()[0].dtype, DataType::Int64);

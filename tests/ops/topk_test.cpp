@@ -108,8 +108,8 @@ TEST(TopK, InferenceWithUnknownK) {
   Node node;
   node.op_type = "TopK";
   std::vector<ValueInfo> in(2);
-  in[0] = {DataType::Float, {2, 7}, true, nullptr};
-  in[1] = {DataType::Int64, {1}, true, nullptr};
+  in[0] = value_info(DataType::Float, {2, 7});
+  in[1] = value_info(DataType::Int64, {1});
   OpContext ctx(node, 11, in, 2);
   def->infer(ctx);
   EXPECT_EQ(shape_str(ctx.outputs()[0].shape), "[2,?]");
