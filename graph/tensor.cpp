@@ -88,6 +88,19 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const char* what) {
   return axis < 0 ? axis + rank : axis;
 }
 
+uint64_t max_tensor_bytes() {
+  static const uint64_t limit = [] {
+    const char* env = std::getenv("SSDX_MAX_TENSOR_BYTES");
+    if (env && *env) {
+      char* end = nullptr;
+      const unsigned long long v = std::strtoull(env, &end, 10);
+      if (end && *end == '\0' && v > 0) return static_cast<uint64_t>(v);
+    }
+    return uint64_t{8} << 30;
+  }();
+  return limit;
+}
+
 Tensor::Tensor(DataType dtype, Shape shape, LayoutPtr layout)
     : dtype_(dtype), shape_(std::move(shape)), layout_(std::move(layout)) {
   numel_ = shape_numel(shape_);
@@ -96,6 +109,9 @@ Tensor::Tensor(DataType dtype, Shape shape, LayoutPtr layout)
   if (static_cast<uint64_t>(numel_) > std::numeric_limits<uint64_t>::max() / 64 / esize)
     fail("tensor ", shape_str(shape_), " is too large");
   size_t bytes = nbytes();
+  if (bytes > max_tensor_bytes())
+    fail("tensor ", shape_str(shape_), " of ", dtype_name(dtype), " needs ", bytes, " bytes, over the ",
+         max_tensor_bytes(), "-byte limit (SSDX_MAX_TENSOR_BYTES)");
   size_t alloc = (bytes + 63) / 64 * 64;
   if (alloc == 0) alloc = 64;
   void* p = std::aligned_alloc(64, alloc);

@@ -119,6 +119,10 @@ class Tensor {
   LayoutPtr layout_;
 };
 
+// The largest tensor the engine allocates (a hostile shape must fail cleanly, not be overcommitted and then
+// killed at first touch). Default 8 GiB; the environment variable SSDX_MAX_TENSOR_BYTES overrides it.
+uint64_t max_tensor_bytes();
+
 // Builds a tensor from values (tests, constant folding, small attributes).
 template <typename T>
 Tensor make_tensor(Shape shape, const std::vector<T>& values) {
