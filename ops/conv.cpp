@@ -11,25 +11,29 @@ namespace ssdx {
 
 // ---- attributes and shapes ----
 
-ConvParams read_conv_params(const OpContext& ctx) {
-  const bool fused = ctx.node().op_type == "FusedConv";
-  ctx.require_inputs(2, fused ? 4 : 3);
-  for (int i = 0; i < ctx.num_inputs(); ++i) ctx.require_dtype(i, {DataType::Float});
-  const Shape& w = ctx.input_shape(1);
+ConvParams read_conv_geometry(const Attributes& attrs, const Shape& w) {
   if (w.size() < 3 || w.size() > 5) fail("weights must be 3-D to 5-D (1 to 3 spatial dims), got ", shape_str(w));
   ConvParams p;
   std::vector<int64_t> kernel(w.begin() + 2, w.end());
-  if (ctx.attrs().has("kernel_shape")) {
-    std::vector<int64_t> ks = ctx.attrs().get_ints("kernel_shape");
+  if (attrs.has("kernel_shape")) {
+    std::vector<int64_t> ks = attrs.get_ints("kernel_shape");
     for (size_t d = 0; d < ks.size() && d < kernel.size(); ++d)
       if (kernel[d] >= 0 && ks[d] != kernel[d]) fail("kernel_shape ", shape_str(ks), " does not match weights ", shape_str(w));
     if (ks.size() == kernel.size()) kernel = ks;
   }
   for (int64_t k : kernel)
     if (k < 0) fail("weights need static spatial dims, got ", shape_str(w));
-  p.window = read_window(ctx.attrs(), kernel.size(), kernel, false);
-  p.group = ctx.attrs().get_int("group", 1);
+  p.window = read_window(attrs, kernel.size(), kernel, false);
+  p.group = attrs.get_int("group", 1);
   if (p.group < 1) fail("group ", p.group, " must be positive");
+  return p;
+}
+
+ConvParams read_conv_params(const OpContext& ctx) {
+  const bool fused = ctx.node().op_type == "FusedConv";
+  ctx.require_inputs(2, fused ? 4 : 3);
+  for (int i = 0; i < ctx.num_inputs(); ++i) ctx.require_dtype(i, {DataType::Float});
+  ConvParams p = read_conv_geometry(ctx.attrs(), ctx.input_shape(1));
   if (fused) {
     const std::string act = ctx.attrs().get_string("activation", "");
     if (act != "" && act != "Relu") fail("FusedConv activation '", act, "' is not supported (Relu only)");
@@ -82,19 +86,7 @@ void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tenso
             for (int64_t c = 0; c < c_per_group; ++c) {
               const float* in_plane = src + (n * channels + group * c_per_group + c) * in_size;
               const float* kw = wts + (m * c_per_group + c) * k_size;
-              for (int64_t kd = 0; kd < g.k[0]; ++kd) {
-                const int64_t id = od * g.s[0] - g.pb[0] + kd * g.d[0];
-                if (id < 0 || id >= g.in[0]) continue;
-                for (int64_t kh = 0; kh < g.k[1]; ++kh) {
-                  const int64_t ih = oh * g.s[1] - g.pb[1] + kh * g.d[1];
-                  if (ih < 0 || ih >= g.in[1]) continue;
-                  for (int64_t kx = 0; kx < g.k[2]; ++kx) {
-                    const int64_t iw = ow * g.s[2] - g.pb[2] + kx * g.d[2];
-                    if (iw < 0 || iw >= g.in[2]) continue;
-                    acc += in_plane[(id * g.in[1] + ih) * g.in[2] + iw] * kw[(kd * g.k[1] + kh) * g.k[2] + kx];
-                  }
-                }
-              }
+              for_each_tap(g, od, oh, ow, [&](int64_t at, int64_t tap) { acc += in_plane[at] * kw[tap]; });
             }
             out_plane[(od * g.out[1] + oh) * g.out[2] + ow] = acc;
           }

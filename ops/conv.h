@@ -16,6 +16,9 @@ struct ConvParams {
 constexpr int kConvInputX = 0, kConvInputW = 1, kConvInputB = 2, kConvInputZ = 3;
 
 ConvParams read_conv_params(const OpContext& ctx);
+// Window and group from the attributes and the weights' shape [M, C/group, k...]; shared with the int8 convolutions,
+// whose inputs sit at other indices.
+ConvParams read_conv_geometry(const Attributes& attrs, const Shape& w);
 // The packed-weights oneDNN kernel (conv_fast.cpp) for a node whose weights are constant and whose input shape is
 // static; null when oneDNN declines (the caller then falls back to the plain kernel).
 std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams& p);

@@ -112,7 +112,8 @@ std::vector<int64_t> resolve_perm(const std::vector<int64_t>& perm, int64_t rank
   return perm;
 }
 
-// Inputs with unknown rank are null. Dims off the axis must agree (unknown matches anything); the axis dims add up.
+}  // namespace
+
 Shape concat_shape(const std::vector<const Shape*>& ins, int64_t axis_attr) {
   const Shape* first = nullptr;
   for (const Shape* s : ins) first = first ? first : s;
@@ -146,6 +147,8 @@ Shape concat_shape(const std::vector<const Shape*>& ins, int64_t axis_attr) {
   if (!axis_known) out[axis] = kUnknownDim;
   return out;
 }
+
+namespace {
 
 // Where one dim of a slice starts, how it steps, and how many elements it keeps.
 struct SliceDim {

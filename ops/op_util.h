@@ -106,6 +106,10 @@ inline std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int
   return out;
 }
 
+// Output shape of Concat along axis_attr (normalized here); inputs of unknown rank are null. Dims off the axis must
+// agree (unknown matches anything); the axis dims add up. Defined in layout.cpp, shared with QLinearConcat.
+Shape concat_shape(const std::vector<const Shape*>& ins, int64_t axis_attr);
+
 // Data-movement ops copy bytes, so they take any dtype with a fixed element size (not string).
 inline void require_fixed_size_dtype(const OpContext& ctx, int i) {
   DataType t = ctx.input_dtype(i);

@@ -56,20 +56,12 @@ void maxpool_ref(const PoolParams& p, const Tensor& x, Tensor& y, Tensor* indice
         for (int64_t ow = 0; ow < g.out[2]; ++ow) {
           T best = std::numeric_limits<T>::lowest();
           int64_t best_at = -1;
-          for (int64_t kd = 0; kd < g.k[0]; ++kd) {
-            const int64_t id = od * g.s[0] - g.pb[0] + kd * g.d[0];
-            if (id < 0 || id >= g.in[0]) continue;
-            for (int64_t kh = 0; kh < g.k[1]; ++kh) {
-              const int64_t ih = oh * g.s[1] - g.pb[1] + kh * g.d[1];
-              if (ih < 0 || ih >= g.in[1]) continue;
-              for (int64_t kw = 0; kw < g.k[2]; ++kw) {
-                const int64_t iw = ow * g.s[2] - g.pb[2] + kw * g.d[2];
-                if (iw < 0 || iw >= g.in[2]) continue;
-                const int64_t at = (id * g.in[1] + ih) * g.in[2] + iw;
-                if (best_at < 0 || in_plane[at] > best) { best = in_plane[at]; best_at = at; }
-              }
+          for_each_tap(g, od, oh, ow, [&](int64_t at, int64_t) {
+            if (best_at < 0 || in_plane[at] > best) {
+              best = in_plane[at];
+              best_at = at;
             }
-          }
+          });
           const int64_t o = pl * out_size + (od * g.out[1] + oh) * g.out[2] + ow;
           dst[o] = best;
           if (idx) {

@@ -29,23 +29,18 @@ std::vector<std::string> OpRegistry::op_types(const std::string& domain) const {
   return names;
 }
 
-const OpRegistry& OpRegistry::global() {
-  static const OpRegistry registry = [] {
-    OpRegistry r;
-    register_conv_ops(r);
-    register_batchnorm_ops(r);
-    register_pool_ops(r);
-    register_elementwise_ops(r);
-    register_softmax_ops(r);
-    register_reduce_ops(r);
-    register_layout_ops(r);
-    register_gather_ops(r);
-    register_constant_ops(r);
-    register_topk_ops(r);
-    register_nms_ops(r);
-    return r;
-  }();
-  return registry;
+void register_builtin_ops(OpRegistry& r) {
+  register_conv_ops(r);
+  register_batchnorm_ops(r);
+  register_pool_ops(r);
+  register_elementwise_ops(r);
+  register_softmax_ops(r);
+  register_reduce_ops(r);
+  register_layout_ops(r);
+  register_gather_ops(r);
+  register_constant_ops(r);
+  register_topk_ops(r);
+  register_nms_ops(r);
 }
 
 }  // namespace ssdx

@@ -1,5 +1,5 @@
 #pragma once
-// Op registry keyed by (domain, op_type, opset range). Families register explicitly through register_all().
+// Op registry keyed by (domain, op_type, opset range). Families register explicitly, in visible lists.
 #include <map>
 #include <string>
 #include <utility>
@@ -16,14 +16,19 @@ class OpRegistry {
   const OpDef* find(const std::string& domain, const std::string& op_type, int64_t opset) const;
   std::vector<std::string> op_types(const std::string& domain) const;
 
-  // The registry with every op family of the engine.
+  // The registry with every op family of the engine: the families of ops/ (register_builtin_ops) and of the
+  // libraries layered above ops (quant/). Defined in engine/op_registry.cpp, the first layer that sees them all,
+  // so ops never depends on quant; every binary that calls it links ssdx_engine.
   static const OpRegistry& global();
 
  private:
   std::map<std::pair<std::string, std::string>, std::vector<OpDef>> defs_;
 };
 
-// One per family file (ops/<family>.cpp); called from ops/registry.cpp in a visible list.
+// Every family of ops/, in a visible list (ops/registry.cpp).
+void register_builtin_ops(OpRegistry& r);
+
+// One per family file (ops/<family>.cpp); called from register_builtin_ops.
 void register_conv_ops(OpRegistry& r);
 void register_batchnorm_ops(OpRegistry& r);
 void register_pool_ops(OpRegistry& r);

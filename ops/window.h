@@ -41,4 +41,23 @@ struct Window3d {
 };
 Window3d to_3d(const Window& w, const std::vector<int64_t>& in, const std::vector<int64_t>& out);
 
+// Calls f(input_offset, kernel_offset) for every kernel tap of output position (od, oh, ow) that lands inside the
+// input (padding taps are skipped); offsets are within one input plane and one kernel plane.
+template <typename F>
+inline void for_each_tap(const Window3d& g, int64_t od, int64_t oh, int64_t ow, F&& f) {
+  for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+    const int64_t id = od * g.s[0] - g.pb[0] + kd * g.d[0];
+    if (id < 0 || id >= g.in[0]) continue;
+    for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+      const int64_t ih = oh * g.s[1] - g.pb[1] + kh * g.d[1];
+      if (ih < 0 || ih >= g.in[1]) continue;
+      for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+        const int64_t iw = ow * g.s[2] - g.pb[2] + kw * g.d[2];
+        if (iw < 0 || iw >= g.in[2]) continue;
+        f((id * g.in[1] + ih) * g.in[2] + iw, (kd * g.k[1] + kh) * g.k[2] + kw);
+      }
+    }
+  }
+}
+
 }  // namespace ssdx

@@ -112,11 +112,13 @@ TEST_P(OnnxNodeTest, MatchesExpectedOutputs) {
 INSTANTIATE_TEST_SUITE_P(Manifest, OnnxNodeTest, ::testing::ValuesIn(runnable_tests()),
                          [](const ::testing::TestParamInfo<ManifestEntry>& info) { return info.param.name; });
 
-// The ops the foundation issue requires (plus ReduceSum, used by the *_expanded softmax tests).
+// The ops the foundation issue requires (plus ReduceSum, used by the *_expanded softmax tests), and the int8 ops.
 const std::set<std::string> kOpSet = {
     "Conv", "BatchNormalization", "Relu", "MaxPool", "Add", "Sub", "Mul", "Div", "Exp", "Softmax", "Reshape",
     "Flatten", "Transpose", "Concat", "Slice", "Squeeze", "Unsqueeze", "Gather", "Shape", "Cast", "ConstantOfShape",
-    "ReduceMin", "ReduceMax", "ReduceSum", "TopK", "NonMaxSuppression", "Constant", "Identity"};
+    "ReduceMin", "ReduceMax", "ReduceSum", "TopK", "NonMaxSuppression", "Constant", "Identity",
+    // int8
+    "QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger"};
 
 // Every test in the data folder whose ops are all in kOpSet and whose tensors all have computable dtypes must be
 // listed in the manifest, either to run or excluded with a reason.

@@ -132,8 +132,8 @@ TEST(Reduce, InferenceWithUnknownAxes) {
   Node node;
   node.op_type = "ReduceSum";
   std::vector<ValueInfo> in(2);
-  in[0] = {DataType::Float, {4, 1, kUnknownDim}, true, nullptr};
-  in[1] = {DataType::Int64, {1}, true, nullptr};  // value not known
+  in[0] = value_info(DataType::Float, {4, 1, kUnknownDim});
+  in[1] = value_info(DataType::Int64, {1});  // value not known
   OpContext keep(node, 13, in, 1);
   def->infer(keep);
   EXPECT_EQ(shape_str(keep.outputs()[0].shape), "[?,1,?]");

@@ -1,0 +1,148 @@
+// QuantizeLinear and DequantizeLinear (opset 10: per-tensor; 13+: per-tensor or per-axis along `axis`), uint8 and
+// int8, plus int32 DequantizeLinear (biases). Arithmetic is onnxruntime's (ORT_SEMANTICS.md section 4).
+#include "quant/quant_util.h"
+#include "quant/register_quant.h"
+
+namespace ssdx {
+namespace {
+
+// Inputs: x, scale, zero point (optional).
+constexpr int kInputX = 0, kInputScale = 1, kInputZp = 2;
+
+struct QdqParams {
+  bool per_axis = false;  // opset 13+: a 1-D scale quantizes along `axis`
+  int64_t axis = 1;
+};
+
+QdqParams read_qdq_params(const OpContext& ctx) {
+  ctx.require_inputs(2, 3);
+  QdqParams p;
+  p.per_axis = ctx.opset() >= 13;
+  p.axis = ctx.attrs().get_int("axis", 1);
+  // Opset 21's blocked quantization changes what a scale of x's rank means.
+  if (ctx.attrs().get_int("block_size", 0) != 0) fail("blocked quantization (block_size) is not supported");
+  ctx.require_dtype(kInputScale, {DataType::Float});
+  return p;
+}
+
+// How x splits into channels that share a scale and zero point: per-tensor is one channel spanning everything.
+struct ChannelQuant {
+  AxisSplit split;
+  std::vector<float> scale;
+  std::vector<int32_t> zp;
+};
+
+// Checks the scale / zero-point shapes against x (ORT's PrepareForQDQ) and returns the per-channel values.
+ChannelQuant resolve_channels(const QdqParams& p, const Shape& x, const Tensor& scale, const Tensor* zp) {
+  ChannelQuant q;
+  q.scale = read_scales(scale, "scale");
+  if (is_per_tensor(scale.shape())) {
+    if (zp && !is_per_tensor(zp->shape())) fail("zero point ", shape_str(zp->shape()), " must hold one value, as the scale");
+    q.split.inner = shape_numel(x);
+  } else {
+    if (!p.per_axis) fail("scale must hold one value before opset 13, got shape ", shape_str(scale.shape()));
+    const int64_t axis = normalize_axis(p.axis, static_cast<int64_t>(x.size()), "axis");
+    q.split = split_at_axis(x, axis);
+    if (scale.rank() != 1 || scale.dim(0) != q.split.dim)
+      fail("scale ", shape_str(scale.shape()), " must be 1-D with the ", q.split.dim, " values of axis ", axis, " of ",
+           shape_str(x));
+    if (zp && zp->shape() != scale.shape()) fail("zero point ", shape_str(zp->shape()), " must have the scale's shape");
+  }
+  q.zp = read_zero_points(zp, static_cast<int64_t>(q.scale.size()), "zero point");
+  return q;
+}
+
+// Calls f(index, channel) for every element of x.
+template <typename F>
+void for_each_channel(const AxisSplit& s, F&& f) {
+#pragma omp parallel for collapse(2) if (s.outer * s.dim * s.inner > (1 << 16)) schedule(static)
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t c = 0; c < s.dim; ++c) {
+      const int64_t base = (o * s.dim + c) * s.inner;
+      for (int64_t i = 0; i < s.inner; ++i) f(base + i, c);
+    }
+}
+
+// ---- shape functions ----
+
+void check_scale_shape(const OpContext& ctx, const QdqParams& p) {
+  if (!p.per_axis) require_per_tensor(ctx, kInputScale, "scale");
+}
+
+void infer_quantize(OpContext& ctx) {
+  const QdqParams p = read_qdq_params(ctx);
+  ctx.require_dtype(kInputX, {DataType::Float});
+  ctx.require_dtype(kInputZp, {DataType::UInt8, DataType::Int8});
+  check_scale_shape(ctx, p);
+  // The output type is the zero point's; ONNX makes it uint8 when the zero point is absent.
+  const DataType out = ctx.has_input(kInputZp) ? ctx.input_dtype(kInputZp) : DataType::UInt8;
+  if (ctx.input_shape_known(kInputX)) ctx.set_output(0, out, ctx.input_shape(kInputX));
+  else ctx.set_output_dtype(0, out);
+}
+
+void infer_dequantize(OpContext& ctx) {
+  const QdqParams p = read_qdq_params(ctx);
+  ctx.require_dtype(kInputX, {DataType::UInt8, DataType::Int8, DataType::Int32});
+  if (ctx.has_input(kInputZp) && ctx.input_dtype(kInputZp) != ctx.input_dtype(kInputX))
+    fail("zero point is ", dtype_name(ctx.input_dtype(kInputZp)), ", x is ", dtype_name(ctx.input_dtype(kInputX)));
+  check_scale_shape(ctx, p);
+  if (ctx.input_shape_known(kInputX)) ctx.set_output(0, DataType::Float, ctx.input_shape(kInputX));
+  else ctx.set_output_dtype(0, DataType::Float);
+}
+
+// ---- reference kernels ----
+
+template <typename T>
+void quantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y) {
+  const float* src = x.data<float>();
+  T* dst = y.data<T>();
+  for_each_channel(q.split, [&](int64_t i, int64_t c) {
+    dst[i] = quantize_value<T>(src[i], q.scale[static_cast<size_t>(c)], q.zp[static_cast<size_t>(c)]);
+  });
+}
+
+template <typename T>
+void dequantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y) {
+  const T* src = x.data<T>();
+  float* dst = y.data<float>();
+  for_each_channel(q.split, [&](int64_t i, int64_t c) {
+    dst[i] = dequantize_value(static_cast<int32_t>(src[i]), q.scale[static_cast<size_t>(c)], q.zp[static_cast<size_t>(c)]);
+  });
+}
+
+std::unique_ptr<Kernel> create_quantize(const OpContext& ctx) {
+  return make_kernel([p = read_qdq_params(ctx)](KernelContext& kc) {
+    const Tensor& x = kc.input(kInputX);
+    const ChannelQuant q = resolve_channels(p, x.shape(), kc.input(kInputScale), kc.optional_input(kInputZp));
+    Tensor& y = kc.output(0);
+    dispatch_q8(y.dtype(), [&](auto tag) { quantize_kernel<decltype(tag)>(q, x, y); });
+  });
+}
+
+std::unique_ptr<Kernel> create_dequantize(const OpContext& ctx) {
+  return make_kernel([p = read_qdq_params(ctx)](KernelContext& kc) {
+    const Tensor& x = kc.input(kInputX);
+    const ChannelQuant q = resolve_channels(p, x.shape(), kc.input(kInputScale), kc.optional_input(kInputZp));
+    if (x.dtype() == DataType::Int32) {
+      // int32 holds biases quantized with zero point 0; ONNX and ORT reject any other.
+      for (int32_t z : q.zp)
+        if (z != 0) fail("int32 DequantizeLinear needs zero point 0, got ", z);
+      dequantize_kernel<int32_t>(q, x, kc.output(0));
+    } else {
+      dispatch_q8(x.dtype(), [&](auto tag) { dequantize_kernel<decltype(tag)>(q, x, kc.output(0)); });
+    }
+  });
+}
+
+}  // namespace
+
+void register_quantize_linear_ops(OpRegistry& r) {
+  // Opset 13 adds per-axis scales; 19 only adds float8 types and `saturate` (float8 only); 21 adds block_size
+  // (rejected when set) and int4.
+  r.add({"", "QuantizeLinear", 10, 12, infer_quantize, create_quantize});
+  r.add({"", "QuantizeLinear", 13, INT64_MAX, infer_quantize, create_quantize});
+  r.add({"", "DequantizeLinear", 10, 12, infer_dequantize, create_dequantize});
+  r.add({"", "DequantizeLinear", 13, INT64_MAX, infer_dequantize, create_dequantize});
+}
+
+}  // namespace ssdx

@@ -1,0 +1,11 @@
+#include "quant/register_quant.h"
+
+namespace ssdx {
+
+void register_quant_ops(OpRegistry& r) {
+  register_quantize_linear_ops(r);
+  register_qlinear_conv_ops(r);
+  register_qlinear_binary_ops(r);
+}
+
+}  // namespace ssdx

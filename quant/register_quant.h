@@ -1,0 +1,18 @@
+#pragma once
+// The int8 op families. Called by OpRegistry::global() (engine/op_registry.cpp) after the families of ops/.
+#include "ops/registry.h"
+
+namespace ssdx {
+
+// Every family of quant/, in a visible list (quant/register_quant.cpp).
+void register_quant_ops(OpRegistry& r);
+
+// One per family file (quant/<family>.cpp).
+void register_quantize_linear_ops(OpRegistry& r);
+void register_qlinear_conv_ops(OpRegistry& r);
+void register_qlinear_binary_ops(OpRegistry& r);
+
+// Domain of onnxruntime's contrib ops (QLinearAdd, QLinearMul, QLinearConcat).
+constexpr const char* kMicrosoftDomain = "com.microsoft";
+
+}  // namespace ssdx
