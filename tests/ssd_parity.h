@@ -14,6 +14,14 @@
 #include "tools/image.h"
 #include "tools/ssd_model.h"
 
+namespace ssdx {
+// gtest prints parameters through PrintTo found by argument-dependent lookup: name the variant, not its bytes.
+inline void PrintTo(const SsdModelOptions& o, std::ostream* os) {
+  *os << o.size << "x" << o.size << " opset " << o.opset << (o.fold_bn ? " folded" : " batchnorm")
+      << (o.constant_view_shapes ? " constant views" : " dynamic views") << " seed " << o.seed;
+}
+}  // namespace ssdx
+
 namespace ssdx::test {
 
 struct SsdParityStats {
