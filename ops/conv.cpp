@@ -60,16 +60,35 @@ Shape conv_output_shape(ConvParams& p, const Shape& x, const Shape& w, const Sha
 
 // ---- reference kernel ----
 
+Shape grouped_weight_shape(const Shape& w, int64_t group) {
+  if (group == 1) return w;
+  Shape wg = w;
+  wg[0] = w[0] / group;
+  wg.insert(wg.begin(), group);
+  return wg;
+}
+
+ConvLoop conv_loop(const ConvParams& p, const Shape& x, const Shape& y) {
+  ConvLoop l;
+  l.g = to_3d(p.window, std::vector<int64_t>(x.begin() + 2, x.end()), std::vector<int64_t>(y.begin() + 2, y.end()));
+  l.batch = x[0];
+  l.channels = x[1];
+  l.m_total = y[1];
+  l.c_per_group = l.channels / p.group;
+  l.m_per_group = l.m_total / p.group;
+  l.in_size = l.g.in[0] * l.g.in[1] * l.g.in[2];
+  l.out_size = l.g.out[0] * l.g.out[1] * l.g.out[2];
+  l.k_size = l.g.k[0] * l.g.k[1] * l.g.k[2];
+  return l;
+}
+
 // y[n,m,o] = b[m] + sum_{c in group(m), k} x[n,c,o*s - pb + k*d] * w[m,c,k]
 void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y) {
-  const Shape& xs = x.shape();
-  const Shape& ys = y.shape();
-  const std::vector<int64_t> in(xs.begin() + 2, xs.end()), out(ys.begin() + 2, ys.end());
-  const Window3d g = to_3d(p.window, in, out);
-  const int64_t batch = xs[0], channels = xs[1], m_total = ys[1];
-  const int64_t c_per_group = channels / p.group, m_per_group = m_total / p.group;
-  const int64_t in_size = g.in[0] * g.in[1] * g.in[2], out_size = g.out[0] * g.out[1] * g.out[2];
-  const int64_t k_size = g.k[0] * g.k[1] * g.k[2];
+  const ConvLoop l = conv_loop(p, x.shape(), y.shape());
+  const Window3d& g = l.g;
+  const int64_t batch = l.batch, channels = l.channels, m_total = l.m_total;
+  const int64_t c_per_group = l.c_per_group, m_per_group = l.m_per_group;
+  const int64_t in_size = l.in_size, out_size = l.out_size, k_size = l.k_size;
   const float* src = x.data<float>();
   const float* wts = w.data<float>();
   const float* b = bias ? bias->data<float>() : nullptr;
@@ -107,11 +126,7 @@ class OnednnConv : public Kernel {
     ConvParams p = params_;
     const Shape y = conv_output_shape(p, x, w, nullptr);
     const OnednnWindow win = onednn_window(p.window, x, y);
-    Shape wg = w;
-    if (p.group > 1) {  // goihw: [group, M/group, C/group, k...], same bytes as ONNX's [M, C/group, k...]
-      wg[0] = w[0] / p.group;
-      wg.insert(wg.begin(), p.group);
-    }
+    const Shape wg = grouped_weight_shape(w, p.group);
     try {
       auto bias_md = has_bias ? plain_desc({w[0]}, DataType::Float) : dnnl::memory::desc();
       dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,

@@ -24,6 +24,17 @@ ConvParams read_conv_geometry(const Attributes& attrs, const Shape& w);
 std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams& p);
 // Output shape [N, M, spatial...]; resolves auto_pad into p.window's pads. `bias` may be null.
 Shape conv_output_shape(ConvParams& p, const Shape& x, const Shape& w, const Shape* bias);
+// oneDNN's grouped weights shape [group, M/group, C/group, k...] (the same bytes as ONNX's [M, C/group, k...]);
+// `w` unchanged when group == 1.
+Shape grouped_weight_shape(const Shape& w, int64_t group);
+
+// The loop bounds every reference convolution walks: the window in 3-D and the channel/group/plane sizes.
+struct ConvLoop {
+  Window3d g;
+  int64_t batch, channels, m_total, c_per_group, m_per_group, in_size, out_size, k_size;
+};
+ConvLoop conv_loop(const ConvParams& p, const Shape& x, const Shape& y);
+
 // Naive direct convolution; y must be allocated with conv_output_shape (p's pads resolved for x).
 void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y);
 

@@ -104,11 +104,7 @@ std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams&
   const Tensor& w = *ctx.input_constant(kConvInputW);
   const Shape y = conv_output_shape(p, x, w.shape(), nullptr);
   const OnednnWindow win = onednn_window(p.window, x, y);
-  Shape wg = w.shape();
-  if (p.group > 1) {  // goihw: [group, M/group, C/group, k...], the same bytes as ONNX's [M, C/group, k...]
-    wg[0] /= p.group;
-    wg.insert(wg.begin(), p.group);
-  }
+  const Shape wg = grouped_weight_shape(w.shape(), p.group);
   auto any = [](const Shape& s) {
     return dnnl::memory::desc(dnnl::memory::dims(s.begin(), s.end()), dnnl::memory::data_type::f32,
                               dnnl::memory::format_tag::any);

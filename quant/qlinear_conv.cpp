@@ -61,12 +61,11 @@ std::vector<int32_t> weight_zero_points(const Tensor* t, int64_t m) {
 template <typename TX, typename TW>
 void conv_acc_ref(const ConvParams& p, const Tensor& x, int32_t x_zp, const Tensor& w, const std::vector<int32_t>& w_zp,
                   const Shape& ys, int32_t* dst) {
-  const Shape& xs = x.shape();
-  const Window3d g = to_3d(p.window, std::vector<int64_t>(xs.begin() + 2, xs.end()), std::vector<int64_t>(ys.begin() + 2, ys.end()));
-  const int64_t batch = xs[0], channels = xs[1], m_total = ys[1];
-  const int64_t c_per_group = channels / p.group, m_per_group = m_total / p.group;
-  const int64_t in_size = g.in[0] * g.in[1] * g.in[2], out_size = g.out[0] * g.out[1] * g.out[2];
-  const int64_t k_size = g.k[0] * g.k[1] * g.k[2];
+  const ConvLoop l = conv_loop(p, x.shape(), ys);
+  const Window3d& g = l.g;
+  const int64_t batch = l.batch, channels = l.channels, m_total = l.m_total;
+  const int64_t c_per_group = l.c_per_group, m_per_group = l.m_per_group;
+  const int64_t in_size = l.in_size, out_size = l.out_size, k_size = l.k_size;
   const TX* src = x.data<TX>();
   const TW* wts = w.data<TW>();
 #pragma omp parallel for collapse(2) schedule(static)
