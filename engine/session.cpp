@@ -9,6 +9,7 @@
 #include "graph/onnx_parser.h"
 #include "graph/passes/eliminate_dead.h"
 #include "graph/passes/fuse_conv.h"
+#include "graph/passes/fuse_qdq.h"
 #include "ops/evaluate.h"
 #include "ops/layout_convert.h"
 #include "ops/registry.h"
@@ -68,14 +69,20 @@ bool outputs_static(const std::vector<ValueInfo>& outs) {
   return true;
 }
 
-// Inputs that read oneDNN's blocked layouts when the consumer runs its packed kernel: the activation (and the
-// residual) of a convolution with constant weights and a static input, the input of a max pooling.
+// Inputs whose consumer is expected to read oneDNN's blocked layouts (its packed kernel): the activation (and the
+// residual) of a convolution with constant weights and a static input, the operands of a same-shape int8 residual
+// add, the input of a max pooling. A guess made before the consumer's kernel exists: a kernel that then turns out
+// not to read layouts (Kernel::reads_layout) gets a plain copy at run time, so a wrong guess costs time, not results.
 bool reads_blocked(const Graph& g, const Node& n, size_t input) {
   const Value& x = g.value(n.inputs[0]);
   const bool static_x = x.shape_known && shape_is_static(x.shape);
-  if ((n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == kInternalDomain)) {
-    const bool constant_w = n.inputs.size() > 1 && g.constant(n.inputs[1]);
-    return static_x && constant_w && (input == 0 || input == 3);
+  auto constant = [&](size_t i) { return i < n.inputs.size() && g.constant(n.inputs[i]); };
+  if ((n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == kInternalDomain))
+    return static_x && constant(1) && (input == 0 || input == 3);
+  if (n.op_type == "QLinearConv" && n.domain.empty()) return static_x && constant(3) && input == 0;
+  if (n.op_type == "QLinearAdd" && n.domain == "com.microsoft" && n.inputs.size() > 3 && (input == 0 || input == 3)) {
+    const Value& b = g.value(n.inputs[3]);
+    return static_x && b.shape_known && b.shape == x.shape;
   }
   return n.op_type == "MaxPool" && n.domain.empty() && input == 0 && static_x && n.outputs.size() == 1;
 }
@@ -88,7 +95,8 @@ Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(gra
   graph_.verify();
   // Report every unsupported op before doing any work.
   std::vector<const OpDef*> defs = resolve_ops(graph_, OpRegistry::global());
-  folded_ = infer_shapes(graph_, defs, opts_.constant_folding).folded;
+  const Fold fold = !opts_.constant_folding ? Fold::None : opts_.optimize ? Fold::KeepDequantize : Fold::All;
+  folded_ = infer_shapes(graph_, defs, fold).folded;
   eliminate_dead_nodes(graph_);  // also compacts away the folded nodes
   if (opts_.optimize) optimize();
   for (int id : graph_.inputs) inputs_.push_back(info_of(graph_.value(id)));
@@ -100,7 +108,12 @@ Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(gra
 Session::~Session() = default;
 
 void Session::optimize() {
-  fused_ = fold_batchnorm(graph_) + fuse_conv_add(graph_) + fuse_conv_relu(graph_) + remove_identity(graph_);
+  // int8 groups first: a Conv between DequantizeLinear and QuantizeLinear must become QLinearConv, not FusedConv.
+  fused_ = fuse_qdq(graph_);
+  eliminate_dead_nodes(graph_);
+  // What the int8 fusions left of the weights' DequantizeLinear nodes (fp32 ops on dequantized weights) folds now.
+  if (opts_.constant_folding) folded_ += infer_shapes(graph_, resolve_ops(graph_, OpRegistry::global()), Fold::All).folded;
+  fused_ += fold_batchnorm(graph_) + fuse_conv_add(graph_) + fuse_conv_relu(graph_) + remove_identity(graph_);
   eliminate_dead_nodes(graph_);
 }
 
@@ -252,7 +265,7 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
       converted.reserve(n.inputs.size());
       for (size_t k = 0; k < n.inputs.size(); ++k) {
         const Tensor* t = n.inputs[k] == kNoValue ? nullptr : bound[static_cast<size_t>(n.inputs[k])];
-        if (t && !t->is_plain() && !reads_blocked(graph_, n, k)) {
+        if (t && !t->is_plain() && !s.kernel->reads_layout(static_cast<int>(k))) {
           converted.push_back(to_plain(*t));
           t = &converted.back();
         }

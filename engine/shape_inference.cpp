@@ -66,7 +66,7 @@ void store_output(Graph& g, const Node& n, int out_index, const ValueInfo& info)
 
 }  // namespace
 
-InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, bool fold) {
+InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold) {
   InferenceStats stats;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& n = g.nodes[i];
@@ -75,7 +75,8 @@ InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, boo
       OpContext ctx(n, g.opset(n.domain), node_input_infos(g, n), n.outputs.size());
       defs[i]->infer(ctx);
       for (int o = 0; o < ctx.num_outputs(); ++o) store_output(g, n, o, ctx.outputs()[static_cast<size_t>(o)]);
-      if (!fold) continue;
+      if (fold == Fold::None) continue;
+      if (fold == Fold::KeepDequantize && n.op_type == "DequantizeLinear" && n.domain.empty()) continue;
 
       std::vector<Tensor> values;
       bool known = true;

@@ -19,8 +19,17 @@ struct InferenceStats {
   int folded = 0;
 };
 
-// Runs inference over the whole graph, storing dtype/shape in each Value; folds constants when `fold` is set.
+enum class Fold {
+  None,              // infer only
+  All,               // fold every node whose outputs are known at load
+  KeepDequantize,    // all but DequantizeLinear: quantized weights stay int8 + DQ until the QDQ fusion has seen them
+};
+
+// Runs inference over the whole graph, storing dtype/shape in each Value and folding constants as `fold` says.
 // Folded nodes are marked dead (the caller compacts). Fails naming the node on any inconsistency.
-InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, bool fold);
+InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold);
+inline InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, bool fold) {
+  return infer_shapes(g, defs, fold ? Fold::All : Fold::None);
+}
 
 }  // namespace ssdx

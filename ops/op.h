@@ -107,6 +107,9 @@ class Kernel {
   virtual std::string impl_name() const { return "ref"; }
   // Layout output i is written in (decided at create; null = plain row-major).
   virtual LayoutPtr output_layout(int i) const { return nullptr; }
+  // Whether run() reads input i in the layout its producer writes (the ValueInfo::layout seen at creation); when
+  // false the engine hands the kernel a plain copy of a blocked input.
+  virtual bool reads_layout(int input) const { return false; }
   // Scratch memory run() needs in KernelContext::workspace (oneDNN scratchpads, input reorders).
   virtual size_t workspace_bytes() const { return 0; }
   // An input whose buffer output 0 may take over when that input is not read afterwards (a fused residual sum

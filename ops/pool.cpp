@@ -134,6 +134,7 @@ class MaxPoolKernel : public Kernel {
 
   std::string impl_name() const override { return prepared_shape_.empty() ? "ref" : onednn_impl_name(pd_); }
   LayoutPtr output_layout(int i) const override { return i == 0 ? y_layout_ : nullptr; }
+  bool reads_layout(int i) const override { return i == 0 && x_layout_ != nullptr; }
 
  private:
   PoolParams params_;

@@ -4,22 +4,17 @@
 #include <cstring>
 
 #include "ops/broadcast.h"
+#include "quant/qlinear_binary.h"
 #include "quant/quant_util.h"
 #include "quant/register_quant.h"
 
 namespace ssdx {
 namespace {
 
-// Inputs of QLinearAdd / QLinearMul: A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp (zero points optional).
-constexpr int kA = 0, kAScale = 1, kAZp = 2, kB = 3, kBScale = 4, kBZp = 5, kCScale = 6, kCZp = 7;
+constexpr int kA = kQBinaryA, kAScale = kQBinaryAScale, kAZp = kQBinaryAZp, kB = kQBinaryB, kBScale = kQBinaryBScale,
+              kBZp = kQBinaryBZp, kCScale = kQBinaryCScale, kCZp = kQBinaryCZp;
 
 enum class QBinaryOp { Add, Mul };
-
-// One operand's (or the output's) quantization, read at run time.
-struct QParam {
-  float scale;
-  int32_t zp;
-};
 
 QParam read_qparam(const KernelContext& kc, int scale_input, int zp_input) {
   return {scalar_scale(kc.input(scale_input), "scale"), scalar_zero_point(kc.optional_input(zp_input), "zero point")};
@@ -59,22 +54,6 @@ SpanCase span_case(const Shape& out, const std::vector<int64_t>& sa, const std::
   }
   return SpanCase::ScalarA;  // a single element: ORT tests A first
 }
-
-// MLAS's QLinearAdd kernel (qladd_avx2.cpp) for one element; the scalar operand, if any, sits in slot b.
-struct QAddKernel {
-  float ra, rb, f;
-  QAddKernel(QParam a, QParam b, QParam c)
-      : ra(a.scale / c.scale), rb(b.scale / c.scale),
-        f(static_cast<float>(c.zp) - (ra * static_cast<float>(a.zp) + rb * static_cast<float>(b.zp))) {}
-  // Both operands vary: t = fma(a, rA, fma(b, rB, F)).
-  float span(int32_t a, int32_t b) const {
-    return std::fma(static_cast<float>(a), ra, std::fma(static_cast<float>(b), rb, f));
-  }
-  // b is the span's scalar: F' = F + b * rB (mul, then add), t = fma(a, rA, F').
-  float scalar_b(int32_t a, int32_t b) const {
-    return std::fma(static_cast<float>(a), ra, f + static_cast<float>(b) * rb);
-  }
-};
 
 template <typename T>
 void qadd_kernel(const Tensor& a, QParam qa, const Tensor& b, QParam qb, QParam qc, Tensor& c) {
@@ -117,7 +96,9 @@ void qmul_kernel(const Tensor& a, QParam qa, const Tensor& b, QParam qb, QParam 
 }
 
 template <QBinaryOp Op>
-std::unique_ptr<Kernel> create_qbinary(const OpContext&) {
+std::unique_ptr<Kernel> create_qbinary(const OpContext& ctx) {
+  if constexpr (Op == QBinaryOp::Add)
+    if (auto fast = create_fast_qlinear_add(ctx)) return fast;
   return make_kernel([](KernelContext& kc) {
     const QParam qa = read_qparam(kc, kAScale, kAZp), qb = read_qparam(kc, kBScale, kBZp), qc = read_qparam(kc, kCScale, kCZp);
     dispatch_q8(kc.output(0).dtype(), [&](auto tag) {

@@ -1,19 +1,11 @@
 // QLinearConv and ConvInteger (opset 10): exact int32 accumulation of (x - x_zp) * (w - w_zp); QLinearConv then
 // requantizes the way onnxruntime's MLAS does (ORT_SEMANTICS.md section 5). Window geometry comes from ops/conv.h.
-#include "ops/conv.h"
+#include "quant/qlinear_conv.h"
 #include "quant/quant_util.h"
 #include "quant/register_quant.h"
 
 namespace ssdx {
 namespace {
-
-// Where each operand sits: QLinearConv interleaves scales and zero points, ConvInteger appends the zero points.
-struct IntConvInputs {
-  int x, w, x_zp, w_zp, bias;  // -1: the op has no such input
-  int x_scale = -1, w_scale = -1, y_scale = -1, y_zp = -1;
-};
-constexpr IntConvInputs kQLinearConvInputs{0, 3, 2, 5, 8, 1, 4, 6, 7};
-constexpr IntConvInputs kConvIntegerInputs{0, 1, 2, 3, -1};
 
 // ---- attributes and shapes ----
 
@@ -118,31 +110,23 @@ void requantize_planes(const std::vector<int32_t>& acc, const int32_t* bias, con
 
 std::unique_ptr<Kernel> create_qlinear_conv(const OpContext& ctx) {
   const IntConvInputs in = kQLinearConvInputs;
-  return make_kernel([p0 = read_int_conv_params(ctx, in), in](KernelContext& kc) {
-    ConvParams p = p0;
+  const ConvParams params = read_int_conv_params(ctx, in);
+  if (auto fast = create_fast_qlinear_conv(ctx, params)) return fast;
+  return make_kernel([params, in](KernelContext& kc) {
+    ConvParams p = params;
     const Tensor& x = kc.input(in.x);
     const Tensor& w = kc.input(in.w);
     Tensor& y = kc.output(0);
     conv_output_shape(p, x.shape(), w.shape(), nullptr);  // resolves SAME_* pads for this input
     const int64_t m = w.dim(0);
-    const std::vector<int32_t> w_zp = weight_zero_points(kc.optional_input(in.w_zp), m);
-    for (int32_t z : w_zp)
-      if (z != w_zp[0]) fail("QLinearConv needs equal weight zero points (as onnxruntime), got ", z, " and ", w_zp[0]);
-    std::vector<float> w_scale = read_scales(kc.input(in.w_scale), "w_scale");
-    if (w_scale.size() == 1) w_scale.assign(static_cast<size_t>(m), w_scale[0]);
-    if (static_cast<int64_t>(w_scale.size()) != m) fail("w_scale must hold 1 or ", m, " values, got ", w_scale.size());
-    const float x_scale = scalar_scale(kc.input(in.x_scale), "x_scale");
-    const float y_scale = scalar_scale(kc.input(in.y_scale), "y_scale");
-    std::vector<float> scale(static_cast<size_t>(m));
-    for (size_t i = 0; i < scale.size(); ++i) scale[i] = (x_scale * w_scale[i]) / y_scale;
+    const QConvQuant q = read_qconv_quant(kc.input(in.x_scale), kc.optional_input(in.x_zp), kc.input(in.w_scale),
+                                          kc.optional_input(in.w_zp), kc.input(in.y_scale), kc.optional_input(in.y_zp), m);
     const Tensor* bias = kc.optional_input(in.bias);
     if (bias && bias->numel() != m) fail("bias must hold ", m, " values, got shape ", shape_str(bias->shape()));
-
     std::vector<int32_t> acc(static_cast<size_t>(y.numel()));
-    conv_acc(p, x, scalar_zero_point(kc.optional_input(in.x_zp), "x_zero_point"), w, w_zp, y.shape(), acc.data());
-    const int32_t y_zp = scalar_zero_point(kc.optional_input(in.y_zp), "y_zero_point");
+    conv_acc(p, x, q.x_zp, w, q.w_zp, y.shape(), acc.data());
     dispatch_q8(y.dtype(), [&](auto t) {
-      requantize_planes<decltype(t)>(acc, bias ? bias->data<int32_t>() : nullptr, scale, y_zp, m, y);
+      requantize_planes<decltype(t)>(acc, bias ? bias->data<int32_t>() : nullptr, q.scale, q.y_zp, m, y);
     });
   });
 }
@@ -161,6 +145,24 @@ std::unique_ptr<Kernel> create_conv_integer(const OpContext& ctx) {
 }
 
 }  // namespace
+
+QConvQuant read_qconv_quant(const Tensor& x_scale, const Tensor* x_zp, const Tensor& w_scale, const Tensor* w_zp,
+                            const Tensor& y_scale, const Tensor* y_zp, int64_t m) {
+  QConvQuant q;
+  q.w_zp = weight_zero_points(w_zp, m);
+  for (int32_t z : q.w_zp)
+    if (z != q.w_zp[0]) fail("QLinearConv needs equal weight zero points (as onnxruntime), got ", z, " and ", q.w_zp[0]);
+  q.w_scale = read_scales(w_scale, "w_scale");
+  if (q.w_scale.size() == 1) q.w_scale.assign(static_cast<size_t>(m), q.w_scale[0]);
+  if (static_cast<int64_t>(q.w_scale.size()) != m) fail("w_scale must hold 1 or ", m, " values, got ", q.w_scale.size());
+  q.x_scale = scalar_scale(x_scale, "x_scale");
+  q.y_scale = scalar_scale(y_scale, "y_scale");
+  q.x_zp = scalar_zero_point(x_zp, "x_zero_point");
+  q.y_zp = scalar_zero_point(y_zp, "y_zero_point");
+  q.scale.resize(static_cast<size_t>(m));
+  for (size_t i = 0; i < q.scale.size(); ++i) q.scale[i] = (q.x_scale * q.w_scale[i]) / q.y_scale;
+  return q;
+}
 
 void register_qlinear_conv_ops(OpRegistry& r) {
   r.add({"", "QLinearConv", 10, INT64_MAX, [](OpContext& ctx) { infer_int_conv(ctx, kQLinearConvInputs); },

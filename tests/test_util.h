@@ -2,6 +2,7 @@
 // Helpers shared by the test binaries: run one op on tensors, seeded random tensors, comparisons.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -37,6 +38,25 @@ inline std::vector<Tensor> run_op(const std::string& op_type, int64_t opset, con
   const OpDef* def = find_op(op_type, opset, domain);
   const Node node = make_test_node(op_type, domain, attrs, inputs.size(), num_outputs);
   return evaluate_node(*def, node, opset, inputs);
+}
+
+// Like run_op, but the kernel is created knowing the values of only the inputs listed in `known` (the others are
+// just dtype and shape, as for activations at load): selects the kernel a graph with those constants gets. Returns
+// the outputs and the kernel's implementation name.
+inline std::pair<std::vector<Tensor>, std::string> run_op_knowing(const std::string& op_type, int64_t opset,
+                                                                  const Attributes& attrs,
+                                                                  const std::vector<const Tensor*>& inputs,
+                                                                  const std::vector<int>& known,
+                                                                  const std::string& domain = "") {
+  const OpDef* def = find_op(op_type, opset, domain);
+  const Node node = make_test_node(op_type, domain, attrs, inputs.size(), 1);
+  std::vector<ValueInfo> infos = describe_inputs(inputs);
+  for (size_t i = 0; i < infos.size(); ++i)
+    if (std::find(known.begin(), known.end(), static_cast<int>(i)) == known.end()) infos[i].constant = nullptr;
+  OpContext ctx(node, opset, infos, 1);
+  def->infer(ctx);
+  std::unique_ptr<Kernel> kernel = def->create(ctx);
+  return {run_kernel(*kernel, inputs, ctx.outputs()), kernel->impl_name()};
 }
 
 // Runs only shape inference of `op_type`, on inputs described by ValueInfos (dims may be kUnknownDim, values absent),

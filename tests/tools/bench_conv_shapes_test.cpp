@@ -26,7 +26,7 @@ std::map<Key, int> model_conv_shapes(const SsdModelOptions& o) {
   write_ssd_model(o, path);
   Graph g = load_onnx(path);
   std::remove(path.c_str());
-  infer_shapes(g, resolve_ops(g, OpRegistry::global()), /*fold=*/false);
+  infer_shapes(g, resolve_ops(g, OpRegistry::global()), Fold::None);
   std::map<Key, int> shapes;
   for (const Node& n : g.nodes) {
     if (n.op_type != "Conv") continue;

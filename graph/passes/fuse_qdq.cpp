@@ -1,0 +1,192 @@
+#include "graph/passes/fuse_qdq.h"
+
+#include <cstring>
+
+#include "graph/pattern.h"
+
+namespace ssdx {
+namespace {
+
+constexpr const char* kMicrosoft = "com.microsoft";
+
+bool is_op(const Node& n, const char* op) { return !n.dead && n.op_type == op && n.domain.empty(); }
+
+bool is_8bit(DataType t) { return t == DataType::UInt8 || t == DataType::Int8; }
+
+// A DequantizeLinear or QuantizeLinear node with constant parameters: the quantized-side value, its scale and zero
+// point (kNoValue when omitted), and whether both are per-tensor.
+struct QNode {
+  Node* node = nullptr;
+  int q = kNoValue, scale = kNoValue, zp = kNoValue;
+  bool per_tensor = false;
+};
+
+bool one_value(const Graph& g, int v) { return v == kNoValue || g.constant(v)->numel() == 1; }
+
+bool constant_params(const Graph& g, const Node& n) {
+  return n.inputs.size() >= 2 && g.constant(n.inputs[1]) && (!n.has_input(2) || g.constant(n.inputs[2]));
+}
+
+// The DequantizeLinear producing `value`, if any.
+QNode dequantize_of(Graph& g, int value) {
+  QNode r;
+  const int p = value == kNoValue ? -1 : g.value(value).producer;
+  if (p < 0) return r;
+  Node& n = g.nodes[static_cast<size_t>(p)];
+  if (!is_op(n, "DequantizeLinear") || !constant_params(g, n)) return r;
+  r.node = &n;
+  r.q = n.inputs[0];
+  r.scale = n.inputs[1];
+  r.zp = n.has_input(2) ? n.inputs[2] : kNoValue;
+  r.per_tensor = one_value(g, r.scale) && one_value(g, r.zp);
+  return r;
+}
+
+// The QuantizeLinear that is the only reader of `value` (which must not be a graph output), if any.
+QNode quantize_reading(Graph& g, int value) {
+  QNode r;
+  const int c = is_graph_output(g, value) ? -1 : single_consumer(g, value);
+  if (c < 0) return r;
+  Node& n = g.nodes[static_cast<size_t>(c)];
+  if (!is_op(n, "QuantizeLinear") || n.inputs[0] != value || !constant_params(g, n)) return r;
+  r.node = &n;
+  r.q = n.outputs[0];
+  r.scale = n.inputs[1];
+  r.zp = n.has_input(2) ? n.inputs[2] : kNoValue;
+  r.per_tensor = one_value(g, r.scale) && one_value(g, r.zp);
+  return r;
+}
+
+// The quantized dtype a (De)QuantizeLinear works in: its zero point's, uint8 when omitted (ONNX's default).
+DataType qtype(const Graph& g, const QNode& q) {
+  return q.zp == kNoValue ? DataType::UInt8 : g.constant(q.zp)->dtype();
+}
+
+int32_t zero_point_value(const Graph& g, const QNode& q) {
+  return q.zp == kNoValue ? 0 : static_cast<int32_t>(g.constant(q.zp)->int_at(0));
+}
+
+// A zero point input for an op that requires one: the node's own, or a new constant 0 of `dtype`.
+int zero_point_or_zero(Graph& g, const QNode& q, DataType dtype, const std::string& name) {
+  if (q.zp != kNoValue) return q.zp;
+  Tensor z(dtype, {});
+  std::memset(z.raw(), 0, z.nbytes());
+  std::string unique = name + ".zero_point";
+  for (int k = 1; g.find_value(unique) >= 0; ++k) unique = name + ".zero_point" + std::to_string(k);
+  return g.add_constant(unique, std::move(z));
+}
+
+// `node` takes over `q`'s output value; q dies.
+void take_output(Graph& g, Node& node, QNode& q) {
+  node.outputs.assign(1, q.q);
+  g.value(q.q).producer = static_cast<int>(&node - g.nodes.data());
+  q.node->dead = true;
+}
+
+}  // namespace
+
+int remove_relu_before_quantize(Graph& g) {
+  g.link();
+  int removed = 0;
+  for (Node& relu : g.nodes) {
+    if (!is_op(relu, "Relu") || relu.inputs.size() != 1 || relu.outputs.size() != 1) continue;
+    QNode q = quantize_reading(g, relu.outputs[0]);
+    if (!q.node || !q.per_tensor) continue;
+    const DataType t = qtype(g, q);
+    const int32_t type_min = t == DataType::UInt8 ? 0 : t == DataType::Int8 ? -128 : 1;
+    if (zero_point_value(g, q) != type_min) continue;
+    q.node->inputs[0] = relu.inputs[0];
+    relu.dead = true;
+    ++removed;
+  }
+  g.link();
+  return removed;
+}
+
+int fuse_qdq_conv(Graph& g) {
+  g.link();
+  int fused = 0;
+  for (Node& conv : g.nodes) {
+    if (!is_op(conv, "Conv") || conv.inputs.size() < 2 || conv.outputs.size() != 1) continue;
+    QNode x = dequantize_of(g, conv.inputs[0]), w = dequantize_of(g, conv.inputs[1]);
+    QNode b = conv.has_input(2) ? dequantize_of(g, conv.inputs[2]) : QNode{};
+    QNode y = quantize_reading(g, conv.outputs[0]);
+    if (!x.node || !w.node || !y.node || (conv.has_input(2) && !b.node)) continue;
+    if (!x.per_tensor || !y.per_tensor || !g.constant(w.q)) continue;
+    const DataType xt = qtype(g, x), wt = qtype(g, w);
+    if (!is_8bit(xt) || !is_8bit(wt) || qtype(g, y) != xt || g.value(x.q).dtype != xt || g.value(w.q).dtype != wt)
+      continue;
+    if (xt == DataType::Int8 && wt != DataType::Int8) continue;  // no s8 x u8 kernels (ONNX QLinearConv allows none)
+    if (!w.per_tensor && w.node->attrs.get_int("axis", 1) != 0) continue;  // per-channel must be per output channel
+    if (b.node && (!g.constant(b.q) || g.value(b.q).dtype != DataType::Int32)) continue;
+    // Rewritten in place, so the node keeps its position in topological order.
+    std::vector<int> inputs = {x.q, x.scale, zero_point_or_zero(g, x, xt, conv.name + ".x"), w.q, w.scale,
+                               zero_point_or_zero(g, w, wt, conv.name + ".w"), y.scale,
+                               zero_point_or_zero(g, y, xt, conv.name + ".y")};
+    if (b.node) inputs.push_back(b.q);
+    conv.op_type = "QLinearConv";
+    conv.inputs = std::move(inputs);
+    take_output(g, conv, y);
+    ++fused;
+  }
+  g.link();
+  return fused;
+}
+
+int fuse_qdq_add(Graph& g) {
+  g.link();
+  int fused = 0;
+  for (Node& add : g.nodes) {
+    if (!is_op(add, "Add") || add.inputs.size() != 2 || add.outputs.size() != 1) continue;
+    QNode a = dequantize_of(g, add.inputs[0]), b = dequantize_of(g, add.inputs[1]);
+    QNode c = quantize_reading(g, add.outputs[0]);
+    if (!a.node || !b.node || !c.node || !a.per_tensor || !b.per_tensor || !c.per_tensor) continue;
+    const DataType t = qtype(g, c);
+    if (!is_8bit(t) || qtype(g, a) != t || qtype(g, b) != t || g.value(a.q).dtype != t || g.value(b.q).dtype != t)
+      continue;
+    std::vector<int> inputs = {a.q, a.scale, zero_point_or_zero(g, a, t, add.name + ".a"), b.q, b.scale,
+                               zero_point_or_zero(g, b, t, add.name + ".b"), c.scale,
+                               zero_point_or_zero(g, c, t, add.name + ".c")};
+    add.op_type = "QLinearAdd";
+    add.domain = kMicrosoft;
+    add.inputs = std::move(inputs);
+    take_output(g, add, c);
+    if (!g.opsets.count(kMicrosoft)) g.opsets[kMicrosoft] = 1;
+    ++fused;
+  }
+  g.link();
+  return fused;
+}
+
+int drop_qdq_around_data_movement(Graph& g) {
+  g.link();
+  int dropped = 0;
+  for (Node& n : g.nodes) {
+    if (n.dead || !n.domain.empty() || n.outputs.size() != 1 || n.inputs.empty()) continue;
+    const std::string& op = n.op_type;
+    if (op != "MaxPool" && op != "Reshape" && op != "Transpose" && op != "Squeeze" && op != "Unsqueeze" &&
+        op != "Flatten")
+      continue;
+    QNode x = dequantize_of(g, n.inputs[0]);
+    QNode y = quantize_reading(g, n.outputs[0]);
+    if (!x.node || !y.node || !x.per_tensor || !y.per_tensor || qtype(g, x) != qtype(g, y)) continue;
+    if (!is_8bit(qtype(g, x)) || g.value(x.q).dtype != qtype(g, x)) continue;
+    const float xs = static_cast<float>(g.constant(x.scale)->float_at(0));
+    if (!(xs > 0) || xs != static_cast<float>(g.constant(y.scale)->float_at(0)) ||
+        zero_point_value(g, x) != zero_point_value(g, y))
+      continue;
+    n.inputs[0] = x.q;
+    const int old_out = n.outputs[0];
+    take_output(g, n, y);
+    g.value(old_out).producer = -1;
+    ++dropped;
+  }
+  g.link();
+  return dropped;
+}
+
+int fuse_qdq(Graph& g) {
+  return remove_relu_before_quantize(g) + fuse_qdq_conv(g) + fuse_qdq_add(g) + drop_qdq_around_data_movement(g);
+}
+
+}  // namespace ssdx

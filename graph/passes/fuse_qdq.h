@@ -1,0 +1,25 @@
+#pragma once
+// The QDQ rewrites: a QDQ model (fp32 ops between DequantizeLinear and QuantizeLinear nodes) becomes the same int8
+// ops a QOperator model has, so both forms run the same kernels. Each rewrite keeps onnxruntime's semantics
+// (ORT_SEMANTICS.md section 7): it fires only where ORT's CPU provider fuses too, and computes what ORT's fused op
+// computes. Each returns the number of nodes it replaced; replaced nodes are marked dead (compact() drops them, and
+// eliminate_dead_nodes the DequantizeLinear nodes nobody reads any more). Dtypes and shapes must be inferred.
+#include "graph/graph.h"
+
+namespace ssdx {
+
+// Relu -> QuantizeLinear whose zero point is the type's minimum: the Relu goes (the quantization clamps at zero).
+int remove_relu_before_quantize(Graph& g);
+// DQ(x), DQ(w) [, DQ(bias)] -> Conv -> Q  =>  QLinearConv(x_q, .., w_q, .., bias_int32). As in ORT the bias DQ's own
+// scale is ignored: the int32 bias is taken to be in x_scale * w_scale units.
+int fuse_qdq_conv(Graph& g);
+// DQ(a), DQ(b) -> Add -> Q (same 8-bit type, per-tensor)  =>  com.microsoft QLinearAdd.
+int fuse_qdq_add(Graph& g);
+// DQ -> MaxPool / Reshape / Transpose / Squeeze / Unsqueeze / Flatten -> Q with the same scale and zero point
+// (scale > 0): the op runs on the 8-bit tensor (max and copies commute with a positive-scale quantization).
+int drop_qdq_around_data_movement(Graph& g);
+
+// All of the above, in the order that lets each one see the previous one's result.
+int fuse_qdq(Graph& g);
+
+}  // namespace ssdx

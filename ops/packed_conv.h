@@ -1,0 +1,37 @@
+#pragma once
+// The kernel behind every fast convolution (fp32 Conv/FusedConv, int8 QLinearConv): a oneDNN primitive built once at
+// load with format_tag::any, weights packed at load, output left in oneDNN's preferred (blocked) layout when every
+// consumer reads it, scratchpad from the engine's arena. Plain tensors at the chain's borders (the image in, the head
+// outputs out) are reordered through the workspace: a primitive forced to read or write plain NCHW next to blocked
+// data is oneDNN's slow reference implementation.
+#include <dnnl.hpp>
+
+#include "ops/op.h"
+
+namespace ssdx {
+
+struct PackedConv {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::memory weights;         // already in pd.weights_desc()
+  Tensor bias;                  // empty: none; else in pd.bias_desc()'s dtype
+  int x_input = 0;              // the node input holding the activation
+  int z_input = -1;             // the node input summed by a sum post-op (-1: none)
+  Shape x_shape, y_shape;
+  DataType x_dtype = DataType::Float, y_dtype = DataType::Float;
+  LayoutPtr x_layout;           // the layout the producer writes x in
+  bool y_blocked = false;       // consumers read blocked layouts
+  double flops = 0;             // per run, for profiles (2 per multiply-add)
+};
+
+std::unique_ptr<Kernel> make_packed_conv_kernel(PackedConv c);
+
+// Reorders constant weights `w` (plain, viewed as `shape`) into `packed` (e.g. a primitive's weights_desc()).
+dnnl::memory pack_weights(const dnnl::memory::desc& packed, const Tensor& w, const Shape& shape);
+
+// A format_tag::any descriptor: the primitive chooses the layout.
+dnnl::memory::desc any_desc(const Shape& s, DataType dtype);
+
+// 2 * output elements * multiply-adds per output, from the (possibly grouped) weights' dims [(g,) oc, ic, k...].
+double conv_flops(const dnnl::memory::dims& weights, const Shape& y);
+
+}  // namespace ssdx

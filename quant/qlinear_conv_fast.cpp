@@ -1,0 +1,65 @@
+// QLinearConv on oneDNN: u8 (or s8) x s8 -> s32 accumulation (AMX tiles where the CPU has them, VNNI otherwise),
+// then oneDNN's requantization: float(acc) + float(bias), times the per-channel scale, plus the destination zero
+// point, rounded to nearest even and saturated. onnxruntime computes float(acc + bias) * scale, rounds and adds the
+// zero point afterwards: the two agree except within a float ulp of a .5 boundary (±1 LSB, rare; tests measure it).
+#include "ops/onednn_util.h"
+#include "ops/packed_conv.h"
+#include "quant/qlinear_conv.h"
+
+namespace ssdx {
+
+std::unique_ptr<Kernel> create_fast_qlinear_conv(const OpContext& ctx, const ConvParams& params) {
+  const IntConvInputs in = kQLinearConvInputs;
+  const Tensor* w = ctx.input_constant(in.w);
+  const Tensor* bias = ctx.input_constant(in.bias);
+  if (!w || w->dtype() != DataType::Int8 || (ctx.has_input(in.bias) && !bias)) return nullptr;
+  for (int i : {in.x_scale, in.w_scale, in.y_scale, in.x_zp, in.w_zp, in.y_zp})
+    if (ctx.has_input(i) && !ctx.input_constant(i)) return nullptr;
+  if (!ctx.input_shape_known(in.x) || !shape_is_static(ctx.input_shape(in.x))) return nullptr;
+  const int64_t m = w->dim(0);
+  const QConvQuant q = read_qconv_quant(*ctx.input_constant(in.x_scale), ctx.input_constant(in.x_zp),
+                                        *ctx.input_constant(in.w_scale), ctx.input_constant(in.w_zp),
+                                        *ctx.input_constant(in.y_scale), ctx.input_constant(in.y_zp), m);
+  for (int32_t z : q.w_zp)
+    if (z != 0) return nullptr;  // oneDNN has no weight zero points
+  if (bias && bias->numel() != m) return nullptr;
+
+  ConvParams p = params;
+  const Shape& x = ctx.input_shape(in.x);
+  const DataType xt = ctx.input_dtype(in.x);
+  const Shape y = conv_output_shape(p, x, w->shape(), nullptr);
+  const OnednnWindow win = onednn_window(p.window, x, y);
+  const Shape wg = grouped_weight_shape(w->shape(), p.group);
+  const LayoutPtr& x_layout = ctx.input(in.x).layout;
+
+  dnnl::primitive_attr attr;
+  bool per_channel = false;
+  for (float s : q.scale) per_channel = per_channel || s != q.scale[0];
+  attr.set_output_scales(per_channel ? 1 << 1 : 0, per_channel ? q.scale : std::vector<float>{q.scale[0]});
+  if (q.x_zp) attr.set_zero_points(DNNL_ARG_SRC, 0, {q.x_zp});
+  if (q.y_zp) attr.set_zero_points(DNNL_ARG_DST, 0, {q.y_zp});
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  try {
+    dnnl::convolution_forward::desc desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+        x_layout ? desc_of(x_layout, x, xt) : any_desc(x, xt), any_desc(wg, DataType::Int8),
+        bias ? plain_desc({m}, DataType::Int32) : dnnl::memory::desc(), any_desc(y, xt), win.strides, win.dilations,
+        win.pads_l, win.pads_r);
+    PackedConv c;
+    c.pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
+    c.weights = pack_weights(c.pd.weights_desc(), *w, wg);
+    if (bias) c.bias = bias->clone();
+    c.x_input = in.x;
+    c.x_shape = x;
+    c.y_shape = y;
+    c.x_dtype = c.y_dtype = xt;
+    c.x_layout = x_layout;
+    c.y_blocked = ctx.output_blocked_ok(0);
+    c.flops = conv_flops(c.pd.weights_desc().dims(), y);
+    return make_packed_conv_kernel(std::move(c));
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+}  // namespace ssdx
