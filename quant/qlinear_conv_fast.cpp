@@ -1,7 +1,10 @@
 // QLinearConv on oneDNN: u8 (or s8) x s8 -> s32 accumulation (AMX tiles where the CPU has them, VNNI otherwise),
-// then oneDNN's requantization: float(acc) + float(bias), times the per-channel scale, plus the destination zero
-// point, rounded to nearest even and saturated. onnxruntime computes float(acc + bias) * scale, rounds and adds the
-// zero point afterwards: the two agree except within a float ulp of a .5 boundary (±1 LSB, rare; tests measure it).
+// then requantization as onnxruntime does it: float(acc + bias) * scale[m], rounded half to even, plus the zero
+// point, saturated. oneDNN adds its destination zero point in float before its final rounding, which moves values
+// lying within a float ulp of a .5 tie by one step (about 1 in 1e5 here, then compounding layer after layer); a
+// round-half-even eltwise post-op before the zero point makes the sum exact (integers below 2^24), so the result is
+// ORT's. The one remaining difference: oneDNN converts acc and bias to float separately, so an |acc| beyond 2^24
+// (never seen in the SSD convolutions) could round differently.
 #include "ops/onednn_util.h"
 #include "ops/packed_conv.h"
 #include "quant/qlinear_conv.h"
@@ -37,7 +40,12 @@ std::unique_ptr<Kernel> create_fast_qlinear_conv(const OpContext& ctx, const Con
   for (float s : q.scale) per_channel = per_channel || s != q.scale[0];
   attr.set_output_scales(per_channel ? 1 << 1 : 0, per_channel ? q.scale : std::vector<float>{q.scale[0]});
   if (q.x_zp) attr.set_zero_points(DNNL_ARG_SRC, 0, {q.x_zp});
-  if (q.y_zp) attr.set_zero_points(DNNL_ARG_DST, 0, {q.y_zp});
+  if (q.y_zp) {
+    attr.set_zero_points(DNNL_ARG_DST, 0, {q.y_zp});
+    dnnl::post_ops round;
+    round.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
+    attr.set_post_ops(round);
+  }
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   try {
     dnnl::convolution_forward::desc desc(
