@@ -1,6 +1,7 @@
 #pragma once
 // Session-wide settings.
 #include <cstdint>
+#include <string>
 
 namespace ssdx {
 
@@ -11,7 +12,14 @@ struct SessionOptions {
   bool winograd = true;         // Winograd 3x3 stride-1 convolutions (~1.8x faster; ~1e-6 relative rounding
                                 // differences from direct convolution, within the ORT parity tolerances)
   bool verbose = false;         // print each pass and kernel choice to stderr
+  // Memory ceilings: loading fails with a one-line error, instead of allocating, when a model's initializers or its
+  // planned activation arena (activations, scratchpads) would exceed them.
+  uint64_t max_weight_bytes = uint64_t{16} << 30;
+  uint64_t max_arena_bytes = uint64_t{16} << 30;
 };
+
+// "1.5 GiB": sizes for messages.
+std::string bytes_str(uint64_t bytes);
 
 // Applies a thread count to OpenMP (our kernels) and thereby oneDNN (built on the OpenMP runtime).
 void apply_thread_count(int threads);

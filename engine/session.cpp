@@ -56,7 +56,9 @@ class Session::ArenaPool {
 };
 
 std::unique_ptr<Session> Session::load(const std::string& path, const SessionOptions& opts) {
-  return std::make_unique<Session>(load_onnx(path), opts);
+  LoadOptions load;
+  load.max_weight_bytes = opts.max_weight_bytes;
+  return std::make_unique<Session>(load_onnx(path, load), opts);
 }
 
 namespace {
@@ -91,6 +93,12 @@ bool reads_blocked(const Graph& g, const Node& n, size_t input) {
 
 Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(graph)), opts_(opts) {
   apply_thread_count(opts_.threads);
+  uint64_t weights = 0;
+  for (const Value& v : graph_.values)
+    if (v.constant) weights += v.constant->nbytes();
+  if (weights > opts_.max_weight_bytes)
+    fail(graph_.source, ": the initializers take ", bytes_str(weights), ", over the weight limit of ",
+         bytes_str(opts_.max_weight_bytes));
   graph_.topo_sort();
   graph_.verify();
   // Report every unsupported op before doing any work.
@@ -201,6 +209,9 @@ void Session::plan_memory() {
     if (buffer_of[v] >= 0) arena_offset_[v] = static_cast<int64_t>(plan.offsets[static_cast<size_t>(buffer_of[v])]);
   workspace_offset_ = plan.offsets.back();
   arena_bytes_ = plan.arena_bytes;
+  if (arena_bytes_ > opts_.max_arena_bytes)
+    fail(graph_.source, ": activations and scratch need an arena of ", bytes_str(arena_bytes_),
+         ", over the arena limit of ", bytes_str(opts_.max_arena_bytes));
   arenas_ = std::make_unique<ArenaPool>(arena_bytes_);
 }
 

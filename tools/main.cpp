@@ -21,7 +21,8 @@ const char* kUsage =
     "      time a model (default 2 warm-up + 10 runs, random inputs unless given): latency percentiles, throughput,\n"
     "      top-N nodes and op types by time with GFLOP/s; --profile writes a Chrome trace of the last run\n"
     "engine options: --threads N, --direct-conv (no Winograd 3x3 convolutions), --no-optimize (no BN folding or\n"
-    "  conv fusion: run the graph as written)\n";
+    "  conv fusion: run the graph as written), --max-weights-mb N / --max-arena-mb N (fail to load a model whose\n"
+    "  initializers / activation arena would take more; default 16 GiB each)\n";
 
 }  // namespace
 

@@ -87,6 +87,32 @@ TEST(Cli, MissingAndMistypedInputs) {
   expect_one_line_error(run_command("run " + model + " --input x=" + in + " --input y=" + in), "must have shape");
 }
 
+// The memory ceilings: a model whose initializers or planned arena exceed them fails to load with one line.
+TEST(Cli, MemoryCeilings) {
+  const std::string dir = temp_dir();
+  ModelBuilder b;
+  b.add_input("x", DataType::Float, {1, 64, 128, 128});
+  b.add_initializer("w", random_tensor({64, 64, 3, 3}, 1));  // 147,456 bytes
+  b.add_node("Conv", {"x", "w"}, {"y"}, Attributes::ints("pads", {1, 1, 1, 1}));
+  b.add_node("Relu", {"y"}, {"z"});
+  b.add_node("Relu", {"z"}, {"out"});
+  b.add_output("out", DataType::Float, {1, 64, 128, 128});
+  b.save(dir + "/m.onnx");
+  // 4 MiB activations (x, y and z: 4 MiB each) fit in 64 MiB, not in 1 MiB; 144 KiB of weights fit in 1 MiB.
+  const std::string run = "run " + dir + "/m.onnx --random-inputs --output-dir " + dir;
+  EXPECT_EQ(run_command(run + " --max-weights-mb 1 --max-arena-mb 64").exit_code, 0);
+  expect_one_line_error(run_command(run + " --max-arena-mb 1"), "over the arena limit of 1.0 MiB");
+  ModelBuilder big;
+  big.add_input("x", DataType::Float, {512, 1024});
+  big.add_initializer("w", random_tensor({512, 1024}, 2));  // 2 MiB
+  big.add_node("Add", {"x", "w"}, {"y"});
+  big.add_output("y", DataType::Float, {512, 1024});
+  big.save(dir + "/big.onnx");
+  expect_one_line_error(run_command("run " + dir + "/big.onnx --random-inputs --max-weights-mb 1"),
+                        "the initializers take 2.0 MiB, over the weight limit of 1.0 MiB");
+  expect_one_line_error(run_command("run " + dir + "/big.onnx --max-arena-mb 0"), "--max-arena-mb");
+}
+
 // `ssdx run` with a test's inputs writes outputs equal to the test's expected outputs.
 class CliRunsNodeTest : public ::testing::TestWithParam<std::string> {};
 
