@@ -11,8 +11,12 @@ void register_quant_ops(OpRegistry& r);
 void register_quantize_linear_ops(OpRegistry& r);
 void register_qlinear_conv_ops(OpRegistry& r);
 void register_qlinear_binary_ops(OpRegistry& r);
+void register_qlinear_matmul_ops(OpRegistry& r);
+void register_qlinear_lookup_ops(OpRegistry& r);
+void register_qlinear_pool_ops(OpRegistry& r);
 
-// Domain of onnxruntime's contrib ops (QLinearAdd, QLinearMul, QLinearConcat).
+// Domain of onnxruntime's contrib ops (QLinearAdd, QLinearMul, QLinearConcat, QLinearLeakyRelu, QLinearSigmoid,
+// QLinearAveragePool, QLinearGlobalAveragePool).
 constexpr const char* kMicrosoftDomain = "com.microsoft";
 
 }  // namespace ssdx

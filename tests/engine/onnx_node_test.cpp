@@ -118,7 +118,7 @@ const std::set<std::string> kOpSet = {
     "Flatten", "Transpose", "Concat", "Slice", "Squeeze", "Unsqueeze", "Gather", "Shape", "Cast", "ConstantOfShape",
     "ReduceMin", "ReduceMax", "ReduceSum", "TopK", "NonMaxSuppression", "Constant", "Identity",
     // int8
-    "QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger"};
+    "QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger", "MatMulInteger", "QLinearMatMul"};
 
 // Every test in the data folder whose ops are all in kOpSet and whose tensors all have computable dtypes must be
 // listed in the manifest, either to run or excluded with a reason.
