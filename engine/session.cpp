@@ -191,7 +191,11 @@ void Session::plan_memory() {
       const int last = std::max(last_use_[static_cast<size_t>(out)], static_cast<int>(i));
       const int k = o == 0 ? s.kernel->inplace_input() : -1;
       const int z = k >= 0 && k < static_cast<int>(n.inputs.size()) ? n.inputs[static_cast<size_t>(k)] : kNoValue;
-      if (z != kNoValue && buffer_of[static_cast<size_t>(z)] >= 0 && last_use_[static_cast<size_t>(z)] == static_cast<int>(i) &&
+      // The summand's buffer is taken over only when nothing else of this node reads it: a convolution whose input
+      // is also its summand (Add(Conv(r), r)) would otherwise overwrite its own input while reading it.
+      int reads_of_z = 0;
+      for (int in : n.inputs) reads_of_z += z != kNoValue && in == z;
+      if (z != kNoValue && reads_of_z == 1 && buffer_of[static_cast<size_t>(z)] >= 0 && last_use_[static_cast<size_t>(z)] == static_cast<int>(i) &&
           requests[static_cast<size_t>(buffer_of[static_cast<size_t>(z)])].bytes == bytes &&
           same_layout(layouts_[static_cast<size_t>(z)], layouts_[static_cast<size_t>(out)])) {
         buffer_of[static_cast<size_t>(out)] = buffer_of[static_cast<size_t>(z)];  // in place
