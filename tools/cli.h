@@ -29,5 +29,6 @@ int cmd_run(Args& args);
 int cmd_make_model(Args& args);
 int cmd_detect(Args& args);
 int cmd_bench(Args& args);
+int cmd_quantize(Args& args);
 
 }  // namespace ssdx::cli

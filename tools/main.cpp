@@ -20,6 +20,10 @@ const char* kUsage =
     "        [--top N] [--seed N] [--peak-per-core GFLOPS]\n"
     "      time a model (default 2 warm-up + 10 runs, random inputs unless given): latency percentiles, throughput,\n"
     "      top-N nodes and op types by time with GFLOP/s; --profile writes a Chrome trace of the last run\n"
+    "  quantize MODEL --calib IMAGE... --format qdq|qoperator [--per-channel] [--method minmax|percentile|entropy]\n"
+    "        [--percentile P] [--opset N] [--threads N] -o OUT.onnx\n"
+    "      static int8 quantization calibrated on PNG/JPEG images: uint8 activations, int8 weights (per tensor or\n"
+    "      per output channel), QDQ pairs or QLinearConv/QLinearAdd; post-processing stays float\n"
     "engine options: --threads N, --direct-conv (no Winograd 3x3 convolutions), --no-optimize (no BN folding or\n"
     "  conv fusion: run the graph as written), --max-weights-mb N / --max-arena-mb N (fail to load a model whose\n"
     "  initializers / activation arena would take more; default 16 GiB each)\n";
@@ -39,6 +43,7 @@ int main(int argc, char** argv) {
     if (cmd == "make-model") return ssdx::cli::cmd_make_model(args);
     if (cmd == "detect") return ssdx::cli::cmd_detect(args);
     if (cmd == "bench") return ssdx::cli::cmd_bench(args);
+    if (cmd == "quantize") return ssdx::cli::cmd_quantize(args);
     std::cerr << "ssdx: error: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
   } catch (const ssdx::Error& e) {
