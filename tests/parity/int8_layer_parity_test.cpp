@@ -1,0 +1,67 @@
+// Layer by layer against onnxruntime: the image's QuantizeLinear and every QLinearConv / QLinearAdd / MaxPool output
+// of a quantized SSD (QOperator form, made by `ssdx quantize`) is exposed as a graph output and compared with ORT's,
+// value by value, through the whole network (so a flip would compound downstream). The int8 contract is ±1 LSB at
+// most; the kernels reproduce ORT's rounding, and the test prints how many values differ at all (0 when written).
+#include "engine/shape_inference.h"
+#include "graph/graph_writer.h"
+#include "tests/photos.h"
+#include "tests/shell.h"
+#include "tests/ssd_parity.h"
+
+namespace ssdx::test {
+namespace {
+
+TEST(Int8LayerParity, EveryInt8TensorWithinOneLsbOfOnnxRuntime) {
+  SSDX_NEED_ORT();
+  SSDX_NEED_PHOTOS(photos);
+  const std::string fp32 = ssd_model_path(SsdModelOptions{480, 12, 5, false, false});
+  const std::string int8 = fp32 + ".qop.onnx", exposed = fp32 + ".qop_exposed.onnx";
+  std::string log;
+  ASSERT_EQ(run_shell(std::string(SSDX_BINARY_DIR) + "/tools/ssdx quantize " + shell_quote(fp32) + " --calib " +
+                          shell_quote(photos + "/astronaut.png") + " --format qoperator --per-channel -o " + shell_quote(int8),
+                      &log),
+            0)
+      << log;
+  Graph g = load_onnx(int8);
+  infer_shapes(g, resolve_ops(g, OpRegistry::global()), Fold::None);  // the exposed outputs need their dtypes
+  g.link();
+  std::vector<std::string> names;
+  for (const Node& n : g.nodes) {
+    if (n.op_type != "QLinearConv" && n.op_type != "QLinearAdd" && n.op_type != "MaxPool" && n.op_type != "QuantizeLinear") continue;
+    Value& v = g.value(n.outputs[0]);
+    if (v.is_graph_output) continue;
+    v.is_graph_output = true;
+    g.outputs.push_back(n.outputs[0]);
+    names.push_back(v.name);
+  }
+  save_graph(g, exposed);
+  const TensorMap feeds = {{"image", cli::preprocess(cli::load_image(photos + "/coffee.png"), 480, 480)}};
+  const TensorMap ours = Session::load(exposed)->run(feeds);
+  const TensorMap ref = run_ort(exposed, feeds);
+  int64_t values = 0, differ = 0;
+  for (const std::string& name : names) {
+    SCOPED_TRACE(name);
+    const Tensor &a = ours.at(name), &b = ref.at(name);
+    ASSERT_EQ(shape_str(a.shape()), shape_str(b.shape()));
+    int64_t here = 0;
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      const int64_t d = std::abs(a.int_at(i) - b.int_at(i));
+      if (d > 1) {
+        ADD_FAILURE() << "element " << i << ": " << a.int_at(i) << " vs ORT " << b.int_at(i);
+        break;
+      }
+      here += d;
+    }
+    if (here) std::printf("  %s: %lld of %lld values differ by 1 LSB\n", name.c_str(), static_cast<long long>(here),
+                          static_cast<long long>(a.numel()));
+    values += a.numel();
+    differ += here;
+  }
+  EXPECT_LE(differ, values / 100000) << "isolated ±1 flips are tolerated, systematic ones are a bug";
+  std::printf("[ int8 layers ] %zu tensors, %lld values, %lld differ by 1 LSB\n", names.size(),
+              static_cast<long long>(values), static_cast<long long>(differ));
+  for (const std::string& p : {fp32, int8, exposed}) std::remove(p.c_str());
+}
+
+}  // namespace
+}  // namespace ssdx::test

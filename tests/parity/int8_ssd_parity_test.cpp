@@ -1,0 +1,105 @@
+// The int8 SSD against onnxruntime: a generated 480x480 fp32 model quantized by `ssdx quantize` (calibrated on two
+// photos) in the three forms the tests care about — QDQ per-tensor at opset 12, QDQ per-channel at opset 13, QOperator
+// per-channel — each run by both engines on the parity inputs: same detections, boxes and scores within 1e-4 (the
+// int8 layers agree bit for bit, so what differs is only the fp32 post-processing's rounding). Also: one loaded
+// int8 model run from several threads at once gives the serial results bit for bit.
+#include <cstring>
+#include <thread>
+
+#include "tests/photos.h"
+#include "tests/shell.h"
+#include "tests/ssd_parity.h"
+
+namespace ssdx::test {
+namespace {
+
+struct Int8Form {
+  const char* name;
+  const char* args;
+};
+
+class Int8SsdParity : public ::testing::TestWithParam<Int8Form> {
+ protected:
+  static void SetUpTestSuite() {
+    fp32_ = new std::string(ssd_model_path(SsdModelOptions{480, 12, 5, false, false}));
+  }
+  static void TearDownTestSuite() {
+    std::remove(fp32_->c_str());
+    delete fp32_;
+  }
+  // Quantizes the fp32 model in `form`; returns the int8 model's path ("" and a test failure on error).
+  static std::string quantize(const Int8Form& form, const std::string& dir) {
+    const std::string out = *fp32_ + "." + form.name + ".onnx";
+    const std::string cmd = std::string(SSDX_BINARY_DIR) + "/tools/ssdx quantize " + shell_quote(*fp32_) + " --calib " +
+                            shell_quote(dir + "/astronaut.png") + " " + shell_quote(dir + "/coffee.png") + " " +
+                            form.args + " -o " + shell_quote(out);
+    std::string log;
+    const int rc = run_shell(cmd, &log);
+    EXPECT_EQ(rc, 0) << log;
+    return rc == 0 ? out : "";
+  }
+  static std::string* fp32_;
+};
+std::string* Int8SsdParity::fp32_ = nullptr;
+
+TEST_P(Int8SsdParity, MatchesOnnxRuntime) {
+  SSDX_NEED_ORT();
+  SSDX_NEED_PHOTOS(photos);
+  const std::string model = quantize(GetParam(), photos);
+  ASSERT_FALSE(model.empty());
+  SsdParityStats stats;
+  expect_ssd_parity(model, 480, stats);
+  report(GetParam().name, stats);
+  std::remove(model.c_str());
+}
+
+bool bit_identical(const TensorMap& a, const TensorMap& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [name, t] : a) {
+    const Tensor& u = b.at(name);
+    if (t.dtype() != u.dtype() || t.shape() != u.shape() || std::memcmp(t.raw(), u.raw(), t.nbytes()) != 0) return false;
+  }
+  return true;
+}
+
+// Runs from the parity fixture's test suite so the float model is generated once; one form is enough.
+class Int8SsdConcurrency : public Int8SsdParity {};
+
+TEST_F(Int8SsdConcurrency, ConcurrentRunsMatchSerialRunsBitForBit) {
+  SSDX_NEED_PHOTOS(photos);
+  const std::string model = quantize(Int8Form{"qoperator_per_channel", "--format qoperator --per-channel"}, photos);
+  ASSERT_FALSE(model.empty());
+  Session session(load_onnx(model), SessionOptions{1});
+  std::remove(model.c_str());
+  const auto inputs = ssd_parity_inputs(480);
+  std::vector<TensorMap> serial;
+  for (const auto& [name, image] : inputs) serial.push_back(session.run({{"image", image}}));
+  constexpr int kThreads = 3;
+  std::vector<std::vector<TensorMap>> results(kThreads);
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        for (size_t i = 0; i < inputs.size(); ++i)
+          results[t].push_back(session.run({{"image", inputs[(i + t) % inputs.size()].second}}));
+      } catch (const std::exception& e) {
+        errors[t] = e.what();
+      }
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(errors[t], "") << "thread " << t;
+    for (size_t k = 0; k < results[t].size(); ++k)
+      EXPECT_TRUE(bit_identical(serial[(k + t) % inputs.size()], results[t][k])) << "thread " << t << ", run " << k;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Forms, Int8SsdParity,
+                         ::testing::Values(Int8Form{"qdq_per_tensor", "--format qdq"},
+                                           Int8Form{"qdq_per_channel", "--format qdq --per-channel"},
+                                           Int8Form{"qoperator_per_channel", "--format qoperator --per-channel"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace ssdx::test
