@@ -85,7 +85,8 @@ void relu_kernel(const Tensor& x, Tensor& y) {
   T* dst = y.data<T>();
   const int64_t n = x.numel();
 #pragma omp parallel for if (n > (1 << 16)) schedule(static)
-  for (int64_t i = 0; i < n; ++i) dst[i] = src[i] > T(0) ? src[i] : T(0);
+  // Written so NaN passes through (NaN < 0 is false), as onnxruntime's Relu does.
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i] < T(0) ? T(0) : src[i];
 }
 
 // y = e^x. An exp costs tens of cycles, so threads pay off from a few thousand elements (the SSD decode has 30260).

@@ -5,7 +5,11 @@
 #include <cmath>
 #include <random>
 
+#include "engine/shape_inference.h"
+#include "graph/graph_writer.h"
 #include "graph/onnx_builder.h"
+#include "graph/onnx_parser.h"
+#include "graph/passes/eliminate_dead.h"
 
 namespace ssdx {
 namespace {
@@ -353,6 +357,33 @@ void write_ssd_model(const SsdModelOptions& opts, const std::string& path) {
   ModelBuilder b(opts.opset, opts.opset == 10 ? 5 : 7);
   SsdGraph(opts, b).build();
   b.save(path);
+}
+
+// The heads' outputs are the Convs whose readers are all views (Reshape, and Shape for the dynamic views): each becomes
+// a graph input, and whatever only fed the heads goes.
+void write_ssd_postprocess_model(const SsdModelOptions& opts, const std::string& path) {
+  const std::string full = path + ".full.onnx";
+  write_ssd_model(opts, full);
+  Graph g = load_onnx(full);
+  std::remove(full.c_str());
+  infer_shapes(g, resolve_ops(g, OpRegistry::global()), Fold::None);
+  g.link();
+  std::vector<int> inputs;
+  for (Node& n : g.nodes) {
+    if (n.op_type != "Conv") continue;
+    bool head = !g.value(n.outputs[0]).consumers.empty();
+    for (int c : g.value(n.outputs[0]).consumers) {
+      const std::string& op = g.nodes[static_cast<size_t>(c)].op_type;
+      head = head && (op == "Reshape" || op == "Shape");
+    }
+    if (!head) continue;
+    n.dead = true;
+    g.value(n.outputs[0]).is_graph_input = true;
+    inputs.push_back(n.outputs[0]);
+  }
+  g.inputs = inputs;
+  eliminate_dead_nodes(g);
+  save_graph(g, path);
 }
 
 }  // namespace ssdx

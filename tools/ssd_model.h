@@ -21,5 +21,9 @@ std::vector<int> ssd_head_grids(int size);
 std::vector<float> ssd_default_boxes(int size);
 // Writes the model to `path` (fails if the size is too small for the unpadded extra layers).
 void write_ssd_model(const SsdModelOptions& opts, const std::string& path);
+// Writes only the model's post-processing (box decode, softmax, NMS, the TopK chain): the twelve head outputs are its
+// graph inputs, in the order the heads run (for each of the six feature maps: box regression [1, 4 nd, g, g], then
+// class scores [1, 81 nd, g, g], whose first nd channels are the background class).
+void write_ssd_postprocess_model(const SsdModelOptions& opts, const std::string& path);
 
 }  // namespace ssdx
