@@ -21,4 +21,8 @@ const char* isa_name(Isa isa);
 }  // namespace ssdx
 
 #define SSDX_TARGET_AVX2 __attribute__((target("avx2,fma"), flatten))
+#if defined(__clang__)  // Clang has no prefer-vector-width target option (and ignores an attribute naming it)
+#define SSDX_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma"), flatten))
+#else
 #define SSDX_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512"), flatten))
+#endif

@@ -420,6 +420,12 @@ class RowOffsets {
   int64_t offset_;
 };
 
+// The address of element `i` (possibly negative: reversed slices) of N-byte elements: signed arithmetic throughout.
+template <size_t N, typename P>
+P* element(P* base, int64_t i) {
+  return base + static_cast<ptrdiff_t>(i) * static_cast<ptrdiff_t>(N);
+}
+
 // Copies the rows of a coalesced view (innermost dim `inner` elements of N bytes at stride `inner_stride`) in tasks
 // of whole rows. Long contiguous rows are memcpys; short ones (a few elements, as in the [n, 4] box slices) are
 // copied element by element, since fixed-size copies are cheaper there than a memcpy call each.
@@ -448,7 +454,7 @@ void copy_rows(const uint8_t* s, int64_t offset, const Shape& shape, const std::
         std::memcpy(drow, srow, row_bytes);
       } else {
         for (int64_t j = 0; j < inner; ++j)
-          std::memcpy(drow + static_cast<size_t>(j) * N, srow + static_cast<ptrdiff_t>(j * inner_stride) * N, N);
+          std::memcpy(drow + static_cast<size_t>(j) * N, element<N>(srow, j * inner_stride), N);
       }
     }
   }
@@ -461,8 +467,8 @@ void transpose_tile(const uint8_t* src, int64_t src_stride, uint8_t* dst, int64_
   auto copy_elements = [&](int64_t i0, int64_t i1, int64_t j0) {
     for (int64_t i = i0; i < i1; ++i)
       for (int64_t j = j0; j < cols; ++j)
-        std::memcpy(dst + static_cast<ptrdiff_t>(i * dst_stride + j) * N,
-                    src + static_cast<ptrdiff_t>(i + j * src_stride) * N, N);
+        std::memcpy(element<N>(dst, i * dst_stride + j),
+                    element<N>(src, i + j * src_stride), N);
   };
   int64_t i = 0;
   if constexpr (N == 4) {  // 4 x 4 blocks through SSE registers: a quarter of the loads and stores
@@ -521,8 +527,8 @@ void transpose_tiles(const uint8_t* s, int64_t offset, const Shape& shape, const
     const bool a_major = tiles_a >= tiles_col;
     const int64_t i0 = (a_major ? in_plane / tiles_col : in_plane % tiles_a) * kTile;
     const int64_t j0 = (a_major ? in_plane % tiles_col : in_plane / tiles_a) * kTile;
-    transpose_tile<N>(s + static_cast<ptrdiff_t>(src_base + i0 + j0 * src_col_stride) * N, src_col_stride,
-                      d + static_cast<ptrdiff_t>(dst_base + i0 * dst_row_stride + j0) * N, dst_row_stride,
+    transpose_tile<N>(element<N>(s, src_base + i0 + j0 * src_col_stride), src_col_stride,
+                      element<N>(d, dst_base + i0 * dst_row_stride + j0), dst_row_stride,
                       std::min(kTile, rows_a - i0), std::min(kTile, cols - j0));
   }
 }

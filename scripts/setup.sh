@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libbenchmark-dev       # GoogleTest, Google Benchmark
   libstb-dev                          # stb_image / stb_image_write
   libonnx-testdata                    # ONNX's node conformance tests
+  clang libclang-rt-14-dev            # the sanitizer + libFuzzer build (scripts/sanitize.sh, scripts/fuzz.sh)
 )
 # Node.js runs onnxruntime-node, the tests' reference (never linked by the engine). A machine may already have a
 # Node.js from elsewhere, whose npm Debian's npm package conflicts with: only install what is missing.

@@ -1,6 +1,7 @@
 // Hostile model files: each case is written to disk and run with `ssdx run MODEL --random-inputs`; every one must
 // exit 1 with exactly one line "ssdx: error: ..." naming the problem (never a crash, hang or silent success).
 // Bit-flipped files, which may well still be valid models, must at least never crash.
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -231,6 +232,26 @@ TEST(HostileModel, BitFlipsNeverCrash) {
     }
   }
   EXPECT_GT(failures, 0);
+}
+
+// Inputs the fuzzer (fuzz/model_fuzzer.cpp, scripts/fuzz.sh) once crashed on, kept after the fix: each loads and runs
+// or fails with one line, never crashes. The folder also holds hand-picked models of the same kind.
+TEST(HostileModel, FuzzRegressionsNeverCrash) {
+  const std::string folder = std::string(SSDX_SOURCE_DIR) + "/tests/data/fuzz_regressions";
+  DIR* d = opendir(folder.c_str());
+  ASSERT_NE(d, nullptr) << folder;
+  std::vector<std::string> files;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() > 5 && name.substr(name.size() - 5) == ".onnx") files.push_back(name);
+  }
+  closedir(d);
+  for (const std::string& f : files) {
+    const CommandResult r = run_command("run " + folder + "/" + f + " --random-inputs --output-dir " + temp_dir());
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << f << ": exit " << r.exit_code << " " << r.err;
+    if (r.exit_code == 1) EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << f << ": " << r.err;
+  }
+  std::printf("[ fuzz regressions ] %zu files\n", files.size());
 }
 
 }  // namespace

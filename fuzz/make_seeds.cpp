@@ -1,0 +1,92 @@
+// Writes the fuzzer's seed corpus into a folder: small models in the shapes the engine meets in practice.
+//   ssd_postprocess_opset{10,12}.onnx  the generated SSD-ResNet34's post-processing (decode, softmax, NMS, TopK
+//                                      chain) with the twelve head outputs as inputs: the backbone cut away
+//   int8_{qdq,qdq_per_channel,qoperator}.onnx  a small Conv/Relu/residual Add/MaxPool net quantized by the quantizer
+//   float_net.onnx                     the same net in float
+// ONNX's node tests are added to the corpus by scripts/fuzz.sh.
+#include <cstdio>
+#include <random>
+
+#include "graph/graph_writer.h"
+#include "graph/onnx_builder.h"
+#include "tools/calibration.h"
+#include "tools/quantizer.h"
+#include "tools/ssd_model.h"
+
+namespace ssdx {
+namespace {
+
+void write_ssd_postprocess(int opset, const std::string& path) {
+  SsdModelOptions o;
+  o.size = 385;  // the smallest the generator makes
+  o.opset = opset;
+  o.fold_bn = true;
+  write_ssd_postprocess_model(o, path);
+}
+
+void write_int8_nets(const std::string& dir) {
+  ModelBuilder b(13);
+  Attributes conv;
+  conv.set_ints("kernel_shape", {3, 3});
+  conv.set_ints("pads", {1, 1, 1, 1});
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+  auto random = [&](Shape s) {
+    Tensor t(DataType::Float, s);
+    for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+    return t;
+  };
+  b.add_input("x", DataType::Float, {1, 3, 16, 16});
+  b.add_initializer("w1", random({8, 3, 3, 3}));
+  b.add_initializer("b1", random({8}));
+  b.add_initializer("w2", random({8, 8, 3, 3}));
+  b.add_initializer("b2", random({8}));
+  b.add_node("Conv", {"x", "w1", "b1"}, {"c1"}, conv, "conv1");
+  b.add_node("Relu", {"c1"}, {"r1"}, {}, "relu1");
+  b.add_node("Conv", {"r1", "w2", "b2"}, {"c2"}, conv, "conv2");
+  b.add_node("Add", {"c2", "r1"}, {"a"}, {}, "add");
+  b.add_node("Relu", {"a"}, {"r2"}, {}, "relu2");
+  Attributes pool = Attributes::ints("kernel_shape", {2, 2});
+  pool.set_ints("strides", {2, 2});
+  b.add_node("MaxPool", {"r2"}, {"y"}, pool, "pool");
+  b.add_output("y", DataType::Float, {1, 8, 8, 8});
+  const std::string fp32 = dir + "/float_net.onnx";
+  b.save(fp32);
+  const std::vector<Tensor> calib = {random({1, 3, 16, 16}), random({1, 3, 16, 16})};
+  const struct {
+    const char* name;
+    QuantFormat format;
+    bool per_channel;
+  } forms[] = {{"int8_qdq", QuantFormat::QDQ, false},
+               {"int8_qdq_per_channel", QuantFormat::QDQ, true},
+               {"int8_qoperator", QuantFormat::QOperator, true}};
+  for (const auto& f : forms) {
+    Graph g = load_for_quantization(fp32);
+    const RangeMap ranges = calibrate(g, tensors_to_calibrate(g), calib, CalibrationOptions{});
+    QuantizeOptions q;
+    q.format = f.format;
+    q.per_channel = f.per_channel;
+    quantize_graph(g, ranges, q);
+    save_graph(g, dir + "/" + f.name + ".onnx");
+  }
+}
+
+}  // namespace
+}  // namespace ssdx
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: ssdx_fuzz_seeds DIR\n");
+    return 2;
+  }
+  try {
+    const std::string dir = argv[1];
+    ssdx::write_ssd_postprocess(10, dir + "/ssd_postprocess_opset10.onnx");
+    ssdx::write_ssd_postprocess(12, dir + "/ssd_postprocess_opset12.onnx");
+    ssdx::write_int8_nets(dir);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ssdx_fuzz_seeds: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
