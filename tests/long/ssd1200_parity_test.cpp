@@ -9,7 +9,9 @@ class Ssd1200Parity : public ::testing::TestWithParam<SsdModelOptions> {};
 TEST_P(Ssd1200Parity, MatchesOnnxRuntime) {
   SSDX_NEED_ORT();
   SsdParityStats stats;
-  expect_ssd_parity(ssd_model_path(GetParam()), 1200, stats);
+  const std::string model = ssd_model_path(GetParam());
+  expect_ssd_parity(model, 1200, stats);
+  std::remove(model.c_str());
   report(::testing::UnitTest::GetInstance()->current_test_info()->name(), stats);
 }
 

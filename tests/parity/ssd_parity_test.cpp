@@ -9,7 +9,9 @@ class SsdParity : public ::testing::TestWithParam<SsdModelOptions> {};
 TEST_P(SsdParity, MatchesOnnxRuntime) {
   SSDX_NEED_ORT();
   SsdParityStats stats;
-  expect_ssd_parity(ssd_model_path(GetParam()), GetParam().size, stats);
+  const std::string model = ssd_model_path(GetParam());
+  expect_ssd_parity(model, GetParam().size, stats);
+  std::remove(model.c_str());
   report(::testing::UnitTest::GetInstance()->current_test_info()->name(), stats);
 }
 
