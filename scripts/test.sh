@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs the whole test suite (unit, ONNX conformance, CLI, onnxruntime parity).
+# Installs dependencies, builds, and runs the whole test suite (unit, ONNX conformance, CLI, onnxruntime parity),
+# then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer (Clang build) and a bounded fuzzing run.
+# Extra arguments go to the main ctest run. SSDX_FUZZ_SECONDS (default 120) bounds the fuzzing; 0 skips it and
+# SSDX_SKIP_SANITIZERS=1 skips the sanitizer suite (both run in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -8,5 +11,10 @@ scripts/fetch_photos.sh >/dev/null
 scripts/build.sh
 export SSDX_REQUIRE_ORT=1     # parity tests fail, rather than skip, if onnxruntime cannot run
 export SSDX_REQUIRE_PHOTOS=1  # likewise for the real photos
-cd build
-ctest --output-on-failure -j"$(nproc)" "$@"
+(cd build && ctest --output-on-failure -j"$(nproc)" "$@")
+if [ "${SSDX_SKIP_SANITIZERS:-0}" != 1 ]; then
+  scripts/sanitize.sh
+fi
+if [ "${SSDX_FUZZ_SECONDS:-120}" != 0 ]; then
+  scripts/fuzz.sh "${SSDX_FUZZ_SECONDS:-120}"
+fi
