@@ -56,6 +56,11 @@ class Session {
 
   // The kernel implementation chosen for each node, in execution order (for tools and tests).
   std::vector<std::string> kernel_names() const;
+  // The memory layout the kernel producing value `id` of graph() writes it in ("plain", "nhwc", "nChw16c", ...):
+  // for `ssdx inspect --plan`. Constants and graph inputs are plain.
+  std::string value_layout(int id) const {
+    return id >= 0 && static_cast<size_t>(id) < layouts_.size() ? layout_name(layouts_[static_cast<size_t>(id)]) : "plain";
+  }
 
  private:
   struct Step;

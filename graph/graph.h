@@ -24,6 +24,11 @@ struct Value {
   bool is_graph_output = false;
 };
 
+// One ONNX node as written (op type and name): what a fused kernel was made from.
+struct NodeOrigin {
+  std::string op_type, name;
+};
+
 struct Node {
   std::string name;
   std::string op_type;
@@ -32,10 +37,25 @@ struct Node {
   std::vector<int> inputs;   // value ids, kNoValue for omitted optional inputs
   std::vector<int> outputs;  // value ids, kNoValue for omitted optional outputs
   bool dead = false;         // removed by a pass; compact() drops it
+  // The ONNX nodes this node computes once a pass has merged others into it: itself as written first, then the
+  // absorbed ones in the order merged. Empty while no pass merged anything (the node is just itself). Tools show it.
+  std::vector<NodeOrigin> fused_from;
 
   int num_inputs() const { return static_cast<int>(inputs.size()); }
   bool has_input(int i) const { return i < num_inputs() && inputs[static_cast<size_t>(i)] != kNoValue; }
 };
+
+// The ONNX nodes `n` stands for: fused_from, or the node itself when nothing was merged into it.
+inline std::vector<NodeOrigin> origins_of(const Node& n) {
+  return n.fused_from.empty() ? std::vector<NodeOrigin>{{n.op_type, n.name}} : n.fused_from;
+}
+
+// Records that a pass merged `absorbed` into `into`. Call before the pass changes `into`'s op type, so the list starts
+// with the op as written.
+inline void record_fused(Node& into, const Node& absorbed) {
+  if (into.fused_from.empty()) into.fused_from.push_back({into.op_type, into.name});
+  for (NodeOrigin& o : origins_of(absorbed)) into.fused_from.push_back(std::move(o));
+}
 
 class Graph {
  public:

@@ -30,5 +30,7 @@ int cmd_make_model(Args& args);
 int cmd_detect(Args& args);
 int cmd_bench(Args& args);
 int cmd_quantize(Args& args);
+int cmd_inspect(Args& args);
+int cmd_compare(Args& args);
 
 }  // namespace ssdx::cli

@@ -1,19 +1,15 @@
 // ssdx bench: load a model once, run it warm-up + timed times, and report latency percentiles, throughput and where
 // the time goes (per node and per op type, averaged over the timed runs), optionally as JSON and a Chrome trace.
-#include <omp.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
 
 #include "graph/tensor_io.h"
-#include "tools/bench_stats.h"
+#include "tools/bench_run.h"
+#include "tools/bench_vs.h"
 #include "tools/chrome_trace.h"
 #include "tools/cli.h"
-#include "tools/feeds.h"
 #include "tools/json.h"
 
 namespace ssdx::cli {
@@ -23,18 +19,9 @@ namespace {
 // An estimate for this machine kind only, hence overridable.
 constexpr double kDefaultPeakPerCoreGflops = 240;
 
-struct BenchOptions {
-  std::string model, profile_path;
-  std::vector<InputFile> inputs;
-  SessionOptions session;
-  int runs = 10, warmup = 2, top = 25;
-  unsigned seed = 0;
-  double peak_per_core = kDefaultPeakPerCoreGflops;
-  bool json = false;
-};
-
 BenchOptions parse_options(Args& args) {
   BenchOptions o;
+  o.peak_per_core = kDefaultPeakPerCoreGflops;
   while (!args.done()) {
     const std::string a = args.next("");
     if (a == "--input") o.inputs.push_back(parse_input_spec(args.next(a)));
@@ -46,6 +33,7 @@ BenchOptions parse_options(Args& args) {
     else if (a == "--peak-per-core") o.peak_per_core = parse_double(args.next(a), a, 1e-3, 1e6);
     else if (a == "--profile") o.profile_path = args.next(a);
     else if (a == "--json") o.json = true;
+    else if (a == "--vs") o.vs = args.next(a);
     else if (!a.empty() && a[0] == '-') fail("bench: unknown option '", a, "'");
     else if (o.model.empty()) o.model = a;
     else fail("bench: unexpected argument '", a, "'");
@@ -70,19 +58,6 @@ struct Report {
   double share(double ms) const { return node_ms > 0 ? ms / node_ms : 0; }
 };
 
-// Shown over the run on a terminal only, so logs and pipes get no carriage-return noise.
-class Progress {
- public:
-  explicit Progress(bool enabled) : on_(enabled) {}
-  void show(const char* phase, int i, int n, double ms) const {
-    if (on_) std::fprintf(stderr, "\r%s %d/%d %.1f ms   ", phase, i, n, ms);
-  }
-  ~Progress() {
-    if (on_) std::fprintf(stderr, "\r\033[K");
-  }
- private:
-  bool on_;
-};
 
 std::string display_name(const NodeAverage& n) { return n.name.empty() ? "<" + n.op_type + ">" : n.name; }
 
@@ -162,37 +137,17 @@ void print_json(const Report& r) {
 int cmd_bench(Args& args) {
   Report r;
   const BenchOptions o = parse_options(args);
+  if (!o.vs.empty() && !o.profile_path.empty()) fail("bench: --profile traces one model; leave out --vs");
+  if (!o.vs.empty()) return bench_vs(o);
   r.opts = &o;
-  using clock = std::chrono::steady_clock;
-  auto ms_since = [](clock::time_point t) { return std::chrono::duration<double, std::milli>(clock::now() - t).count(); };
-
   // Fail on an unwritable trace path now rather than after minutes of runs.
   if (!o.profile_path.empty()) write_file_bytes(o.profile_path, "");
-  const auto t0 = clock::now();
-  const auto session = Session::load(o.model, o.session);
-  r.load_ms = ms_since(t0);
-  r.threads = o.session.threads > 0 ? o.session.threads : omp_get_max_threads();
+  const auto session = load_timed(o.model, o.session, r.load_ms);
   const TensorMap feeds = make_feeds(*session, o.inputs, RandomFill::Normal, o.seed);
-
-  std::vector<double> latencies;
-  std::vector<RunProfile> profiles(static_cast<size_t>(o.runs));
-  {
-    const Progress progress(isatty(STDERR_FILENO) != 0);
-    for (int i = 0; i < o.warmup; ++i) {
-      const auto t = clock::now();
-      session->run(feeds);
-      progress.show("warm-up", i + 1, o.warmup, ms_since(t));
-    }
-    for (int i = 0; i < o.runs; ++i) {
-      const auto t = clock::now();
-      session->run(feeds, &profiles[static_cast<size_t>(i)]);
-      latencies.push_back(ms_since(t));
-      progress.show("run", i + 1, o.runs, latencies.back());
-    }
-  }
-
-  r.latency = summarize_latencies(latencies);
-  r.nodes = average_profiles(profiles);
+  Measurement m = measure(*session, feeds, o);
+  r.threads = m.threads;
+  r.latency = m.latency;
+  r.nodes = std::move(m.nodes);
   r.op_types = totals_by_op_type(r.nodes);
   for (const NodeAverage& n : r.nodes) r.node_ms += n.ms;
   for (const auto& [type, t] : r.op_types) {
@@ -201,7 +156,7 @@ int cmd_bench(Args& args) {
     r.conv.ms += t.ms;
     r.conv.flops += t.flops;
   }
-  if (!o.profile_path.empty()) write_file_bytes(o.profile_path, chrome_trace_json(profiles.back(), o.model));
+  if (!o.profile_path.empty()) write_file_bytes(o.profile_path, chrome_trace_json(m.last, o.model));
   if (o.json) print_json(r);
   else print_tables(r);
   return 0;

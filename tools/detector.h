@@ -11,6 +11,16 @@
 
 namespace ssdx::cli {
 
+// The checks Detector makes, for tools that build their own Session (compare exposes inner tensors): the one image
+// input [1,3,H,W] with static H and W, and the outputs bboxes/labels/scores. Throw Error naming `model`.
+const TensorInfo& detector_image_input(const Session& session, const std::string& model);
+void check_detector_outputs(const Session& session, const std::string& model);
+
+// The detections in a detector's outputs scoring at least `min_score`, best first, boxes scaled to a width x height
+// image and clipped to it.
+std::vector<Detection> read_detections(const TensorMap& outputs, int width, int height, float min_score,
+                                       const std::string& model);
+
 class Detector {
  public:
   // Loads the model and checks its inputs and outputs; throws Error naming `model_path` when they don't fit.

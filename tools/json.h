@@ -1,5 +1,6 @@
 #pragma once
 // JSON string literals for the tools' machine output (and the tests' ORT exchange files).
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -21,6 +22,14 @@ inline std::string json_quote(const std::string& s) {
     }
   }
   return out + "\"";
+}
+
+// A number with 7 significant digits, or null when it is not finite (JSON has no inf or NaN).
+inline std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.7g", v);
+  return buf;
 }
 
 }  // namespace ssdx

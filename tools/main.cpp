@@ -17,13 +17,22 @@ const char* kUsage =
     "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [engine options]\n"
     "      detect objects in PNG/JPEG images: one line per object scoring >= T (default 0.3), boxes in pixels\n"
     "  bench MODEL [engine options] [--runs N] [--warmup N] [--input NAME=FILE]... [--profile TRACE.json] [--json]\n"
-    "        [--top N] [--seed N] [--peak-per-core GFLOPS]\n"
+    "        [--top N] [--seed N] [--peak-per-core GFLOPS] [--vs MODEL_B]\n"
     "      time a model (default 2 warm-up + 10 runs, random inputs unless given): latency percentiles, throughput,\n"
-    "      top-N nodes and op types by time with GFLOP/s; --profile writes a Chrome trace of the last run\n"
+    "      top-N nodes and op types by time with GFLOP/s; --profile writes a Chrome trace of the last run;\n"
+    "      --vs MODEL_B: both models on the same input, per-layer times side by side with the speed-up\n"
     "  quantize MODEL --calib IMAGE... --format qdq|qoperator [--per-channel] [--method minmax|percentile|entropy]\n"
     "        [--percentile P] [--opset N] [--threads N] -o OUT.onnx\n"
     "      static int8 quantization calibrated on PNG/JPEG images: uint8 activations, int8 weights (per tensor or\n"
     "      per output channel), QDQ pairs or QLinearConv/QLinearAdd; post-processing stays float\n"
+    "  inspect MODEL [--plan] [--json] [--dot OUT.dot] [--svg OUT.svg] [--collapse-post] [engine options]\n"
+    "      the model as written (ops, inputs/outputs, parameters, GMAC per node); --plan: the kernels ssdx runs after\n"
+    "      its passes (what each was fused from, precision, layout, implementation, quantization parameters, arena);\n"
+    "      --dot/--svg: that plan as a Graphviz picture (--svg needs Graphviz's dot); --collapse-post: one box for\n"
+    "      the post-processing\n"
+    "  compare MODEL_A MODEL_B IMAGE... [--threshold T] [--json] [--plot OUT.svg] [engine options]\n"
+    "      run two detectors (e.g. fp32 and its int8 form) on the same images: per-layer SQNR, max/mean absolute error\n"
+    "      and int8 saturation of the tensors both graphs have, then how the detections agree; --plot: SQNR by layer\n"
     "engine options: --threads N, --direct-conv (no Winograd 3x3 convolutions), --no-optimize (no BN folding or\n"
     "  conv fusion: run the graph as written), --max-weights-mb N / --max-arena-mb N (fail to load a model whose\n"
     "  initializers / activation arena would take more; default 16 GiB each)\n";
@@ -44,6 +53,8 @@ int main(int argc, char** argv) {
     if (cmd == "detect") return ssdx::cli::cmd_detect(args);
     if (cmd == "bench") return ssdx::cli::cmd_bench(args);
     if (cmd == "quantize") return ssdx::cli::cmd_quantize(args);
+    if (cmd == "inspect") return ssdx::cli::cmd_inspect(args);
+    if (cmd == "compare") return ssdx::cli::cmd_compare(args);
     std::cerr << "ssdx: error: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
   } catch (const ssdx::Error& e) {

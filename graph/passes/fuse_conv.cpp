@@ -17,6 +17,7 @@ Node* conv_producer(Graph& g, int value, int consumer) {
 // Turns a Conv into the internal FusedConv (same attributes; inputs X, W, B with B possibly omitted).
 void make_fused(Graph& g, Node& conv) {
   if (conv.op_type == "FusedConv") return;
+  if (conv.fused_from.empty()) conv.fused_from.push_back({conv.op_type, conv.name});  // provenance keeps "Conv"
   conv.op_type = "FusedConv";
   conv.domain = "ssdx";
   if (!g.opsets.count("ssdx")) g.opsets["ssdx"] = 1;
@@ -25,6 +26,7 @@ void make_fused(Graph& g, Node& conv) {
 // `node` takes over the output of `absorbed`, which dies. The producer link is updated at once so later matches in
 // the same sweep see the rewrite.
 void absorb(Graph& g, Node& node, Node& absorbed) {
+  record_fused(node, absorbed);
   node.outputs[0] = absorbed.outputs[0];
   g.value(node.outputs[0]).producer = static_cast<int>(&node - g.nodes.data());
   absorbed.dead = true;

@@ -78,6 +78,7 @@ int zero_point_or_zero(Graph& g, const QNode& q, DataType dtype, const std::stri
 
 // `node` takes over `q`'s output value; q dies.
 void take_output(Graph& g, Node& node, QNode& q) {
+  record_fused(node, *q.node);
   node.outputs.assign(1, q.q);
   g.value(q.q).producer = static_cast<int>(&node - g.nodes.data());
   q.node->dead = true;
@@ -96,6 +97,7 @@ int remove_relu_before_quantize(Graph& g) {
     const int32_t type_min = t == DataType::UInt8 ? 0 : t == DataType::Int8 ? -128 : 1;
     if (zero_point_value(g, q) != type_min) continue;
     q.node->inputs[0] = relu.inputs[0];
+    record_fused(*q.node, relu);
     relu.dead = true;
     ++removed;
   }
@@ -124,6 +126,10 @@ int fuse_qdq_conv(Graph& g) {
                                zero_point_or_zero(g, w, wt, conv.name + ".w"), y.scale,
                                zero_point_or_zero(g, y, xt, conv.name + ".y")};
     if (b.node) inputs.push_back(b.q);
+    // The DequantizeLinear nodes are shared and die later (eliminate_dead); they are part of this kernel all the same.
+    record_fused(conv, *x.node);
+    record_fused(conv, *w.node);
+    if (b.node) record_fused(conv, *b.node);
     conv.op_type = "QLinearConv";
     conv.inputs = std::move(inputs);
     take_output(g, conv, y);
@@ -147,6 +153,8 @@ int fuse_qdq_add(Graph& g) {
     std::vector<int> inputs = {a.q, a.scale, zero_point_or_zero(g, a, t, add.name + ".a"), b.q, b.scale,
                                zero_point_or_zero(g, b, t, add.name + ".b"), c.scale,
                                zero_point_or_zero(g, c, t, add.name + ".c")};
+    record_fused(add, *a.node);
+    record_fused(add, *b.node);
     add.op_type = "QLinearAdd";
     add.domain = kMicrosoft;
     add.inputs = std::move(inputs);
@@ -176,6 +184,7 @@ int drop_qdq_around_data_movement(Graph& g) {
         zero_point_value(g, x) != zero_point_value(g, y))
       continue;
     n.inputs[0] = x.q;
+    record_fused(n, *x.node);
     const int old_out = n.outputs[0];
     take_output(g, n, y);
     g.value(old_out).producer = -1;

@@ -166,7 +166,9 @@ TEST_P(Int8Graph, RunsAsInt8KernelsWithTheModelsScales) {
   EXPECT_EQ(ops["DequantizeLinear"], 1);  // the head, where fp32 post-processing starts
   EXPECT_EQ(ops["Conv"] + ops["FusedConv"] + ops["Relu"] + ops["Add"], 0);
   for (const Node& node : s->graph().nodes) {
-    if (node.op_type == "MaxPool") EXPECT_EQ(s->graph().value(node.inputs[0]).dtype, DataType::UInt8);
+    if (node.op_type == "MaxPool") {
+      EXPECT_EQ(s->graph().value(node.inputs[0]).dtype, DataType::UInt8);
+    }
     if (node.op_type != "QLinearConv") continue;
     // The stem's parameters survive the rewrite: x scale/zp of the image, y scale/zp of its (Relu) output.
     if (s->graph().value(node.inputs[0]).producer >= 0 &&

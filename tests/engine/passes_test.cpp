@@ -85,6 +85,26 @@ TEST(Passes, FuseResidualAddAndRelu) {
   EXPECT_LT(r.max_diff, 1e-5);
 }
 
+// Provenance for `ssdx inspect --plan`: each fused kernel lists the ONNX nodes it computes, itself first.
+TEST(Passes, FusedKernelsRecordWhatTheyAbsorbed) {
+  ModelBuilder b(12);
+  b.add_input("x", DataType::Float, {1, 8, 6, 6});
+  add_conv(b, "x", "c1", 8, 8, 1, false);
+  add_batchnorm(b, "c1", "n1", 8, 20);
+  b.add_node("Add", {"n1", "x"}, {"s"}, {}, "add");
+  b.add_node("Relu", {"s"}, {"y"}, {}, "relu");
+  b.add_output("y", DataType::Float, {1, 8, 6, 6});
+  Session s(load_onnx_bytes(b.serialize(), "m.onnx", ""), SessionOptions{});
+  ASSERT_EQ(s.graph().nodes.size(), 1u);
+  std::vector<std::string> from;
+  for (const NodeOrigin& o : s.graph().nodes[0].fused_from) from.push_back(o.op_type + " " + o.name);
+  EXPECT_EQ(from, (std::vector<std::string>{"Conv c1", "BatchNormalization n1", "Add add", "Relu relu"}));
+  SessionOptions plain;
+  plain.optimize = false;
+  Session unfused(load_onnx_bytes(b.serialize(), "m.onnx", ""), plain);
+  for (const Node& n : unfused.graph().nodes) EXPECT_TRUE(n.fused_from.empty()) << n.name;
+}
+
 TEST(Passes, ResidualThatIsAlsoTheConvInput) {
   // relu(conv2(r) + r) with r = relu(conv1(x)): the fused sum's summand is the conv's own input, so its buffer must
   // not become the output buffer while the conv reads it (it did: wrong, run-to-run varying results).

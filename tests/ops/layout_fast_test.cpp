@@ -175,8 +175,9 @@ TEST(LayoutFast, RandomConcats) {
         expect.insert(expect.end(), src, src + block);
       }
     ASSERT_EQ(expect.size(), y.nbytes()) << "case " << iter;
-    if (!expect.empty())  // memcmp's pointers must not be null, even for 0 bytes
+    if (!expect.empty()) {  // memcmp's pointers must not be null, even for 0 bytes
       ASSERT_EQ(std::memcmp(expect.data(), y.raw(), expect.size()), 0) << "case " << iter << " " << shape_str(base);
+    }
   }
 }
 
@@ -204,8 +205,9 @@ TEST(LayoutFast, RandomGathers) {
         expect.insert(expect.end(), src, src + block);
       }
     ASSERT_EQ(expect.size(), y.nbytes()) << "case " << iter;
-    if (!expect.empty())
+    if (!expect.empty()) {
       ASSERT_EQ(std::memcmp(expect.data(), y.raw(), expect.size()), 0) << "case " << iter << " " << shape_str(x.shape());
+    }
   }
 }
 

@@ -18,10 +18,11 @@ struct CommandResult {
   std::string out, err;
 };
 
-inline CommandResult run_command(const std::string& args) {
+// `env` holds assignments put before the command, e.g. "PATH=/nonexistent".
+inline CommandResult run_command(const std::string& args, const std::string& env = "") {
   char tmpl[] = "/tmp/ssdx_cli_XXXXXX";
   const std::string dir = mkdtemp(tmpl);
-  const std::string cmd = kSsdx + " " + args + " >" + dir + "/out 2>" + dir + "/err";
+  const std::string cmd = (env.empty() ? "" : env + " ") + kSsdx + " " + args + " >" + dir + "/out 2>" + dir + "/err";
   const int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -249,7 +249,9 @@ TEST(HostileModel, FuzzRegressionsNeverCrash) {
   for (const std::string& f : files) {
     const CommandResult r = run_command("run " + folder + "/" + f + " --random-inputs --output-dir " + temp_dir());
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << f << ": exit " << r.exit_code << " " << r.err;
-    if (r.exit_code == 1) EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << f << ": " << r.err;
+    if (r.exit_code == 1) {
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << f << ": " << r.err;
+    }
   }
   std::printf("[ fuzz regressions ] %zu files\n", files.size());
 }
