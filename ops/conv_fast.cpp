@@ -45,14 +45,8 @@ std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams&
     if (!have_pd) c.pd = make_pd(dnnl::algorithm::convolution_direct);
     c.weights = pack_weights(c.pd.weights_desc(), w, wg);
     if (has_bias) c.bias = ctx.input_constant(kConvInputB)->clone();
-    c.x_input = kConvInputX;
     c.z_input = p.has_sum ? kConvInputZ : -1;
-    c.x_shape = x;
-    c.y_shape = y;
-    c.x_layout = x_layout;
-    c.y_blocked = ctx.output_blocked_ok(0);
-    c.flops = conv_flops(c.pd.weights_desc().dims(), y);
-    return make_packed_conv_kernel(std::move(c));
+    return finish_packed_conv(std::move(c), ctx, kConvInputX, x, y);
   } catch (const dnnl::error&) {
     return nullptr;
   }

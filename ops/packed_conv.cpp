@@ -81,6 +81,17 @@ class PackedConvKernel : public Kernel {
 
 std::unique_ptr<Kernel> make_packed_conv_kernel(PackedConv c) { return std::make_unique<PackedConvKernel>(std::move(c)); }
 
+std::unique_ptr<Kernel> finish_packed_conv(PackedConv c, const OpContext& ctx, int x_input, const Shape& x,
+                                           const Shape& y) {
+  c.x_input = x_input;
+  c.x_shape = x;
+  c.y_shape = y;
+  c.x_layout = ctx.input(x_input).layout;
+  c.y_blocked = ctx.output_blocked_ok(0);
+  c.flops = conv_flops(c.pd.weights_desc().dims(), y);
+  return make_packed_conv_kernel(std::move(c));
+}
+
 dnnl::memory pack_weights(const dnnl::memory::desc& packed_desc, const Tensor& w, const Shape& shape) {
   dnnl::memory packed(packed_desc, onednn_engine());
   dnnl::memory plain = onednn_memory(plain_desc(shape, w.dtype()), w.raw());

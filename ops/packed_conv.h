@@ -24,6 +24,10 @@ struct PackedConv {
 };
 
 std::unique_ptr<Kernel> make_packed_conv_kernel(PackedConv c);
+// Fills what every packed convolution takes from its node (x input, shapes, layouts, flops from c.pd) and makes the
+// kernel; c.pd, c.weights, c.bias, the dtypes and z_input are the caller's.
+std::unique_ptr<Kernel> finish_packed_conv(PackedConv c, const OpContext& ctx, int x_input, const Shape& x,
+                                           const Shape& y);
 
 // Reorders constant weights `w` (plain, viewed as `shape`) into `packed` (e.g. a primitive's weights_desc()).
 dnnl::memory pack_weights(const dnnl::memory::desc& packed, const Tensor& w, const Shape& shape);

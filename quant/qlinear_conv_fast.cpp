@@ -57,14 +57,8 @@ std::unique_ptr<Kernel> create_fast_qlinear_conv(const OpContext& ctx, const Con
     c.pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
     c.weights = pack_weights(c.pd.weights_desc(), *w, wg);
     if (bias) c.bias = bias->clone();
-    c.x_input = in.x;
-    c.x_shape = x;
-    c.y_shape = y;
     c.x_dtype = c.y_dtype = xt;
-    c.x_layout = x_layout;
-    c.y_blocked = ctx.output_blocked_ok(0);
-    c.flops = conv_flops(c.pd.weights_desc().dims(), y);
-    return make_packed_conv_kernel(std::move(c));
+    return finish_packed_conv(std::move(c), ctx, in.x, x, y);
   } catch (const dnnl::error&) {
     return nullptr;
   }

@@ -14,7 +14,7 @@
 namespace ssdx {
 namespace {
 
-constexpr int kX = 0, kXScale = 1, kXZp = 2, kYScale = 3, kYZp = 4;
+constexpr int kX = kUnaryX, kXScale = kUnaryXScale, kXZp = kUnaryXZp, kYScale = kUnaryYScale, kYZp = kUnaryYZp;
 
 enum class Activation { LeakyRelu, Sigmoid };
 
@@ -71,16 +71,8 @@ LookupParams read_lookup_params(const OpContext& ctx, Activation act) {
 
 void infer_lookup(OpContext& ctx, Activation act) {
   read_lookup_params(ctx, act);
-  ctx.require_dtype(kX, {DataType::UInt8, DataType::Int8});
+  check_unary_qlinear_inputs(ctx);
   const DataType t = ctx.input_dtype(kX);
-  for (int i : {kXZp, kYZp}) {
-    if (ctx.has_input(i) && ctx.input_dtype(i) != t) fail("zero point ", i, " is ", dtype_name(ctx.input_dtype(i)), ", X is ", dtype_name(t));
-    require_per_tensor(ctx, i, "zero point");
-  }
-  for (int i : {kXScale, kYScale}) {
-    ctx.require_dtype(i, {DataType::Float});
-    require_per_tensor(ctx, i, "scale");
-  }
   if (ctx.input_shape_known(kX)) ctx.set_output(0, t, ctx.input_shape(kX));
   else ctx.set_output_dtype(0, t);
 }

@@ -17,7 +17,7 @@
 namespace ssdx {
 namespace {
 
-constexpr int kX = 0, kXScale = 1, kXZp = 2, kYScale = 3, kYZp = 4;
+constexpr int kX = kUnaryX, kXScale = kUnaryXScale, kXZp = kUnaryXZp, kYScale = kUnaryYScale, kYZp = kUnaryYZp;
 
 struct QPoolParams {
   Window window;  // unused by the global pool
@@ -68,16 +68,7 @@ Shape qpool_output_nchw(QPoolParams& p, const Shape& x_nchw) {
 }
 
 void check_qpool_inputs(const OpContext& ctx) {
-  ctx.require_dtype(kX, {DataType::UInt8, DataType::Int8});
-  const DataType t = ctx.input_dtype(kX);
-  for (int i : {kXZp, kYZp}) {
-    if (ctx.has_input(i) && ctx.input_dtype(i) != t) fail("zero point ", i, " is ", dtype_name(ctx.input_dtype(i)), ", X is ", dtype_name(t));
-    require_per_tensor(ctx, i, "zero point");
-  }
-  for (int i : {kXScale, kYScale}) {
-    ctx.require_dtype(i, {DataType::Float});
-    require_per_tensor(ctx, i, "scale");
-  }
+  check_unary_qlinear_inputs(ctx);
 }
 
 void infer_qavgpool(OpContext& ctx) {

@@ -74,6 +74,23 @@ inline void require_per_tensor(const OpContext& ctx, int i, const char* what) {
     fail(what, " must be a scalar or hold one value, got shape ", shape_str(ctx.input_shape(i)));
 }
 
+// The inputs of onnxruntime's unary QLinear ops (QLinearLeakyRelu, QLinearSigmoid, QLinearAveragePool,
+// QLinearGlobalAveragePool): X (uint8/int8), X_scale, X_zero_point, Y_scale, Y_zero_point, all per-tensor.
+constexpr int kUnaryX = 0, kUnaryXScale = 1, kUnaryXZp = 2, kUnaryYScale = 3, kUnaryYZp = 4;
+inline void check_unary_qlinear_inputs(const OpContext& ctx) {
+  ctx.require_dtype(kUnaryX, {DataType::UInt8, DataType::Int8});
+  const DataType t = ctx.input_dtype(kUnaryX);
+  for (int i : {kUnaryXZp, kUnaryYZp}) {
+    if (ctx.has_input(i) && ctx.input_dtype(i) != t)
+      fail("zero point ", i, " is ", dtype_name(ctx.input_dtype(i)), ", X is ", dtype_name(t));
+    require_per_tensor(ctx, i, "zero point");
+  }
+  for (int i : {kUnaryXScale, kUnaryYScale}) {
+    ctx.require_dtype(i, {DataType::Float});
+    require_per_tensor(ctx, i, "scale");
+  }
+}
+
 // Calls f(T{}) for the 8-bit quantized types.
 template <typename F>
 decltype(auto) dispatch_q8(DataType dtype, F&& f) {

@@ -55,20 +55,25 @@ ChannelQuant resolve_channels(const QdqParams& p, const Shape& x, const Tensor& 
   return q;
 }
 
-// Calls f(first, count, channel) over x in contiguous runs sharing one channel's parameters: per-tensor data is cut
-// into equal chunks so threads share it, per-axis data runs channel block by channel block.
+// Calls f(first, count, scale, zero point, isa) over x in contiguous runs sharing one channel's parameters:
+// per-tensor data is cut into equal chunks so threads share it, per-axis data runs channel block by channel block.
 template <typename F>
-void for_each_run(const AxisSplit& s, F&& f) {
+void for_each_run(const ChannelQuant& q, F&& f) {
   constexpr int64_t kChunk = 1 << 14;
+  const AxisSplit& s = q.split;
+  const Isa isa = host_isa();
+  auto run = [&](int64_t first, int64_t n, int64_t c) {
+    f(first, n, q.scale[static_cast<size_t>(c)], q.zp[static_cast<size_t>(c)], isa);
+  };
   if (s.outer * s.dim == 1) {
     const int64_t chunks = (s.inner + kChunk - 1) / kChunk;
 #pragma omp parallel for if (chunks > 4) schedule(static)
-    for (int64_t k = 0; k < chunks; ++k) f(k * kChunk, std::min(kChunk, s.inner - k * kChunk), int64_t{0});
+    for (int64_t k = 0; k < chunks; ++k) run(k * kChunk, std::min(kChunk, s.inner - k * kChunk), int64_t{0});
     return;
   }
 #pragma omp parallel for collapse(2) if (s.outer * s.dim * s.inner > (1 << 16)) schedule(static)
   for (int64_t o = 0; o < s.outer; ++o)
-    for (int64_t c = 0; c < s.dim; ++c) f((o * s.dim + c) * s.inner, s.inner, c);
+    for (int64_t c = 0; c < s.dim; ++c) run((o * s.dim + c) * s.inner, s.inner, c);
 }
 
 // The element loops, written so GCC vectorizes them; built per ISA (ops/cpu_isa.h) and picked at run time. The same
@@ -138,10 +143,7 @@ template <typename T>
 void quantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y) {
   const float* src = x.data<float>();
   T* dst = y.data<T>();
-  const Isa isa = host_isa();
-  for_each_run(q.split, [&](int64_t first, int64_t n, int64_t c) {
-    const float s = q.scale[static_cast<size_t>(c)];
-    const int32_t z = q.zp[static_cast<size_t>(c)];
+  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z, Isa isa) {
     switch (isa) {
       case Isa::Avx512: return quantize_run_avx512(src + first, dst + first, n, s, z);
       case Isa::Avx2: return quantize_run_avx2(src + first, dst + first, n, s, z);
@@ -154,10 +156,7 @@ template <typename T>
 void dequantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y) {
   const T* src = x.data<T>();
   float* dst = y.data<float>();
-  const Isa isa = host_isa();
-  for_each_run(q.split, [&](int64_t first, int64_t n, int64_t c) {
-    const float s = q.scale[static_cast<size_t>(c)];
-    const int32_t z = q.zp[static_cast<size_t>(c)];
+  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z, Isa isa) {
     switch (isa) {
       case Isa::Avx512: return dequantize_run_avx512(src + first, dst + first, n, s, z);
       case Isa::Avx2: return dequantize_run_avx2(src + first, dst + first, n, s, z);

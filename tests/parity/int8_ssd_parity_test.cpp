@@ -3,9 +3,7 @@
 // per-channel — each run by both engines on the parity inputs: same detections, boxes and scores within 1e-4 (the
 // int8 layers agree bit for bit, so what differs is only the fp32 post-processing's rounding). Also: one loaded
 // int8 model run from several threads at once gives the serial results bit for bit.
-#include <cstring>
-#include <thread>
-
+#include "tests/concurrency.h"
 #include "tests/photos.h"
 #include "tests/shell.h"
 #include "tests/ssd_parity.h"
@@ -53,15 +51,6 @@ TEST_P(Int8SsdParity, MatchesOnnxRuntime) {
   std::remove(model.c_str());
 }
 
-bool bit_identical(const TensorMap& a, const TensorMap& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [name, t] : a) {
-    const Tensor& u = b.at(name);
-    if (t.dtype() != u.dtype() || t.shape() != u.shape() || std::memcmp(t.raw(), u.raw(), t.nbytes()) != 0) return false;
-  }
-  return true;
-}
-
 // Runs from the parity fixture's test suite so the float model is generated once; one form is enough.
 class Int8SsdConcurrency : public Int8SsdParity {};
 
@@ -74,25 +63,9 @@ TEST_F(Int8SsdConcurrency, ConcurrentRunsMatchSerialRunsBitForBit) {
   const auto inputs = ssd_parity_inputs(480);
   std::vector<TensorMap> serial;
   for (const auto& [name, image] : inputs) serial.push_back(session.run({{"image", image}}));
-  constexpr int kThreads = 3;
-  std::vector<std::vector<TensorMap>> results(kThreads);
-  std::vector<std::string> errors(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t)
-    threads.emplace_back([&, t] {
-      try {
-        for (size_t i = 0; i < inputs.size(); ++i)
-          results[t].push_back(session.run({{"image", inputs[(i + t) % inputs.size()].second}}));
-      } catch (const std::exception& e) {
-        errors[t] = e.what();
-      }
-    });
-  for (auto& th : threads) th.join();
-  for (int t = 0; t < kThreads; ++t) {
-    ASSERT_EQ(errors[t], "") << "thread " << t;
-    for (size_t k = 0; k < results[t].size(); ++k)
-      EXPECT_TRUE(bit_identical(serial[(k + t) % inputs.size()], results[t][k])) << "thread " << t << ", run " << k;
-  }
+  std::vector<TensorMap> feeds;
+  for (const auto& [name, image] : inputs) feeds.push_back({{"image", image}});
+  expect_concurrent_runs_match(session, feeds, serial, /*threads=*/3, /*rounds=*/1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, Int8SsdParity,
