@@ -18,6 +18,9 @@ namespace {
 // fp32 FMA peak of one core of the target Xeon (12 independent vfmadd chains, measured: ../shared/BASELINES.md).
 // An estimate for this machine kind only, hence overridable.
 constexpr double kDefaultPeakPerCoreGflops = 240;
+// An AVX-512 VNNI dot product (vpdpbusd: 64 u8 x s8 multiply-adds) does 4x the work of an fp32 FMA (16): the int8
+// peak estimate. AMX tiles go far beyond it; the percentage then says so by exceeding 100.
+constexpr double kInt8OpsPerFp32Flop = 4;
 
 BenchOptions parse_options(Args& args) {
   BenchOptions o;
@@ -54,7 +57,8 @@ struct Report {
   std::map<std::string, OpTypeTotal> op_types;
   double node_ms = 0;  // sum of the nodes' mean times: the denominator of every share
   OpTypeTotal conv;    // all conv-family nodes together
-  double peak_gflops() const { return opts->peak_per_core * threads; }
+  bool int8 = false;   // every conv-family node is an integer one (QLinearConv, ConvInteger)
+  double peak_gflops() const { return opts->peak_per_core * threads * (int8 ? kInt8OpsPerFp32Flop : 1); }
   double share(double ms) const { return node_ms > 0 ? ms / node_ms : 0; }
 };
 
@@ -97,11 +101,17 @@ void print_tables(const Report& r) {
     if (is_conv_family(type)) std::printf("%8.1f\n", t.gflops());
     else std::printf("%8s\n", "-");
   }
-  if (r.conv.count > 0)
+  if (r.conv.count > 0 && !r.int8)
     std::printf("\nconvolutions: %.1f GFLOP in %.1f ms = %.1f GFLOP/s, %.1f%% of the fp32 FMA peak (an estimate: %g "
                 "GFLOP/s per core x %d threads = %g GFLOP/s; --peak-per-core to change)\n",
                 r.conv.flops / 1e9, r.conv.ms, r.conv.gflops(), 100 * r.conv.gflops() / r.peak_gflops(),
                 o.peak_per_core, r.threads, r.peak_gflops());
+  if (r.conv.count > 0 && r.int8)
+    std::printf("\nint8 convolutions: %.1f GOP in %.1f ms = %.1f GOP/s, %.1f%% of the int8 VNNI peak (an estimate: "
+                "%g x the fp32 FMA peak of %g GFLOP/s per core x %d threads = %g GOP/s; AMX goes beyond it; "
+                "--peak-per-core to change)\n",
+                r.conv.flops / 1e9, r.conv.ms, r.conv.gflops(), 100 * r.conv.gflops() / r.peak_gflops(),
+                kInt8OpsPerFp32Flop, o.peak_per_core, r.threads, r.peak_gflops());
 }
 
 void print_json(const Report& r) {
@@ -127,7 +137,8 @@ void print_json(const Report& r) {
        << r.share(t.ms) << ", \"gflops\": " << t.gflops() << "}";
     sep = ",\n  ";
   }
-  os << "},\n \"conv\": {\"gflops\": " << r.conv.gflops() << ", \"peak_gflops\": " << r.peak_gflops()
+  os << "},\n \"conv\": {\"precision\": \"" << (r.int8 ? "int8" : "fp32") << "\", \"gflops\": " << r.conv.gflops()
+     << ", \"peak_gflops\": " << r.peak_gflops()
      << ", \"peak_share\": " << r.conv.gflops() / r.peak_gflops() << "}}\n";
   std::cout << os.str();
 }
@@ -150,8 +161,10 @@ int cmd_bench(Args& args) {
   r.nodes = std::move(m.nodes);
   r.op_types = totals_by_op_type(r.nodes);
   for (const NodeAverage& n : r.nodes) r.node_ms += n.ms;
+  r.int8 = true;
   for (const auto& [type, t] : r.op_types) {
     if (!is_conv_family(type)) continue;
+    r.int8 = r.int8 && (type == "QLinearConv" || type == "ConvInteger");
     r.conv.count += t.count;
     r.conv.ms += t.ms;
     r.conv.flops += t.flops;

@@ -77,6 +77,35 @@ TEST_F(BenchCli, JsonReport) {
   EXPECT_EQ(std::count(j.begin(), j.end(), '['), std::count(j.begin(), j.end(), ']'));
 }
 
+// An int8 model's convolutions are measured against the int8 peak estimate (4x the fp32 FMA peak), an fp32 one's
+// against the fp32 peak.
+TEST_F(BenchCli, PeakFollowsTheConvolutionsPrecision) {
+  ModelBuilder b(13);
+  b.add_input("x", DataType::Float, {1, 16, 12, 12});
+  b.add_initializer("s", make_tensor<float>({}, {0.05f}));
+  b.add_initializer("z", make_tensor<uint8_t>({}, {128}));
+  b.add_initializer("w", make_tensor<int8_t>({16, 16, 1, 1}, std::vector<int8_t>(256, 3)));
+  b.add_initializer("ws", make_tensor<float>({}, {0.01f}));
+  b.add_initializer("wz", make_tensor<int8_t>({}, {0}));
+  b.add_node("QuantizeLinear", {"x", "s", "z"}, {"xq"});
+  b.add_node("QLinearConv", {"xq", "s", "z", "w", "ws", "wz", "s", "z"}, {"yq"});
+  b.add_node("DequantizeLinear", {"yq", "s", "z"}, {"y"});
+  b.add_output("y", DataType::Float, {1, 16, 12, 12});
+  const std::string int8 = dir_ + "/int8.onnx";
+  b.save(int8);
+  const std::string args = " --runs 1 --warmup 0 --threads 1 --peak-per-core 100 --json";
+  const CommandResult q = run_command("bench " + int8 + args), f = run_command("bench " + model_ + args);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  const size_t qc = q.out.find("\"conv\": {"), fc = f.out.find("\"conv\": {");
+  EXPECT_NE(q.out.find("\"precision\": \"int8\"", qc), std::string::npos) << q.out.substr(qc);
+  EXPECT_EQ(number_after(q.out, "peak_gflops", qc), 400);
+  EXPECT_NE(f.out.find("\"precision\": \"fp32\"", fc), std::string::npos) << f.out.substr(fc);
+  EXPECT_EQ(number_after(f.out, "peak_gflops", fc), 100);
+  EXPECT_NE(run_command("bench " + int8 + " --runs 1 --warmup 0 --top 1").out.find("of the int8 VNNI peak"),
+            std::string::npos);
+}
+
 TEST_F(BenchCli, TablesAndChromeTrace) {
   const std::string trace = dir_ + "/trace.json";
   const CommandResult r = run_command("bench " + model_ + " --runs 2 --warmup 0 --top 2 --profile " + trace);
