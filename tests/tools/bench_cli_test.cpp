@@ -17,12 +17,6 @@ double number_after(const std::string& json, const std::string& key, size_t from
   return at == std::string::npos ? -1 : std::strtod(json.c_str() + at + key.size() + 4, nullptr);
 }
 
-size_t count_of(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
-}
-
 class BenchCli : public ::testing::Test {
  protected:
   // Conv (with bias) -> Relu -> MaxPool on a 1x3x16x16 input.

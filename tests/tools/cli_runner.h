@@ -31,6 +31,13 @@ inline CommandResult run_command(const std::string& args, const std::string& env
   return r;
 }
 
+// How many times `needle` occurs in `s` (overlaps counted).
+inline size_t count_of(const std::string& s, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
+  return n;
+}
+
 inline std::string temp_dir() {
   char tmpl[] = "/tmp/ssdx_cli_case_XXXXXX";
   return mkdtemp(tmpl);

@@ -16,12 +16,6 @@
 namespace ssdx::test {
 namespace {
 
-size_t count_of(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
-}
-
 TEST(CompareCli, ModelAgainstItselfIsExact) {
   SSDX_NEED_PHOTOS(photos);
   const std::string& model = ssd480_fp32();

@@ -18,12 +18,6 @@
 namespace ssdx::test {
 namespace {
 
-size_t count_of(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
-}
-
 // x[1,4,10,10] -> grouped Conv (2 groups, 3x3, stride 2, pad 1, bias) -> Relu -> 1x1 Conv -> y[1,4,5,5].
 // Multiply-adds by hand: 6 outputs x 5x5 x (4/2 channels x 3x3) = 2700, then 4 x 5x5 x 6 = 600.
 std::string save_tiny(const std::string& dir) {
