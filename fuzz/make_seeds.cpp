@@ -1,14 +1,18 @@
-// Writes the fuzzer's seed corpus into a folder: small models in the shapes the engine meets in practice.
+// Writes the fuzzers' seed corpora: into MODEL_DIR small models in the shapes the engine meets in practice,
 //   ssd_postprocess_opset{10,12}.onnx  the generated SSD-ResNet34's post-processing (decode, softmax, NMS, TopK
 //                                      chain) with the twelve head outputs as inputs: the backbone cut away
 //   int8_{qdq,qdq_per_channel,qoperator}.onnx  a small Conv/Relu/residual Add/MaxPool net quantized by the quantizer
 //   float_net.onnx                     the same net in float
-// ONNX's node tests are added to the corpus by scripts/fuzz.sh.
+// and into IMAGE_DIR small PNGs (gray, gray+alpha, RGB, RGBA) and a JPEG, for the image fuzzer.
+// ONNX's node tests and scikit-image's small sample images are added to the corpora by scripts/fuzz.sh.
 #include <cstdio>
 #include <random>
 
 #include "graph/graph_writer.h"
 #include "graph/onnx_builder.h"
+#include <stb_image_write.h>
+#include <sys/stat.h>
+
 #include "tools/calibration.h"
 #include "tools/quantizer.h"
 #include "tools/ssd_model.h"
@@ -71,12 +75,25 @@ void write_int8_nets(const std::string& dir) {
   }
 }
 
+void write_image_seeds(const std::string& dir) {
+  mkdir(dir.c_str(), 0755);
+  const int w = 13, h = 7;
+  std::vector<unsigned char> pixels(static_cast<size_t>(w * h * 4));
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<unsigned char>(i * 29 + 3);
+  for (int channels = 1; channels <= 4; ++channels) {
+    const std::string path = dir + "/seed_" + std::to_string(channels) + "ch.png";
+    if (!stbi_write_png(path.c_str(), w, h, channels, pixels.data(), w * channels)) fail("cannot write ", path);
+  }
+  const std::string jpeg = dir + "/seed.jpg";
+  if (!stbi_write_jpg(jpeg.c_str(), w, h, 3, pixels.data(), 90)) fail("cannot write ", jpeg);
+}
+
 }  // namespace
 }  // namespace ssdx
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: ssdx_fuzz_seeds DIR\n");
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: ssdx_fuzz_seeds MODEL_DIR IMAGE_DIR\n");
     return 2;
   }
   try {
@@ -84,6 +101,7 @@ int main(int argc, char** argv) {
     ssdx::write_ssd_postprocess(10, dir + "/ssd_postprocess_opset10.onnx");
     ssdx::write_ssd_postprocess(12, dir + "/ssd_postprocess_opset12.onnx");
     ssdx::write_int8_nets(dir);
+    ssdx::write_image_seeds(argv[2]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ssdx_fuzz_seeds: %s\n", e.what());
     return 1;

@@ -1,28 +1,38 @@
 #!/usr/bin/env bash
-# Fuzzes model loading + shape inference + planning + one run (fuzz/model_fuzzer.cpp) for SECONDS (default 120),
-# starting from a seed corpus of generated models (fuzz/make_seeds.cpp) and ONNX's node tests. New inputs that
-# reach new code stay in ./build-sanitize/fuzz-corpus across runs; a crash leaves its input in
-# ./build-sanitize/fuzz-crashes and fails the script (copy it into tests/data/fuzz_regressions/ once fixed).
+# Fuzzes for SECONDS (default 120) in all: three quarters on model loading + shape inference + planning + one run
+# (fuzz/model_fuzzer.cpp), seeded with generated models (fuzz/make_seeds.cpp) and ONNX's node tests; a quarter on
+# image decoding + preprocessing (fuzz/image_fuzzer.cpp), seeded with small generated PNG/JPEGs and scikit-image's
+# small sample images. Inputs that reach new code stay in ./build-sanitize/fuzz-{corpus,image-corpus} across runs;
+# a crash leaves its input in ./build-sanitize/fuzz-crashes and fails the script (copy a model into
+# tests/data/fuzz_regressions/ once fixed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-120}
-scripts/build_sanitized.sh --target ssdx_model_fuzzer ssdx_fuzz_seeds
+scripts/build_sanitized.sh --target ssdx_model_fuzzer ssdx_image_fuzzer ssdx_fuzz_seeds
 B=build-sanitize
-mkdir -p $B/fuzz-seeds $B/fuzz-corpus $B/fuzz-crashes
-if [ ! -f $B/fuzz-seeds/float_net.onnx ]; then
-  ASAN_OPTIONS=detect_leaks=0 $B/fuzz/ssdx_fuzz_seeds $B/fuzz-seeds
-  i=0
+mkdir -p $B/fuzz-seeds $B/fuzz-corpus $B/fuzz-image-seeds $B/fuzz-image-corpus $B/fuzz-crashes
+if [ ! -f $B/fuzz-seeds/float_net.onnx ] || [ ! -f $B/fuzz-image-seeds/seed.jpg ]; then
+  ASAN_OPTIONS=detect_leaks=0 $B/fuzz/ssdx_fuzz_seeds $B/fuzz-seeds $B/fuzz-image-seeds
+  photos=$(scripts/fetch_photos.sh 2>/dev/null || true)
+  [ -z "$photos" ] || find "$photos" -maxdepth 1 -type f -size -64k \( -name '*.png' -o -name '*.jpg' \) \
+    -exec cp {} $B/fuzz-image-seeds/ \;
   for m in /usr/share/libonnx-testdata/data/node/*/model.onnx; do
-    cp "$m" "$B/fuzz-seeds/node_$(basename "$(dirname "$m")").onnx"; i=$((i + 1))
+    cp "$m" "$B/fuzz-seeds/node_$(basename "$(dirname "$m")").onnx"
   done
   cp tests/data/fuzz_regressions/*.onnx $B/fuzz-seeds/ 2>/dev/null || true
 fi
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:malloc_limit_mb=3072"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0"
-$B/fuzz/ssdx_model_fuzzer $B/fuzz-corpus $B/fuzz-seeds -max_total_time="$SECONDS_TO_RUN" -timeout=20 \
-  -rss_limit_mb=3072 -max_len=1048576 -print_final_stats=1 -artifact_prefix=$B/fuzz-crashes/ 2>&1 |
-  grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Test unit written" || true
+run_fuzzer() {  # TARGET SECONDS DIRS...
+  local target=$1 seconds=$2; shift 2
+  echo "fuzz: $target for $seconds s"
+  $B/fuzz/$target "$@" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=1048576 \
+    -print_final_stats=1 -artifact_prefix=$B/fuzz-crashes/ 2>&1 |
+    grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Test unit written" || true
+}
+run_fuzzer ssdx_model_fuzzer $((SECONDS_TO_RUN * 3 / 4)) $B/fuzz-corpus $B/fuzz-seeds
+run_fuzzer ssdx_image_fuzzer $((SECONDS_TO_RUN - SECONDS_TO_RUN * 3 / 4)) $B/fuzz-image-corpus $B/fuzz-image-seeds
 if ls $B/fuzz-crashes/* >/dev/null 2>&1; then
   echo "fuzz: crashing inputs in $B/fuzz-crashes" >&2
   exit 1

@@ -156,6 +156,7 @@ Image load_image(const std::string& path) {
   const ImageHeader header = read_image_header(file.get(), path);
   const ImageFormat format = header.format;
   if (header.width >= 0 && header.height >= 0) check_image_size(header.width, header.height, path);
+  if (format == ImageFormat::Jpeg) check_jpeg_segments(file.get(), path);  // stb's JPEG decoder trusts its tables
 
   // stb's own header checks (bit depths, chunk order, ...) before it allocates anything for the pixels. On
   // failure its reason is "unknown image type" whatever the cause, so we don't repeat it.

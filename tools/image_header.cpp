@@ -1,7 +1,9 @@
 #include "tools/image_header.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "graph/error.h"
 
@@ -46,7 +48,53 @@ void read_jpeg_size(FILE* f, ImageHeader& header) {
   }
 }
 
+// One DHT segment's payload: tables of (class/id byte, 16 code counts, the symbols).
+void check_huffman_tables(const unsigned char* p, int64_t n, const std::string& path) {
+  while (n > 0) {
+    if (n < 17) fail(path, ": corrupt JPEG: truncated Huffman table");
+    if ((p[0] >> 4) > 1 || (p[0] & 15) > 3) fail(path, ": corrupt JPEG: Huffman table class/id ", int(p[0]));
+    int64_t codes = 0;
+    for (int i = 1; i <= 16; ++i) codes += p[i];
+    // stb (Debian's 2022 snapshot) writes one byte per code into a 257-byte array without checking this.
+    if (codes > 256) fail(path, ": corrupt JPEG: Huffman table with ", codes, " codes (at most 256)");
+    if (17 + codes > n) fail(path, ": corrupt JPEG: truncated Huffman table");
+    p += 17 + codes;
+    n -= 17 + codes;
+  }
+}
+
 }  // namespace
+
+void check_jpeg_segments(FILE* f, const std::string& path) {
+  std::rewind(f);
+  std::vector<unsigned char> data;
+  unsigned char buf[65536];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) data.insert(data.end(), buf, buf + n);
+  std::clearerr(f);
+  std::rewind(f);
+  const size_t size = data.size();
+  size_t at = 2;  // past SOI
+  while (at + 1 < size) {
+    if (data[at] != 0xff) {  // entropy-coded bytes (or garbage, which the decoder judges)
+      ++at;
+      continue;
+    }
+    const unsigned char marker = data[at + 1];
+    if (marker == 0xff) {  // fill byte
+      ++at;
+      continue;
+    }
+    at += 2;
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) continue;  // stuffing, TEM, RSTn, SOI
+    if (marker == 0xd9) return;  // EOI
+    if (at + 2 > size) return;   // truncated: the decoder reports it
+    const int64_t len = big_endian(&data[at], 2);
+    if (len < 2) fail(path, ": corrupt JPEG: segment length ", len);
+    const int64_t payload = std::min<int64_t>(len - 2, static_cast<int64_t>(size - at - 2));
+    if (marker == 0xc4) check_huffman_tables(&data[at + 2], payload, path);
+    at += static_cast<size_t>(2 + payload);  // after a scan header (SOS) the loop walks the entropy-coded bytes
+  }
+}
 
 const char* format_name(ImageFormat format) { return format == ImageFormat::Png ? "PNG" : "JPEG"; }
 

@@ -20,4 +20,8 @@ struct ImageHeader {
 // anything but PNG and JPEG.
 ImageHeader read_image_header(FILE* file, const std::string& path);
 
+// Walks every marker segment of a JPEG (scans included) and checks what the decoder trusts: each Huffman table
+// (DHT) holds at most 256 codes and fits its segment. Throws Error naming `path`; rewinds the file.
+void check_jpeg_segments(FILE* file, const std::string& path);
+
 }  // namespace ssdx::cli

@@ -130,6 +130,23 @@ TEST(LoadImage, JpegDecodes) {
   for (size_t i = 0; i < im.rgb.size(); ++i) EXPECT_NEAR(im.rgb[i], rgb[i], 6) << i;
 }
 
+// Found by the image fuzzer (fuzz/image_fuzzer.cpp): a DHT segment declaring 0x1ff+... codes made stb write past its
+// 257-byte Huffman size table (memory corruption, caught by UBSan). Refused before stb sees it.
+TEST(LoadImage, HuffmanTableWithTooManyCodesIsRefused) {
+  const std::string path = std::string(SSDX_SOURCE_DIR) + "/tests/data/fuzz_regressions/images/dht_overflow.jpg";
+  try {
+    load_image(path);
+    FAIL() << "decoded a JPEG whose Huffman table has more than 256 codes";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("Huffman table with"), std::string::npos) << e.what();
+  }
+  // Well-formed JPEGs still pass the check: a table of exactly 256 codes is legal.
+  const std::string dir = temp_dir();
+  std::vector<unsigned char> px(16 * 16 * 3, 128);
+  ASSERT_TRUE(stbi_write_jpg((dir + "/ok.jpg").c_str(), 16, 16, 3, px.data(), 90));
+  EXPECT_EQ(load_image(dir + "/ok.jpg").width, 16);
+}
+
 TEST(LoadImage, PngRoundTripsThroughSavePng) {
   Image im;
   im.width = 5;

@@ -1,0 +1,37 @@
+// libFuzzer target for the other untrusted input, images: each input is written to a file and goes the way `ssdx
+// detect` reads one — header checks, stb's PNG/JPEG decoder, then the bilinear resize and normalisation to a model
+// input. ssdx::Error (the one-line refusals) is expected; a crash, sanitizer report or other exception is a bug.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "graph/error.h"
+#include "tools/image.h"
+
+namespace {
+
+std::string scratch_path() {
+  static const std::string path = "/tmp/ssdx_image_fuzz_" + std::to_string(getpid());
+  return path;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string path = scratch_path();
+  if (FILE* f = std::fopen(path.c_str(), "wb")) {
+    std::fwrite(data, 1, size, f);
+    std::fclose(f);
+  } else {
+    return 0;
+  }
+  try {
+    const ssdx::cli::Image image = ssdx::cli::load_image(path);
+    ssdx::cli::preprocess(image, 37, 29);  // odd sizes: both up- and down-sampling happen
+  } catch (const ssdx::Error&) {
+  } catch (const std::bad_alloc&) {
+  }
+  return 0;
+}
