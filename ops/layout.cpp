@@ -613,7 +613,9 @@ void slice_kernel(const SliceParams& p, KernelContext& ctx) {
   int64_t offset = 0;
   for (size_t d = 0; d < dims.size(); ++d) {
     offset += dims[d].start * in_strides[d];
-    strides[d] = dims[d].step * in_strides[d];
+    // A step beyond the dim keeps at most one element, whose stride is never used (and whose product with the
+    // input stride could overflow: steps are any int64).
+    strides[d] = dims[d].count > 1 ? dims[d].step * in_strides[d] : 0;
   }
   Tensor& y = ctx.output(0);
   strided_copy(x, offset, std::move(strides), y.shape(), y);

@@ -192,6 +192,15 @@ TEST(Slice, OutOfRangeBoundsClamp) {
   EXPECT_TRUE(tensors_close(make_tensor<float>({2}, {1, 3}), slice(x, {1}, {kMax}, {0}, {2})[0]));
 }
 
+// Found by the model fuzzer: a step near INT64_MAX on an inner axis made step * stride overflow (UB) although only
+// one element is kept.
+TEST(Slice, HugeStepsKeepOneElement) {
+  Tensor x = iota({2, 3, 4});
+  EXPECT_TRUE(tensors_close(make_tensor<float>({2, 1, 4}, {4, 5, 6, 7, 16, 17, 18, 19}),
+                            slice(x, {1}, {kMax}, {1}, {int64_t{1} << 60})[0]));
+  EXPECT_TRUE(tensors_close(make_tensor<float>({2, 3, 1}, {3, 7, 11, 15, 19, 23}), slice(x, {-1}, {kMin}, {2}, {kMin})[0]));
+}
+
 TEST(Slice, NegativeAxesAndInt32Bounds) {
   Tensor x = iota({2, 3});
   Tensor s = make_tensor<int32_t>({1}, {1}), e = make_tensor<int32_t>({1}, {3}), a = make_tensor<int32_t>({1}, {-1});
