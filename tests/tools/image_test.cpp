@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <stb_image_write.h>  // the implementation lives in tools/image.cpp
 
+#include <dirent.h>
+
 #include <cmath>
 
 #include "graph/tensor_io.h"
@@ -145,6 +147,25 @@ TEST(LoadImage, HuffmanTableWithTooManyCodesIsRefused) {
   std::vector<unsigned char> px(16 * 16 * 3, 128);
   ASSERT_TRUE(stbi_write_jpg((dir + "/ok.jpg").c_str(), 16, 16, 3, px.data(), 90));
   EXPECT_EQ(load_image(dir + "/ok.jpg").width, 16);
+}
+
+// Every image the fuzzer once stopped on decodes or fails with an Error: no crash, no sanitizer report.
+TEST(LoadImage, FuzzRegressionImagesLoadOrFailCleanly) {
+  const std::string folder = std::string(SSDX_SOURCE_DIR) + "/tests/data/fuzz_regressions/images";
+  DIR* d = opendir(folder.c_str());
+  ASSERT_NE(d, nullptr) << folder;
+  int files = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    ++files;
+    try {
+      const Image im = load_image(folder + "/" + e->d_name);
+      preprocess(im, 37, 29);
+    } catch (const Error&) {
+    }
+  }
+  closedir(d);
+  EXPECT_GE(files, 2);
 }
 
 TEST(LoadImage, PngRoundTripsThroughSavePng) {
