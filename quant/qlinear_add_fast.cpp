@@ -52,7 +52,11 @@ class FastQLinearAdd : public Kernel {
  public:
   FastQLinearAdd(QAddKernel k, DataType dtype, Shape shape, LayoutPtr a_layout, LayoutPtr b_layout)
       : k_(k), dtype_(dtype), shape_(std::move(shape)), a_layout_(std::move(a_layout)), b_layout_(std::move(b_layout)),
-        reorder_b_(!same_layout(a_layout_, b_layout_)), isa_(host_isa()) {}
+        a_desc_(desc_of(a_layout_, shape_, dtype_)), b_desc_(desc_of(b_layout_, shape_, dtype_)),
+        bytes_(a_desc_.get_size()), isa_(host_isa()) {
+    if (!same_layout(a_layout_, b_layout_))
+      reorder_b_ = dnnl::reorder(dnnl::reorder::primitive_desc(onednn_engine(), b_desc_, onednn_engine(), a_desc_));
+  }
 
   void run(KernelContext& ctx) override {
     const Tensor& a = ctx.input(kQBinaryA);
@@ -63,21 +67,18 @@ class FastQLinearAdd : public Kernel {
       fail("inputs differ from the shapes and layouts the kernel was built for");
     const void* bp = b.raw();
     if (reorder_b_) {  // bring B into A's layout through the workspace
-      dnnl::memory from = onednn_memory(desc_of(b_layout_, shape_, dtype_), b.raw());
-      dnnl::memory to = onednn_memory(desc_of(a_layout_, shape_, dtype_), ctx.workspace);
-      dnnl::reorder(from, to).execute(onednn_stream(), from, to);
+      dnnl::memory from = onednn_memory(b_desc_, b.raw()), to = onednn_memory(a_desc_, ctx.workspace);
+      reorder_b_.execute(onednn_stream(), from, to);
       onednn_stream().wait();
       bp = ctx.workspace;
     }
-    const int64_t n = static_cast<int64_t>(desc_of(a_layout_, shape_, dtype_).get_size());  // padded blocks too
-    qlinear_add_same_shape(dtype_, a.raw(), bp, c.raw(), n, k_, isa_);
+    // Over the whole buffer, padded blocks too: elementwise, so any layout the two share works.
+    qlinear_add_same_shape(dtype_, a.raw(), bp, c.raw(), static_cast<int64_t>(bytes_ / dtype_size(dtype_)), k_, isa_);
   }
 
   std::string impl_name() const override { return std::string("simd:") + isa_name(isa_); }
   LayoutPtr output_layout(int i) const override { return i == 0 ? a_layout_ : nullptr; }
-  size_t workspace_bytes() const override {
-    return reorder_b_ ? desc_of(a_layout_, shape_, dtype_).get_size() : 0;
-  }
+  size_t workspace_bytes() const override { return reorder_b_ ? bytes_ : 0; }
   bool reads_layout(int i) const override { return i == kQBinaryA || i == kQBinaryB; }
   int inplace_input() const override { return kQBinaryA; }
 
@@ -86,7 +87,9 @@ class FastQLinearAdd : public Kernel {
   DataType dtype_;
   Shape shape_;
   LayoutPtr a_layout_, b_layout_;
-  bool reorder_b_;
+  dnnl::memory::desc a_desc_, b_desc_;
+  size_t bytes_;
+  dnnl::reorder reorder_b_;  // empty when B already has A's layout
   Isa isa_;
 };
 
