@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "tools/graph_edit.h"
+#include "graph/graph_edit.h"
 
 namespace ssdx {
 namespace {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <map>
 
-#include "tools/graph_edit.h"
+#include "graph/graph_edit.h"
 #include "tools/quantizer.h"
 
 namespace ssdx {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "graph/graph_edit.h"
 #include "graph/pattern.h"
 
 namespace ssdx {
@@ -66,8 +67,8 @@ int fold_batchnorm(Graph& g) {
       for (int64_t k = 0; k < per_channel; ++k) wc[k] *= a;
       bf.data<float>()[c] = ((b ? b->data<float>()[c] : 0.f) - mean[c]) * a + beta[c];
     }
-    const int wid = g.add_constant(conv->name + ".folded_weight", std::move(wf));
-    const int bid = g.add_constant(conv->name + ".folded_bias", std::move(bf));
+    const int wid = add_fresh_constant(g, conv->name + ".folded_weight", std::move(wf));
+    const int bid = add_fresh_constant(g, conv->name + ".folded_bias", std::move(bf));
     conv->inputs.resize(3);
     conv->inputs[1] = wid;
     conv->inputs[2] = bid;

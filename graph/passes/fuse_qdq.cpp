@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "graph/graph_edit.h"
 #include "graph/pattern.h"
 
 namespace ssdx {
@@ -71,9 +72,7 @@ int zero_point_or_zero(Graph& g, const QNode& q, DataType dtype, const std::stri
   if (q.zp != kNoValue) return q.zp;
   Tensor z(dtype, {});
   std::memset(z.raw(), 0, z.nbytes());
-  std::string unique = name + ".zero_point";
-  for (int k = 1; g.find_value(unique) >= 0; ++k) unique = name + ".zero_point" + std::to_string(k);
-  return g.add_constant(unique, std::move(z));
+  return add_fresh_constant(g, name + ".zero_point", std::move(z));
 }
 
 // `node` takes over `q`'s output value; q dies.

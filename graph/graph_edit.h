@@ -1,5 +1,5 @@
 #pragma once
-// Small helpers for the rewrites of tools/ (quantizer, opset upgrade): names that do not clash, new constants.
+// Small helpers for graph rewrites (passes, quantizer, opset upgrade): names that do not clash, new constants.
 #include <string>
 
 #include "graph/graph.h"
