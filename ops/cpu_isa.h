@@ -18,6 +18,12 @@ Isa host_isa();
 
 const char* isa_name(Isa isa);
 
+// The variant of a kernel for `isa` (one function pointer per ISA, all of the same type).
+template <typename F>
+F isa_variant(Isa isa, F avx512, F avx2, F baseline) {
+  return isa == Isa::Avx512 ? avx512 : isa == Isa::Avx2 ? avx2 : baseline;
+}
+
 }  // namespace ssdx
 
 #define SSDX_TARGET_AVX2 __attribute__((target("avx2,fma"), flatten))

@@ -37,14 +37,11 @@ void qadd_parallel(const T* a, const T* b, T* c, int64_t n, const QAddKernel& k,
   if (!isa_supported(isa)) fail("QLinearAdd: this CPU cannot run the ", isa_name(isa), " kernel");
   constexpr int64_t kChunk = 1 << 14;
   const int64_t chunks = (n + kChunk - 1) / kChunk;
+  const auto span = isa_variant(isa, &qadd_span_avx512<T>, &qadd_span_avx2<T>, &qadd_span<T>);
 #pragma omp parallel for if (chunks > 1) schedule(static)
   for (int64_t i = 0; i < chunks; ++i) {
-    const int64_t s = i * kChunk, len = std::min(kChunk, n - s);
-    switch (isa) {
-      case Isa::Avx512: qadd_span_avx512(a + s, b + s, c + s, len, k); break;
-      case Isa::Avx2: qadd_span_avx2(a + s, b + s, c + s, len, k); break;
-      case Isa::Baseline: qadd_span(a + s, b + s, c + s, len, k); break;
-    }
+    const int64_t s = i * kChunk;
+    span(a + s, b + s, c + s, std::min(kChunk, n - s), k);
   }
 }
 

@@ -55,15 +55,14 @@ ChannelQuant resolve_channels(const QdqParams& p, const Shape& x, const Tensor& 
   return q;
 }
 
-// Calls f(first, count, scale, zero point, isa) over x in contiguous runs sharing one channel's parameters:
-// per-tensor data is cut into equal chunks so threads share it, per-axis data runs channel block by channel block.
+// Calls f(first, count, scale, zero point) over x in contiguous runs sharing one channel's parameters: per-tensor
+// data is cut into equal chunks so threads share it, per-axis data runs channel block by channel block.
 template <typename F>
 void for_each_run(const ChannelQuant& q, F&& f) {
   constexpr int64_t kChunk = 1 << 14;
   const AxisSplit& s = q.split;
-  const Isa isa = host_isa();
   auto run = [&](int64_t first, int64_t n, int64_t c) {
-    f(first, n, q.scale[static_cast<size_t>(c)], q.zp[static_cast<size_t>(c)], isa);
+    f(first, n, q.scale[static_cast<size_t>(c)], q.zp[static_cast<size_t>(c)]);
   };
   if (s.outer * s.dim == 1) {
     const int64_t chunks = (s.inner + kChunk - 1) / kChunk;
@@ -143,26 +142,16 @@ template <typename T>
 void quantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y) {
   const float* src = x.data<float>();
   T* dst = y.data<T>();
-  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z, Isa isa) {
-    switch (isa) {
-      case Isa::Avx512: return quantize_run_avx512(src + first, dst + first, n, s, z);
-      case Isa::Avx2: return quantize_run_avx2(src + first, dst + first, n, s, z);
-      case Isa::Baseline: return quantize_run(src + first, dst + first, n, s, z);
-    }
-  });
+  const auto run = isa_variant(host_isa(), &quantize_run_avx512<T>, &quantize_run_avx2<T>, &quantize_run<T>);
+  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z) { run(src + first, dst + first, n, s, z); });
 }
 
 template <typename T>
 void dequantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y) {
   const T* src = x.data<T>();
   float* dst = y.data<float>();
-  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z, Isa isa) {
-    switch (isa) {
-      case Isa::Avx512: return dequantize_run_avx512(src + first, dst + first, n, s, z);
-      case Isa::Avx2: return dequantize_run_avx2(src + first, dst + first, n, s, z);
-      case Isa::Baseline: return dequantize_run(src + first, dst + first, n, s, z);
-    }
-  });
+  const auto run = isa_variant(host_isa(), &dequantize_run_avx512<T>, &dequantize_run_avx2<T>, &dequantize_run<T>);
+  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z) { run(src + first, dst + first, n, s, z); });
 }
 
 std::unique_ptr<Kernel> create_quantize(const OpContext& ctx) {
