@@ -17,7 +17,7 @@ template <typename T>
 void qadd_span(const T* a, const T* b, T* c, int64_t n, const QAddKernel& k) {
   constexpr float lo = static_cast<float>(qmin<T>()), hi = static_cast<float>(qmax<T>());
   for (int64_t i = 0; i < n; ++i) {
-    float t = std::fma(static_cast<float>(a[i]), k.ra, std::fma(static_cast<float>(b[i]), k.rb, k.f));
+    float t = k(a[i], b[i]);
     t = std::min(std::max(t, lo), hi);
     c[i] = static_cast<T>(static_cast<int32_t>(std::nearbyint(t)));
   }

@@ -42,17 +42,14 @@ void infer_qbinary(OpContext& ctx) {
 // ---- reference kernels ----
 
 // ORT walks the output in spans of its innermost dim and picks one of three kernels for the whole op: A constant
-// along the span (scalar A), B constant (scalar B), or both varying. The choice matters for QLinearAdd's rounding.
-enum class SpanCase { ScalarA, ScalarB, General };
-
-SpanCase span_case(const Shape& out, const std::vector<int64_t>& sa, const std::vector<int64_t>& sb) {
+// along the span (scalar A), B constant (scalar B), or both varying. For QLinearAdd only the first matters: ORT then
+// swaps the operands so that the scalar sits in the kernel's slot b, which changes the rounding.
+bool a_is_span_scalar(const Shape& out, const std::vector<int64_t>& sa) {
   for (size_t d = out.size(); d-- > 0;) {
     if (out[d] == 1) continue;  // size-1 dims merge into their neighbours
-    if (sa[d] == 0) return SpanCase::ScalarA;
-    if (sb[d] == 0) return SpanCase::ScalarB;
-    return SpanCase::General;
+    return sa[d] == 0;
   }
-  return SpanCase::ScalarA;  // a single element: ORT tests A first
+  return true;  // a single element: ORT tests A first
 }
 
 template <typename T>
@@ -61,27 +58,15 @@ void qadd_kernel(const Tensor& a, QParam qa, const Tensor& b, QParam qb, QParam 
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   T* pc = c.data<T>();
-  switch (span_case(c.shape(), sa, sb)) {
-    case SpanCase::General: {
-      const QAddKernel k(qa, qb, qc);
-      for_each_broadcast(c.shape(), sa, sb, [&](int64_t d, int64_t i, int64_t j) { pc[d] = requantize<T>(k.span(pa[i], pb[j]), 0); });
-      break;
-    }
-    case SpanCase::ScalarB: {
-      const QAddKernel k(qa, qb, qc);
-      for_each_broadcast(c.shape(), sa, sb, [&](int64_t d, int64_t i, int64_t j) { pc[d] = requantize<T>(k.scalar_b(pa[i], pb[j]), 0); });
-      break;
-    }
-    case SpanCase::ScalarA: {  // ORT swaps the operands so that the scalar is in slot b
-      const QAddKernel k(qb, qa, qc);
-      for_each_broadcast(c.shape(), sa, sb, [&](int64_t d, int64_t i, int64_t j) { pc[d] = requantize<T>(k.scalar_b(pb[j], pa[i]), 0); });
-      break;
-    }
+  if (a_is_span_scalar(c.shape(), sa)) {
+    const QAddKernel k(qb, qa, qc);
+    for_each_broadcast(c.shape(), sa, sb, [&](int64_t d, int64_t i, int64_t j) { pc[d] = requantize<T>(k(pb[j], pa[i]), 0); });
+  } else {
+    const QAddKernel k(qa, qb, qc);
+    for_each_broadcast(c.shape(), sa, sb, [&](int64_t d, int64_t i, int64_t j) { pc[d] = requantize<T>(k(pa[i], pb[j]), 0); });
   }
 }
 
-// MLAS's QLinearMul (qlmul.cpp, SSE2 on every x86 host): t = float((a - A_zp) * (b - B_zp)) * r + C_zp with
-// r = (A_scale * B_scale) / C_scale; symmetric in A and B, so the span case does not matter.
 template <typename T>
 void qmul_kernel(const Tensor& a, QParam qa, const Tensor& b, QParam qb, QParam qc, Tensor& c) {
   const float r = (qa.scale * qb.scale) / qc.scale, zc = static_cast<float>(qc.zp);

@@ -18,19 +18,18 @@ struct QParam {
   int32_t zp;
 };
 
-// MLAS's QLinearAdd kernel (qladd_avx2.cpp) for one element; the scalar operand, if any, sits in slot b.
+// MLAS's QLinearAdd kernel (qladd_avx2.cpp, used on every AVX2 host) for one element; the scalar operand, if any,
+// sits in slot b. Every fused multiply-add below is one in ORT's code: rounding the products separately moves F or
+// F' by an ulp for some parameters, and a sum within that ulp of a .5 tie then rounds the other way.
 struct QAddKernel {
   float ra, rb, f;
   QAddKernel(QParam a, QParam b, QParam c)
       : ra(a.scale / c.scale), rb(b.scale / c.scale),
-        f(static_cast<float>(c.zp) - (ra * static_cast<float>(a.zp) + rb * static_cast<float>(b.zp))) {}
-  // Both operands vary: t = fma(a, rA, fma(b, rB, F)).
-  float span(int32_t a, int32_t b) const {
+        f(static_cast<float>(c.zp) - std::fma(ra, static_cast<float>(a.zp), rb * static_cast<float>(b.zp))) {}
+  // t = fma(a, rA, fma(b, rB, F)). With the fused F' of a scalar span (F' = fma(b, rB, F) once per span) this is
+  // the same arithmetic, so all three span cases share it; only the operand order of a scalar A differs.
+  float operator()(int32_t a, int32_t b) const {
     return std::fma(static_cast<float>(a), ra, std::fma(static_cast<float>(b), rb, f));
-  }
-  // b is the span's scalar: F' = F + b * rB (mul, then add), t = fma(a, rA, F').
-  float scalar_b(int32_t a, int32_t b) const {
-    return std::fma(static_cast<float>(a), ra, f + static_cast<float>(b) * rb);
   }
 };
 

@@ -3,9 +3,13 @@
 // onnxruntime-node). Test-only: nothing in the engine or the `ssdx` binary links, loads or calls onnxruntime.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <string>
 
 #include "engine/session.h"
+#include "graph/onnx_builder.h"
 
 namespace ssdx::test {
 
@@ -19,6 +23,18 @@ bool ort_required();
 // Runs the model in onnxruntime (CPU, `threads` intra-op threads) and returns every output by name.
 // Throws Error with onnxruntime's one-line message on failure.
 TensorMap run_ort(const std::string& model_path, const TensorMap& feeds, int threads = 2);
+
+// A built model saved to a file of its own under the test temp dir (onnxruntime reads files), deleted at scope exit.
+struct TempModelFile {
+  std::string path;
+  TempModelFile(const ModelBuilder& b, const std::string& name)
+      : path(::testing::TempDir() + "ssdx_" + name + "_" + std::to_string(getpid()) + ".onnx") {
+    b.save(path);
+  }
+  ~TempModelFile() { std::remove(path.c_str()); }
+  TempModelFile(const TempModelFile&) = delete;
+  TempModelFile& operator=(const TempModelFile&) = delete;
+};
 
 }  // namespace ssdx::test
 

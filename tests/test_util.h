@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -86,6 +87,16 @@ inline Tensor random_tensor(Shape shape, uint32_t seed, float lo = -1.f, float h
   std::uniform_real_distribution<float> dist(lo, hi);
   float* p = t.data<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = dist(rng);
+  return t;
+}
+
+// A tensor of integer type T with values uniform in [lo, hi] (the type's whole range by default).
+template <typename T>
+Tensor random_ints(Shape shape, std::mt19937& rng, int64_t lo = std::numeric_limits<T>::min(),
+                   int64_t hi = std::numeric_limits<T>::max()) {
+  std::uniform_int_distribution<int64_t> dist(lo, hi);
+  Tensor t(DTypeOf<T>::value, std::move(shape));
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<T>()[i] = static_cast<T>(dist(rng));
   return t;
 }
 

@@ -140,14 +140,6 @@ std::string build_net(Int8NetBuilder& n) {
   return out;
 }
 
-struct ModelFile {
-  std::string path;
-  explicit ModelFile(const ModelBuilder& b, const std::string& name)
-      : path(::testing::TempDir() + "ssdx_int8_" + name + "_" + std::to_string(getpid()) + ".onnx") {
-    b.save(path);
-  }
-  ~ModelFile() { std::remove(path.c_str()); }
-};
 
 TensorMap image_feed() { return {{"image", random_tensor({1, 3, 40, 40}, 3, -2.2f, 2.6f)}}; }
 
@@ -156,7 +148,7 @@ class Int8Graph : public ::testing::TestWithParam<Form> {};
 TEST_P(Int8Graph, RunsAsInt8KernelsWithTheModelsScales) {
   Int8NetBuilder n(GetParam());
   build_net(n);
-  ModelFile file(n.builder(), form_name(GetParam()));
+  TempModelFile file(n.builder(), std::string("int8_") + form_name(GetParam()));
   auto s = Session::load(file.path);
   std::map<std::string, int> ops;
   for (const Node& node : s->graph().nodes) ++ops[node.op_type];
@@ -188,7 +180,7 @@ TEST_P(Int8Graph, MatchesOnnxruntimeWithinOneStepOfTheLastQuantization) {
   SSDX_NEED_ORT();
   Int8NetBuilder n(GetParam());
   const std::string out = build_net(n);
-  ModelFile file(n.builder(), form_name(GetParam()));
+  TempModelFile file(n.builder(), std::string("int8_") + form_name(GetParam()));
   const TensorMap feeds = image_feed();
   const Tensor ours = Session::load(file.path)->run(feeds).at(out);
   const Tensor ref = run_ort(file.path, feeds).at(out);

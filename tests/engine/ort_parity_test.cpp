@@ -17,20 +17,11 @@ namespace {
 
 constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();  // Slice "to the end"
 
-// Saves the model to a file of its own (ORT reads files) and deletes it at scope exit.
-struct ModelFile {
-  std::string path;
-  ModelFile(const ModelBuilder& b, const std::string& name)
-      : path(::testing::TempDir() + "ssdx_ort_parity_" + name + "_" + std::to_string(getpid()) + ".onnx") {
-    b.save(path);
-  }
-  ~ModelFile() { std::remove(path.c_str()); }
-};
 
 // Runs the model in our Session and in onnxruntime; checks both give the same output names, dtypes and shapes,
 // integers exactly and floats within `atol`. Returns onnxruntime's outputs.
 TensorMap expect_parity(const ModelBuilder& b, const std::string& name, const TensorMap& feeds, double atol) {
-  ModelFile file(b, name);
+  TempModelFile file(b, "ort_parity_" + name);
   TensorMap ours = Session::load(file.path)->run(feeds);
   TensorMap ref = run_ort(file.path, feeds);
   EXPECT_EQ(ours.size(), ref.size());
@@ -278,7 +269,7 @@ TEST(OrtParity, OracleReportsOrtErrors) {
   b.add_input("x", DataType::Float, {2});
   b.add_node("Relu", {"x"}, {"y"});
   b.add_output("y", DataType::Float, {2});
-  ModelFile file(b, "oracle_errors");
+  TempModelFile file(b, "oracle_errors");
   EXPECT_THROW(run_ort(file.path, {{"x", make_tensor<float>({3}, {1, 2, 3})}}), Error);  // wrong shape
   TensorMap out = run_ort(file.path, {{"x", make_tensor<float>({2}, {-1, 2})}});
   EXPECT_TRUE(tensors_close(make_tensor<float>({2}, {0, 2}), out.at("y"), 0, 0));

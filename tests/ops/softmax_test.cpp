@@ -229,11 +229,9 @@ TEST(Softmax, MatchesOnnxruntimeBitForBit) {
     b.add_input("x", DataType::Float, {1, rows, d});
     b.add_node("Softmax", {"x"}, {"y"}, axis_attr(2));
     b.add_output("y", DataType::Float, {1, rows, d});
-    const std::string path = ::testing::TempDir() + "ssdx_softmax_" + std::to_string(getpid()) + ".onnx";
-    b.save(path);
+    const TempModelFile file(b, "softmax");
     const Tensor x = random_tensor({1, rows, d}, static_cast<uint32_t>(d), -60.f, 60.f);
-    const Tensor ref = run_ort(path, {{"x", x}}).at("y");
-    std::remove(path.c_str());
+    const Tensor ref = run_ort(file.path, {{"x", x}}).at("y");
     const Tensor ours = run_op("Softmax", 12, axis_attr(2), {&x})[0];
     if (exact) {
       int64_t differ = 0;

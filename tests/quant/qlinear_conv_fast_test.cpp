@@ -16,23 +16,14 @@ struct FastQConvCase {
   int x_zp, y_zp;
 };
 
-template <typename T>
-Tensor random_q(Shape shape, std::mt19937& rng, int lo, int hi) {
-  std::uniform_int_distribution<int> d(lo, hi);
-  Tensor t(DTypeOf<T>::value, std::move(shape));
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<T>()[i] = static_cast<T>(d(rng));
-  return t;
-}
-
 class FastQLinearConv : public ::testing::TestWithParam<FastQConvCase> {};
 
 TEST_P(FastQLinearConv, MatchesReferenceBitForBit) {
   const FastQConvCase c = GetParam();
   std::mt19937 rng(7);
-  const Tensor x = c.s8_input ? random_q<int8_t>({1, c.c, c.h, c.w}, rng, -128, 127)
-                              : random_q<uint8_t>({1, c.c, c.h, c.w}, rng, 0, 255);
-  const Tensor w = random_q<int8_t>({c.m, c.c / c.group, c.k, c.k}, rng, -127, 127);
-  const Tensor bias = random_q<int32_t>({c.m}, rng, -20000, 20000);
+  const Tensor x = c.s8_input ? random_ints<int8_t>({1, c.c, c.h, c.w}, rng) : random_ints<uint8_t>({1, c.c, c.h, c.w}, rng);
+  const Tensor w = random_ints<int8_t>({c.m, c.c / c.group, c.k, c.k}, rng, -127, 127);
+  const Tensor bias = random_ints<int32_t>({c.m}, rng, -20000, 20000);
   std::uniform_real_distribution<float> ws(0.002f, 0.02f);
   std::vector<float> wsv(static_cast<size_t>(c.per_channel ? c.m : 1));
   for (float& s : wsv) s = ws(rng);

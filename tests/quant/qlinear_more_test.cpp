@@ -32,11 +32,8 @@ Attributes float_attr(const std::string& name, float v) {
 
 template <typename T>
 Tensor random_q(Shape shape, uint32_t seed) {
-  Tensor t(DTypeOf<T>::value, std::move(shape));
   std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> dist(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<T>()[i] = static_cast<T>(dist(rng));
-  return t;
+  return random_ints<T>(std::move(shape), rng);
 }
 
 // ---- MatMulInteger ----
@@ -310,11 +307,9 @@ class OpsModel {
 
   // Runs both engines and returns the number of differing elements over all outputs (printing each output's).
   int64_t mismatches(const std::string& name) {
-    const std::string path = ::testing::TempDir() + "ssdx_qlinear_more_" + name + "_" + std::to_string(getpid()) + ".onnx";
-    b_.save(path);
-    TensorMap ours = Session::load(path)->run(feeds_);
-    TensorMap ref = run_ort(path, feeds_);
-    std::remove(path.c_str());
+    const TempModelFile file(b_, "qlinear_more_" + name);
+    TensorMap ours = Session::load(file.path)->run(feeds_);
+    TensorMap ref = run_ort(file.path, feeds_);
     int64_t total = 0;
     for (const auto& [out, expected] : ref) {
       const Tensor& got = ours.at(out);
