@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ssdx against onnxruntime on one model: the same random input, the same thread count, back to back in one run
-# (the machines are shared and noisy, so only ratios taken together mean anything: ../../shared/BASELINES.md).
+# (the machines are shared and noisy, so only ratios taken together mean anything: docs/baselines.md §1).
 #
 #   bench/ort_vs_ssdx.sh MODEL [--threads N] [--runs N] [--warmup N] [--json] [--ssdx PATH]
 #

@@ -11,7 +11,8 @@ struct SessionOptions {
   bool optimize = true;         // fold BatchNormalization, fuse Conv+Add+Relu, drop Identity
   bool winograd = true;         // Winograd 3x3 stride-1 convolutions (~1.8x faster; ~1e-6 relative rounding
                                 // differences from direct convolution, within the ORT parity tolerances)
-  bool verbose = false;         // print each pass and kernel choice to stderr
+  bool verbose = false;         // at load, one stderr line per node: its kernel, output layout, and whether its
+                                // shapes wait for run time (library callers only; no CLI flag sets it)
   // Memory ceilings: loading fails with a one-line error, instead of allocating, when a model's initializers or its
   // planned activation arena (activations, scratchpads) would exceed them.
   uint64_t max_weight_bytes = uint64_t{16} << 30;

@@ -28,8 +28,5 @@ enum class Fold {
 // Runs inference over the whole graph, storing dtype/shape in each Value and folding constants as `fold` says.
 // Folded nodes are marked dead (the caller compacts). Fails naming the node on any inconsistency.
 InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold);
-inline InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, bool fold) {
-  return infer_shapes(g, defs, fold ? Fold::All : Fold::None);
-}
 
 }  // namespace ssdx

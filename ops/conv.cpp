@@ -1,6 +1,6 @@
 // Conv (opset 1, 11) and the internal FusedConv. Constant weights and static shapes go to the packed, fused,
 // blocked-layout kernel of conv_fast.cpp; anything else runs oneDNN on plain layouts here, with conv_ref as the
-// fallback and the tests' oracle.
+// fallback when oneDNN declines a shape.
 #include <mutex>
 
 #include "ops/conv.h"

@@ -1,5 +1,6 @@
 #pragma once
-// Conv parameters, shape function and the reference kernel (the oracle for every fast conv path).
+// Conv parameters, shape function and the reference kernel (conv_ref: the plain kernel's fallback when oneDNN
+// declines a shape; no test compares the fast paths with it yet).
 #include "ops/op.h"
 #include "ops/window.h"
 

@@ -1,6 +1,8 @@
 #pragma once
 // Runs one node on concrete tensors: inference on the actual inputs, output allocation, kernel run.
-// Used by the executor for nodes whose shapes are only known at run time, by constant folding, and by tests.
+// evaluate_node serves constant folding (engine/shape_inference.cpp) and the tests; run_kernel the tests and
+// bench/kernel_bench.h. The executor (Session::run) uses only describe_inputs, to re-infer the nodes whose shapes
+// are known at run time only, and allocates and runs those nodes itself.
 #include <memory>
 #include <vector>
 

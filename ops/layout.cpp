@@ -366,7 +366,7 @@ void infer_identity(OpContext& ctx) {
   else ctx.set_output_dtype(0, ctx.input_dtype(0));
 }
 
-// ---- reference kernels ----
+// ---- kernels (the only ones these ops have: coalesced row copies, tiled transposes, threaded) ----
 
 // Drops size-1 dims and merges neighbours that are contiguous in the source, so the copy loops run over as few,
 // as long rows as possible (a Transpose that keeps the last dims in place becomes row memcpys).

@@ -1,4 +1,4 @@
-// NonMaxSuppression (opset 10+), reproducing onnxruntime's CPU kernel bit for bit (ORT_SEMANTICS.md §1):
+// NonMaxSuppression (opset 10+), reproducing onnxruntime's CPU kernel bit for bit (docs/ort_arithmetic.md §3):
 // per (batch, class), greedy selection by score descending with ties to the lower box index; a box is a candidate
 // only if score > score_threshold (strict; no filtering when the input is absent) and is dropped if its IoU with an
 // already selected box is > iou_threshold (strict). Absent or non-positive max_output_boxes_per_class selects nothing.

@@ -48,7 +48,8 @@ class OpContext {
   const Shape& input_shape(int i) const;        // fails if even the rank is unknown
   bool input_shape_known(int i) const { return has_input(i) && input(i).shape_known; }
   const Tensor* input_constant(int i) const { return has_input(i) ? input(i).constant : nullptr; }
-  // The input's value as integers when it is known; nullptr-like empty optional otherwise.
+  // The input's value as integers into `out` when it is a known constant (true); false, `out` untouched, otherwise.
+  // Fails if the constant is not int64 or int32.
   bool input_ints(int i, std::vector<int64_t>& out) const;
 
   int num_outputs() const { return static_cast<int>(outputs_.size()); }

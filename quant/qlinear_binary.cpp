@@ -1,5 +1,5 @@
 // onnxruntime's contrib ops QLinearAdd, QLinearMul (broadcasting) and QLinearConcat, domain com.microsoft, opset 1,
-// on uint8/int8 with per-tensor scales and zero points. Arithmetic is ORT's x86 kernels' (ORT_SEMANTICS.md section 6).
+// on uint8/int8 with per-tensor scales and zero points. Arithmetic is ORT's x86 kernels' (docs/ort_arithmetic.md §6).
 #include <array>
 #include <cstring>
 

@@ -1,5 +1,5 @@
 // QLinearConv and ConvInteger (opset 10): exact int32 accumulation of (x - x_zp) * (w - w_zp); QLinearConv then
-// requantizes the way onnxruntime's MLAS does (ORT_SEMANTICS.md section 5). Window geometry comes from ops/conv.h.
+// requantizes the way onnxruntime's MLAS does (docs/ort_arithmetic.md §5). Window geometry comes from ops/conv.h.
 #include "quant/qlinear_conv.h"
 #include "quant/quant_util.h"
 #include "quant/register_quant.h"

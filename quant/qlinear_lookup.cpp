@@ -2,7 +2,7 @@
 // scales and zero points. ORT maps every input byte through a 256-entry table
 // (contrib_ops/cpu/quantization/qlinear_lookup_table.cc, qlinear_activations.cc):
 //   table[v] = QuantizeLinear(f(x_scale * (v - x_zp)), y_scale, y_zp)
-// with f evaluated in float exactly as ORT does, and MlasQuantizeLinear's rounding (ORT_SEMANTICS.md section 4).
+// with f evaluated in float exactly as ORT does, and MlasQuantizeLinear's rounding (docs/ort_arithmetic.md §7, §4).
 #include <algorithm>
 #include <array>
 #include <cmath>

@@ -174,7 +174,7 @@ void infer_qlinear_matmul(OpContext& ctx) {
 // ---- reference kernels ----
 
 // acc[t,i,j] = sum_k (a[i,k] - a_zp[i]) * (b[k,j] - b_zp[j]) over the A and B matrices of output matrix t, exact
-// in int32 (MLAS's integer GEMM is exact on VNNI/AMX hosts; see ORT_SEMANTICS.md section 5 for AVX2's vpmaddubsw).
+// in int32 (MLAS's integer GEMM is exact on VNNI/AMX hosts; docs/ort_arithmetic.md §5 for AVX2's vpmaddubsw).
 template <typename TA, typename TB>
 void matmul_acc_ref(const MatMulDims& d, const TA* a, const LineValues<int32_t>& a_zp, const TB* b,
                     const LineValues<int32_t>& b_zp, int32_t* acc) {

@@ -1,6 +1,6 @@
 #pragma once
 // Helpers shared by the int8 families: reading scales and zero points, and onnxruntime's (MLAS) rounding of a float
-// to uint8/int8. See /work/shared/ORT_SEMANTICS.md sections 4-6 for the formulas reproduced here.
+// to uint8/int8. The formulas reproduced here: docs/ort_arithmetic.md §4-§6.
 #include <cmath>
 #include <cstdint>
 #include <limits>

@@ -1,5 +1,5 @@
 // QuantizeLinear and DequantizeLinear (opset 10: per-tensor; 13+: per-tensor or per-axis along `axis`), uint8 and
-// int8, plus int32 DequantizeLinear (biases). Arithmetic is onnxruntime's (ORT_SEMANTICS.md section 4).
+// int8, plus int32 DequantizeLinear (biases). Arithmetic is onnxruntime's (docs/ort_arithmetic.md §4).
 #include <algorithm>
 
 #include "ops/cpu_isa.h"
@@ -136,7 +136,7 @@ void infer_dequantize(OpContext& ctx) {
   else ctx.set_output_dtype(0, DataType::Float);
 }
 
-// ---- reference kernels ----
+// ---- kernels: the per-ISA element loops above, picked once per run for the host (isa_variant) ----
 
 template <typename T>
 void quantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y) {

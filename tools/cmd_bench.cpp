@@ -15,7 +15,7 @@
 namespace ssdx::cli {
 namespace {
 
-// fp32 FMA peak of one core of the target Xeon (12 independent vfmadd chains, measured: ../shared/BASELINES.md).
+// fp32 FMA peak of one core of the target Xeon (12 independent vfmadd chains, measured: docs/baselines.md §2).
 // An estimate for this machine kind only, hence overridable.
 constexpr double kDefaultPeakPerCoreGflops = 240;
 // An AVX-512 VNNI dot product (vpdpbusd: 64 u8 x s8 multiply-adds) does 4x the work of an fp32 FMA (16): the int8

@@ -1,5 +1,5 @@
-// SSD-ResNet34 generator following ../shared/SSD12_SPEC.md: §2 backbone, extras and heads; §3 default boxes and
-// decode; §4.2 the post-processing node chain, node for node.
+// SSD-ResNet34 generator following docs/ssd12_model.md: §2 backbone, extras and heads; §3 default boxes and
+// decode; §4 the post-processing node chain, node for node.
 #include "tools/ssd_model.h"
 
 #include <cmath>
@@ -61,7 +61,7 @@ class SsdGraph {
     std::vector<std::string> locs, confs;
     for (int i = 0; i < 6; ++i) {
       const int nd = kNumDefaults[i], channels = kSourceChannels[i];
-      // Every head is a 3x3 convolution with stride 3 (SPEC §2.3: strides[0] and strides[1] of the export).
+      // Every head is a 3x3 convolution with stride 3 (docs/ssd12_model.md §2.3).
       locs.push_back(view(conv(sources[i], channels, nd * 4, 3, 3, 1, kLocGain, 0.f), 4));
       confs.push_back(view(conv(sources[i], channels, nd * kLabels, 3, 3, 1, kConfGain, 0.f, true), kLabels));
     }
@@ -224,7 +224,7 @@ class SsdGraph {
                           constant<int64_t>({1}, {axis}), constant<int64_t>({1}, {1})});
   }
 
-  // The exporter slices dims 0 and 1 in full before the real slice on dim 2 (SPEC §4.2 "Slice ×3").
+  // The exporter slices dims 0 and 1 in full before the real slice on dim 2 (docs/ssd12_model.md §3.2).
   std::string slice3(const std::string& x, int64_t start, int64_t end) {
     constexpr int64_t kAll = INT64_MAX;
     return slice(slice(slice(x, 0, kAll, 0), 0, kAll, 1), start, end, 2);
@@ -232,7 +232,7 @@ class SsdGraph {
 
   std::string scalar_mul(const std::string& x, float v) { return node("Mul", {x, constant<float>({}, {v})}); }
 
-  // SPEC §3.2 and §4.2: decode against the default boxes, softmax, NMS, keep the best min(200, n).
+  // docs/ssd12_model.md §3.2 and §4: decode against the default boxes, softmax, NMS, keep the best min(200, n).
   void postprocess(const std::string& loc, const std::string& conf) {
     const std::vector<float> dboxes = ssd_default_boxes(o_.size);
     const int64_t n = static_cast<int64_t>(dboxes.size() / 4);
@@ -318,8 +318,9 @@ std::vector<int> ssd_head_grids(int size) {
   return grids;
 }
 
-// SPEC §3.1: steps = int(S / grid), fk = S // step, scales = int(s * S / 300), two square sizes then each aspect
-// ratio both ways; centres ((j + 0.5) / fk, (i + 0.5) / fk); clamped to [0, 1] in xywh form; slot-major order.
+// docs/ssd12_model.md §3.1: steps = int(S / grid), fk = S // step, scales = int(s * S / 300), two square sizes then
+// each aspect ratio both ways; centres ((j + 0.5) / fk, (i + 0.5) / fk); clamped to [0, 1] in xywh form; slot-major
+// order.
 std::vector<float> ssd_default_boxes(int size) {
   static const int kScales300[7] = {21, 45, 99, 153, 207, 261, 315};
   static const std::vector<std::vector<int>> kAspect = {{2}, {2, 3}, {2, 3}, {2, 3}, {2}, {2}};
@@ -353,7 +354,7 @@ void write_ssd_model(const SsdModelOptions& opts, const std::string& path) {
   if (opts.size < 64 || grids[4] < 3)
     fail("make-model: size ", opts.size, " is too small for the unpadded extra layers (use 385 or more)");
   if (opts.size > 4096) fail("make-model: size ", opts.size, " is too large (at most 4096)");
-  // ssd-10 was written by onnx 1.5 (IR 5), ssd-12 by onnx 1.9 (IR 7): SPEC §0.
+  // ssd-10 was written by onnx 1.5 (IR 5), ssd-12 by onnx 1.9 (IR 7): docs/ssd12_model.md §1.
   ModelBuilder b(opts.opset, opts.opset == 10 ? 5 : 7);
   SsdGraph(opts, b).build();
   b.save(path);

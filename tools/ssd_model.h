@@ -1,5 +1,5 @@
 #pragma once
-// The SSD-ResNet34 model family of ../shared/SSD12_SPEC.md, generated with deterministic synthetic weights:
+// The SSD-ResNet34 model family of docs/ssd12_model.md, generated with deterministic synthetic weights:
 // same architecture, graph structure and post-processing node chain as the model zoo's ssd-10 / ssd-12.
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 // The QDQ rewrites: a QDQ model (fp32 ops between DequantizeLinear and QuantizeLinear nodes) becomes the same int8
 // ops a QOperator model has, so both forms run the same kernels. Each rewrite keeps onnxruntime's semantics
-// (ORT_SEMANTICS.md section 7): it fires only where ORT's CPU provider fuses too, and computes what ORT's fused op
+// (docs/ort_arithmetic.md §11): it fires only where ORT's CPU provider fuses too, and computes what ORT's fused op
 // computes. Each returns the number of nodes it replaced; replaced nodes are marked dead (compact() drops them, and
 // eliminate_dead_nodes the DequantizeLinear nodes nobody reads any more). Dtypes and shapes must be inferred.
 #include "graph/graph.h"

@@ -92,8 +92,8 @@ void build_conv_net(ModelBuilder& b) {
   b.add_output("probs_joint", DataType::Float, {-1, 64, 8}, {"batch"});
 }
 
-// (b) The SSD post-processing chain of SSD12_SPEC.md 4.2 at small size: N prior boxes, C classes (0 = background).
-// loc [1,N,4] (encoded xywh offsets) and logits [1,C,N] are inputs; priors are initializers.
+// (b) The SSD post-processing chain of docs/ssd12_model.md §4 at small size: N prior boxes, C classes
+// (0 = background). loc [1,N,4] (encoded xywh offsets) and logits [1,C,N] are inputs; priors are initializers.
 constexpr int64_t kBoxes = 64, kClasses = 5;
 
 void build_ssd_post(ModelBuilder& b, int64_t opset, int64_t max_per_class, int64_t top_k) {

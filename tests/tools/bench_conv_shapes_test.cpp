@@ -59,7 +59,7 @@ TEST(BenchConvShapes, TableMatchesTheGenerated1200Model) {
       << "duplicate rows";
   double gflop = 0;
   for (const bench::ConvShape& s : bench::kSsdResnet34_1200Convs) gflop += s.count * s.flops() / 1e9;
-  EXPECT_NEAR(gflop, 432.8, 0.1);  // 216.4 GMAC (SSD12_SPEC.md, BASELINES.md)
+  EXPECT_NEAR(gflop, 432.8, 0.1);  // 216.4 GMAC (docs/ssd12_model.md §2.4)
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The generated SSD-ResNet34 graph against ../shared/SSD12_SPEC.md: op histogram, head shapes, default boxes,
+// The generated SSD-ResNet34 graph against docs/ssd12_model.md: op histogram, head shapes, default boxes,
 // parameter count and convolution cost, each worked out from the spec by hand.
 #include <unistd.h>
 
@@ -28,7 +28,7 @@ std::map<std::string, int> histogram(const Graph& g) {
   return h;
 }
 
-// Counts derived in SSD12_SPEC.md §2 (backbone/extras/heads) and §4.2 (post-processing, one node per id there).
+// Counts derived in docs/ssd12_model.md §2 (backbone/extras/heads) and §4 (post-processing, one node per step).
 TEST(SsdModel, OpHistogramMatchesTheSpec) {
   const Graph g = generated({1200, 12, 1, false, false});
   const std::map<std::string, int> expected = {
@@ -58,7 +58,7 @@ TEST(SsdModel, FoldedConstantShapeOpset10Variant) {
   EXPECT_EQ(g.ir_version, 5);
 }
 
-// Head outputs (furiosa-models' list of the MLPerf ONNX heads), parameters (SPEC §2.4), MACs (SPEC §7).
+// Head outputs (furiosa-models' list of the MLPerf ONNX heads), parameters and MACs (docs/ssd12_model.md §2.4).
 TEST(SsdModel, HeadShapesParametersAndCost) {
   for (bool folded : {false, true}) {
     SCOPED_TRACE(folded ? "folded" : "batchnorm");
@@ -97,7 +97,8 @@ TEST(SsdModel, HeadGridsForOtherSizes) {
   EXPECT_THROW(write_ssd_model({1200, 11, 1, false, false}, "/tmp/never.onnx"), Error);
 }
 
-// SPEC §3.1 by hand: level offsets 0, 10000, 13750, 14764, 15058, 15094; box = offset + slot*H*W + i*W + j.
+// docs/ssd12_model.md §3.1 by hand: level offsets 0, 10000, 13750, 14764, 15058, 15094;
+// box = offset + slot*H*W + i*W + j.
 TEST(SsdModel, DefaultBoxesAtChosenIndices) {
   const std::vector<float> d = ssd_default_boxes(1200);
   ASSERT_EQ(d.size(), 15130u * 4);
