@@ -6,8 +6,14 @@
 
 namespace ssdx {
 
-void apply_thread_count(int threads) {
-  if (threads > 0) omp_set_num_threads(threads);
+ThreadCountScope::ThreadCountScope(int threads) {
+  if (threads <= 0) return;
+  previous_ = omp_get_max_threads();
+  omp_set_num_threads(threads);
+}
+
+ThreadCountScope::~ThreadCountScope() {
+  if (previous_ > 0) omp_set_num_threads(previous_);
 }
 
 }  // namespace ssdx

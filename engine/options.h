@@ -22,7 +22,19 @@ struct SessionOptions {
 // "1.5 GiB": sizes for messages.
 std::string bytes_str(uint64_t bytes);
 
-// Applies a thread count to OpenMP (our kernels) and thereby oneDNN (built on the OpenMP runtime).
-void apply_thread_count(int threads);
+// Sets the thread count of OpenMP (our kernels) and thereby oneDNN (built on the OpenMP runtime) for the calling
+// thread while in scope, then restores the caller's. OpenMP's setting belongs to each thread, so a Session sets it
+// wherever it works: at load (oneDNN sizes its blocking by it) and in every run, whichever thread calls. 0 keeps the
+// calling thread's setting.
+class ThreadCountScope {
+ public:
+  explicit ThreadCountScope(int threads);
+  ~ThreadCountScope();
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+ private:
+  int previous_ = 0;
+};
 
 }  // namespace ssdx

@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <omp.h>
+
+#include "engine/node_error.h"
 #include "engine/planner.h"
 #include "engine/shape_inference.h"
 #include "graph/onnx_parser.h"
@@ -92,7 +95,7 @@ bool reads_blocked(const Graph& g, const Node& n, size_t input) {
 }  // namespace
 
 Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(graph)), opts_(opts) {
-  apply_thread_count(opts_.threads);
+  const ThreadCountScope threads(opts_.threads);
   uint64_t weights = 0;
   for (const Value& v : graph_.values)
     if (v.constant) weights += v.constant->nbytes();
@@ -121,7 +124,9 @@ void Session::optimize() {
   eliminate_dead_nodes(graph_);
   // What the int8 fusions left of the weights' DequantizeLinear nodes (fp32 ops on dequantized weights) folds now.
   if (opts_.constant_folding) folded_ += infer_shapes(graph_, resolve_ops(graph_, OpRegistry::global()), Fold::All).folded;
-  fused_ += fold_batchnorm(graph_) + fuse_conv_add(graph_) + fuse_conv_relu(graph_) + remove_identity(graph_);
+  // In this order: BN folds into the conv first, the residual Add joins it before the Relu after the sum does.
+  using Pass = int (*)(Graph&);
+  for (Pass pass : {&fold_batchnorm, &fuse_conv_add, &fuse_conv_relu, &remove_identity}) fused_ += pass(graph_);
   eliminate_dead_nodes(graph_);
 }
 
@@ -159,8 +164,8 @@ void Session::create_kernels() {
       if (s.shapes_static) s.static_outputs = ctx.outputs();
       for (size_t o = 0; o < n.outputs.size(); ++o)
         if (n.outputs[o] != kNoValue) layouts_[static_cast<size_t>(n.outputs[o])] = s.kernel->output_layout(static_cast<int>(o));
-    } catch (const Error& e) {
-      fail(graph_.source, ": ", graph_.node_label(n), ": ", e.what());
+    } catch (const std::exception& e) {
+      fail_in_node(graph_.source + ": " + graph_.node_label(n), e);
     }
     for (int in : n.inputs)
       if (in != kNoValue) last_use_[static_cast<size_t>(in)] = static_cast<int>(i);
@@ -240,6 +245,8 @@ void Session::check_feed(const TensorInfo& info, const Tensor& t) const {
 TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
   using clock = std::chrono::steady_clock;
   const auto run_start = clock::now();
+  const ThreadCountScope threads(opts_.threads);
+  if (profile) profile->threads = omp_get_max_threads();
   auto us_since = [&](clock::time_point t) { return std::chrono::duration<double, std::micro>(t - run_start).count(); };
 
   std::vector<Tensor> env(graph_.values.size());
@@ -313,8 +320,8 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
         env[static_cast<size_t>(id)] = std::move(kc.outputs[o]);
         bound[static_cast<size_t>(id)] = &env[static_cast<size_t>(id)];
       }
-    } catch (const Error& e) {
-      fail(graph_.source, ": ", graph_.node_label(n), ": ", e.what());
+    } catch (const std::exception& e) {
+      fail_in_node(graph_.source + ": " + graph_.node_label(n), e);
     }
     if (profile) {
       NodeProfile p;
@@ -336,11 +343,14 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
   }
   if (profile) profile->total_us = us_since(clock::now());
 
+  // Outputs computed by this run own their buffers; an output that is a constant of the session or one of the
+  // caller's inputs is copied, so writing into a result can change neither.
   TensorMap result;
   for (int id : graph_.outputs) {
     const Tensor* t = bound[static_cast<size_t>(id)];
-    if (!t) fail(graph_.source, ": output '", graph_.value(id).name, "' was not computed");
-    result[graph_.value(id).name] = *t;
+    const Value& v = graph_.value(id);
+    if (!t) fail(graph_.source, ": output '", v.name, "' was not computed");
+    result[v.name] = v.constant || v.is_graph_input ? t->clone() : *t;
   }
   return result;
 }

@@ -32,6 +32,7 @@ struct NodeProfile {
 struct RunProfile {
   std::vector<NodeProfile> nodes;
   double total_us = 0;
+  int threads = 0;  // the OpenMP thread count the run's kernels were given
 };
 
 class Session {

@@ -1,6 +1,7 @@
 // Conv (opset 1, 11) and the internal FusedConv. Constant weights and static shapes go to the packed, fused,
 // blocked-layout kernel of conv_fast.cpp; anything else runs oneDNN on plain layouts here, with conv_ref as the
 // fallback when oneDNN declines a shape.
+#include <memory>
 #include <mutex>
 
 #include "ops/conv.h"
@@ -117,30 +118,15 @@ void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tenso
 
 namespace {
 
+// A oneDNN convolution on plain layouts for whatever input shape a run brings: the primitive of the last shape seen is
+// kept. Concurrent runs each take their own reference to the primitive they use, so one run rebuilding it for a new
+// shape never pulls it from under another.
 class OnednnConv : public Kernel {
  public:
   explicit OnednnConv(ConvParams p) : params_(std::move(p)) {}
 
-  // Builds the primitive for one input shape; returns false if oneDNN declines it (the ref kernel runs then).
-  bool prepare(const Shape& x, const Shape& w, bool has_bias) {
-    ConvParams p = params_;
-    const Shape y = conv_output_shape(p, x, w, nullptr);
-    const OnednnWindow win = onednn_window(p.window, x, y);
-    const Shape wg = grouped_weight_shape(w, p.group);
-    try {
-      auto bias_md = has_bias ? plain_desc({w[0]}, DataType::Float) : dnnl::memory::desc();
-      dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                           plain_desc(x, DataType::Float), plain_desc(wg, DataType::Float), bias_md,
-                                           plain_desc(y, DataType::Float), win.strides, win.dilations, win.pads_l, win.pads_r);
-      pd_ = dnnl::convolution_forward::primitive_desc(desc, onednn_engine());
-      prim_ = dnnl::convolution_forward(pd_);
-      prepared_shape_ = x;
-      return true;
-    } catch (const dnnl::error&) {
-      prepared_shape_.clear();
-      return false;
-    }
-  }
+  // Builds (or keeps) the primitive for one input shape; false if oneDNN declines it (the ref kernel runs then).
+  bool prepare(const Shape& x, const Shape& w, bool has_bias) { return primitive_for(x, w, has_bias) != nullptr; }
 
   void run(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
@@ -148,26 +134,29 @@ class OnednnConv : public Kernel {
     const Tensor* b = ctx.optional_input(2);
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (prepared_shape_ != x.shape() && !prepare(x.shape(), w.shape(), b != nullptr)) {
-        ConvParams p = params_;
-        conv_output_shape(p, x.shape(), w.shape(), nullptr);  // resolves SAME_* pads for this input
-        conv_ref(p, x, w, b, y);
-        return;
-      }
+    const std::shared_ptr<const Prepared> prim = primitive_for(x.shape(), w.shape(), b != nullptr);
+    if (!prim) {
+      ConvParams p = params_;
+      conv_output_shape(p, x.shape(), w.shape(), nullptr);  // resolves SAME_* pads for this input
+      conv_ref(p, x, w, b, y);
+      return;
     }
-    auto& eng = onednn_engine();
-    std::unordered_map<int, dnnl::memory> args = {
-        {DNNL_ARG_SRC, dnnl::memory(pd_.src_desc(), eng, const_cast<void*>(x.raw()))},
-        {DNNL_ARG_WEIGHTS, dnnl::memory(pd_.weights_desc(), eng, const_cast<void*>(w.raw()))},
-        {DNNL_ARG_DST, dnnl::memory(pd_.dst_desc(), eng, y.raw())}};
-    if (b) args[DNNL_ARG_BIAS] = dnnl::memory(pd_.bias_desc(), eng, const_cast<void*>(b->raw()));
-    prim_.execute(onednn_stream(), args);
+    const dnnl::convolution_forward::primitive_desc& pd = prim->pd;
+    std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, onednn_memory(pd.src_desc(), x.raw())},
+                                                  {DNNL_ARG_WEIGHTS, onednn_memory(pd.weights_desc(), w.raw())},
+                                                  {DNNL_ARG_DST, onednn_memory(pd.dst_desc(), y.raw())}};
+    if (b) args[DNNL_ARG_BIAS] = onednn_memory(pd.bias_desc(), b->raw());
+    // A scratchpad of this run's own: oneDNN's library-owned one is not safe when runs execute a primitive at once.
+    Tensor scratch(DataType::UInt8, {static_cast<int64_t>(pd.scratchpad_desc().get_size())});
+    args[DNNL_ARG_SCRATCHPAD] = onednn_memory(pd.scratchpad_desc(), scratch.raw());
+    prim->primitive.execute(onednn_stream(), args);
     onednn_stream().wait();
   }
 
-  std::string impl_name() const override { return prepared_shape_.empty() ? "ref" : onednn_impl_name(pd_); }
+  std::string impl_name() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_ ? onednn_impl_name(last_->pd) : "ref";
+  }
 
   // 2 * output elements * (input channels per group * kernel taps)
   double flops(const std::vector<const Tensor*>& inputs) const override {
@@ -180,11 +169,44 @@ class OnednnConv : public Kernel {
   }
 
  private:
+  struct Prepared {
+    Shape x, w;
+    bool has_bias;
+    dnnl::convolution_forward::primitive_desc pd;
+    dnnl::convolution_forward primitive;
+  };
+
+  // The primitive for these shapes: the kept one, or a new one built (and kept) now; null if oneDNN declines.
+  std::shared_ptr<const Prepared> primitive_for(const Shape& x, const Shape& w, bool has_bias) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (last_ && last_->x == x && last_->w == w && last_->has_bias == has_bias) return last_;
+    ConvParams p = params_;
+    const Shape y = conv_output_shape(p, x, w, nullptr);
+    const OnednnWindow win = onednn_window(p.window, x, y);
+    try {
+      auto bias_md = has_bias ? plain_desc({w[0]}, DataType::Float) : dnnl::memory::desc();
+      dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                           plain_desc(x, DataType::Float),
+                                           plain_desc(grouped_weight_shape(w, p.group), DataType::Float), bias_md,
+                                           plain_desc(y, DataType::Float), win.strides, win.dilations, win.pads_l, win.pads_r);
+      auto prepared = std::make_shared<Prepared>();
+      prepared->x = x;
+      prepared->w = w;
+      prepared->has_bias = has_bias;
+      dnnl::primitive_attr attr;
+      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+      prepared->pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
+      prepared->primitive = dnnl::convolution_forward(prepared->pd);
+      last_ = std::move(prepared);
+      return last_;
+    } catch (const dnnl::error&) {
+      return nullptr;
+    }
+  }
+
   ConvParams params_;
-  std::mutex mutex_;
-  Shape prepared_shape_;
-  dnnl::convolution_forward::primitive_desc pd_;
-  dnnl::convolution_forward prim_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Prepared> last_;  // guarded by mutex_; each run holds its own reference
 };
 
 void infer_conv(OpContext& ctx) {

@@ -553,7 +553,7 @@ void strided_copy(const Tensor& src, int64_t offset, std::vector<int64_t> stride
 // Reshape, Flatten, Squeeze, Unsqueeze, Identity: the output (already shaped) gets the input's bytes. A copy
 // rather than an alias, because the executor owns output buffers.
 std::unique_ptr<Kernel> create_copy(const OpContext&) {
-  return make_kernel([](KernelContext& ctx) { copy_bytes(ctx.input(0), ctx.output(0)); });
+  return make_kernel([](KernelContext& ctx) { copy_bytes(ctx.input(0), ctx.output(0)); }, "copy");
 }
 
 void transpose_kernel(const TransposeParams& p, const Tensor& x, Tensor& y) {
@@ -634,17 +634,17 @@ void register_layout_ops(OpRegistry& r) {
   r.add({"", "Transpose", 1, INT64_MAX, infer_transpose, [](const OpContext& ctx) {
            return make_kernel([p = TransposeParams{ctx.attrs().get_ints("perm")}](KernelContext& kc) {
              transpose_kernel(p, kc.input(0), kc.output(0));
-           });
+           }, "tiled");
          }});
   r.add({"", "Concat", 4, INT64_MAX, infer_concat, [](const OpContext& ctx) {
            return make_kernel(
-               [p = ConcatParams{required_int(ctx.attrs(), "axis")}](KernelContext& kc) { concat_kernel(p, kc); });
+               [p = ConcatParams{required_int(ctx.attrs(), "axis")}](KernelContext& kc) { concat_kernel(p, kc); }, "copy");
          }});
   r.add({"", "Slice", 1, 9, [](OpContext& ctx) { infer_slice(ctx, false); }, [](const OpContext& ctx) {
-           return make_kernel([p = parse_slice(ctx, false)](KernelContext& kc) { slice_kernel(p, kc); });
+           return make_kernel([p = parse_slice(ctx, false)](KernelContext& kc) { slice_kernel(p, kc); }, "copy");
          }});
   r.add({"", "Slice", 10, INT64_MAX, [](OpContext& ctx) { infer_slice(ctx, true); }, [](const OpContext& ctx) {
-           return make_kernel([p = parse_slice(ctx, true)](KernelContext& kc) { slice_kernel(p, kc); });
+           return make_kernel([p = parse_slice(ctx, true)](KernelContext& kc) { slice_kernel(p, kc); }, "copy");
          }});
 }
 

@@ -381,7 +381,8 @@ void nms_kernel(const NmsParams& p, KernelContext& kc) {
 }
 
 std::unique_ptr<Kernel> create_nms(const OpContext& ctx) {
-  return make_kernel([p = parse_nms(ctx)](KernelContext& kc) { nms_kernel(p, kc); });
+  return make_kernel([p = parse_nms(ctx)](KernelContext& kc) { nms_kernel(p, kc); },
+                     std::string("simd:") + isa_name(host_isa()));
 }
 
 }  // namespace

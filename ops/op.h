@@ -120,17 +120,22 @@ class Kernel {
   virtual double flops(const std::vector<const Tensor*>& inputs) const { return 0; }
 };
 
-// Wraps a callable as a Kernel, for kernels whose only state is a parsed parameter struct.
+// Wraps a callable as a Kernel, for kernels whose only state is a parsed parameter struct. `impl` names the code
+// that runs (profiles, `inspect --plan`): "ref" for a plain reference loop, else what is vectorized or tiled.
 template <typename F>
 class LambdaKernel : public Kernel {
  public:
-  explicit LambdaKernel(F f) : f_(std::move(f)) {}
+  LambdaKernel(F f, std::string impl) : f_(std::move(f)), impl_(std::move(impl)) {}
   void run(KernelContext& ctx) override { f_(ctx); }
+  std::string impl_name() const override { return impl_; }
  private:
   F f_;
+  std::string impl_;
 };
 template <typename F>
-std::unique_ptr<Kernel> make_kernel(F f) { return std::make_unique<LambdaKernel<F>>(std::move(f)); }
+std::unique_ptr<Kernel> make_kernel(F f, std::string impl = "ref") {
+  return std::make_unique<LambdaKernel<F>>(std::move(f), std::move(impl));
+}
 
 // Domain of the engine's own ops, made by graph passes (FusedConv, ...); never read from a file.
 constexpr const char* kInternalDomain = "ssdx";

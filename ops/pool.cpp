@@ -1,6 +1,7 @@
 // MaxPool (opset 1, 8, 10, 11, 12): oneDNN pooling for float/uint8/int8; the reference kernel serves the Indices
 // output and whatever oneDNN declines, and is the tests' oracle.
 #include <limits>
+#include <memory>
 #include <mutex>
 
 #include "ops/onednn_util.h"
@@ -76,48 +77,34 @@ void maxpool_ref(const PoolParams& p, const Tensor& x, Tensor& y, Tensor* indice
   }
 }
 
+// oneDNN pooling, built at creation for a static input (in its producer's layout, writing oneDNN's preferred one
+// when every consumer reads it) or at run time for a plain input of a new shape. As in OnednnConv, each run holds
+// its own reference to the primitive it executes, so concurrent runs with different shapes cannot pull it away.
 class MaxPoolKernel : public Kernel {
  public:
   MaxPoolKernel(PoolParams p, bool want_indices) : params_(std::move(p)), want_indices_(want_indices) {}
 
-  // Builds the primitive for input `x` in `x_layout`; the output takes oneDNN's preferred layout when
+  // At creation: builds the primitive for input `x` in `x_layout`; the output takes oneDNN's preferred layout when
   // `blocked_ok`, else plain. False if oneDNN declines (the reference kernel runs then).
   bool prepare(const Shape& x, DataType dtype, const LayoutPtr& x_layout, bool blocked_ok) {
-    if (want_indices_) return false;
-    PoolParams p = params_;
-    const Shape y = pool_output_shape(p, x);
-    const OnednnWindow w = onednn_window(p.window, x, y);
-    const dnnl::memory::desc any_y(dnnl::memory::dims(y.begin(), y.end()), onednn_dtype(dtype),
-                                   dnnl::memory::format_tag::any);
-    try {
-      dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
-                                          desc_of(x_layout, x, dtype), blocked_ok ? any_y : plain_desc(y, dtype),
-                                          w.strides, w.kernel, w.dilations, w.pads_l, w.pads_r);
-      pd_ = dnnl::pooling_v2_forward::primitive_desc(desc, onednn_engine());
-      prim_ = dnnl::pooling_v2_forward(pd_);
-      prepared_shape_ = x;
-      x_layout_ = x_layout;
-      y_layout_ = layout_for(pd_.dst_desc(), y, dtype);
-      return true;
-    } catch (const dnnl::error&) {
-      prepared_shape_.clear();
-      return false;
-    }
+    std::shared_ptr<const Prepared> prim = build(x, dtype, x_layout, blocked_ok);
+    if (!prim) return false;
+    x_layout_ = x_layout;
+    y_layout_ = layout_for(prim->pd.dst_desc(), prim->y, dtype);
+    last_ = std::move(prim);
+    return true;
   }
 
   void run(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return;
-    bool use_onednn;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      use_onednn = (prepared_shape_ == x.shape() && same_layout(x.layout(), x_layout_)) ||
-                   (x.is_plain() && prepare(x.shape(), x.dtype(), nullptr, false));
-    }
-    if (use_onednn) {
-      prim_.execute(onednn_stream(), {{DNNL_ARG_SRC, onednn_memory(pd_.src_desc(), x.raw())},
-                                      {DNNL_ARG_DST, onednn_memory(pd_.dst_desc(), y.raw())}});
+    if (const std::shared_ptr<const Prepared> prim = primitive_for(x)) {
+      // A scratchpad of this run's own (none in practice for max pooling): runs may execute the primitive at once.
+      Tensor scratch(DataType::UInt8, {static_cast<int64_t>(prim->pd.scratchpad_desc().get_size())});
+      prim->primitive.execute(onednn_stream(), {{DNNL_ARG_SRC, onednn_memory(prim->pd.src_desc(), x.raw())},
+                                                {DNNL_ARG_DST, onednn_memory(prim->pd.dst_desc(), y.raw())},
+                                                {DNNL_ARG_SCRATCHPAD, onednn_memory(prim->pd.scratchpad_desc(), scratch.raw())}});
       onednn_stream().wait();
       return;
     }
@@ -132,18 +119,65 @@ class MaxPoolKernel : public Kernel {
     });
   }
 
-  std::string impl_name() const override { return prepared_shape_.empty() ? "ref" : onednn_impl_name(pd_); }
+  std::string impl_name() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_ ? onednn_impl_name(last_->pd) : "ref";
+  }
   LayoutPtr output_layout(int i) const override { return i == 0 ? y_layout_ : nullptr; }
   bool reads_layout(int i) const override { return i == 0 && x_layout_ != nullptr; }
 
  private:
+  struct Prepared {
+    Shape x, y;
+    DataType dtype;
+    LayoutPtr x_layout;
+    dnnl::pooling_v2_forward::primitive_desc pd;
+    dnnl::pooling_v2_forward primitive;
+  };
+
+  std::shared_ptr<const Prepared> build(const Shape& x, DataType dtype, const LayoutPtr& x_layout, bool blocked_ok) const {
+    if (want_indices_) return nullptr;
+    PoolParams p = params_;
+    auto prepared = std::make_shared<Prepared>();
+    prepared->x = x;
+    prepared->y = pool_output_shape(p, x);
+    prepared->dtype = dtype;
+    prepared->x_layout = x_layout;
+    const Shape& y = prepared->y;
+    const OnednnWindow w = onednn_window(p.window, x, y);
+    const dnnl::memory::desc any_y(dnnl::memory::dims(y.begin(), y.end()), onednn_dtype(dtype),
+                                   dnnl::memory::format_tag::any);
+    try {
+      dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
+                                          desc_of(x_layout, x, dtype), blocked_ok ? any_y : plain_desc(y, dtype),
+                                          w.strides, w.kernel, w.dilations, w.pads_l, w.pads_r);
+      dnnl::primitive_attr attr;
+      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+      prepared->pd = dnnl::pooling_v2_forward::primitive_desc(desc, attr, onednn_engine());
+      prepared->primitive = dnnl::pooling_v2_forward(prepared->pd);
+      return prepared;
+    } catch (const dnnl::error&) {
+      return nullptr;
+    }
+  }
+
+  // The primitive for this input: the kept one when shape, dtype and layout match, else (plain inputs only) a new
+  // plain-to-plain one built and kept now; null when the reference kernel must run.
+  std::shared_ptr<const Prepared> primitive_for(const Tensor& x) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (last_ && last_->x == x.shape() && last_->dtype == x.dtype() && same_layout(x.layout(), last_->x_layout))
+      return last_;
+    if (!x.is_plain() || y_layout_) return nullptr;  // a blocked output is fixed at creation, for its shape
+    if (std::shared_ptr<const Prepared> prim = build(x.shape(), x.dtype(), nullptr, false)) last_ = std::move(prim);
+    else return nullptr;
+    return last_;
+  }
+
   PoolParams params_;
   bool want_indices_;
-  std::mutex mutex_;
-  Shape prepared_shape_;
-  LayoutPtr x_layout_, y_layout_;
-  dnnl::pooling_v2_forward::primitive_desc pd_;
-  dnnl::pooling_v2_forward prim_;
+  LayoutPtr x_layout_, y_layout_;         // fixed at creation
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Prepared> last_;  // guarded by mutex_; each run holds its own reference
 };
 
 void infer_maxpool(OpContext& ctx) {

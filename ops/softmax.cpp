@@ -296,7 +296,8 @@ void softmax_kernel(const SoftmaxParams& p, const Tensor& x, Tensor& y) {
 }
 
 std::unique_ptr<Kernel> create_softmax(const OpContext& ctx) {
-  return make_kernel([p = parse_softmax(ctx)](KernelContext& kc) { softmax_kernel(p, kc.input(0), kc.output(0)); });
+  return make_kernel([p = parse_softmax(ctx)](KernelContext& kc) { softmax_kernel(p, kc.input(0), kc.output(0)); },
+                     std::string("simd:") + isa_name(host_isa()));
 }
 
 }  // namespace

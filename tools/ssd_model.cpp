@@ -3,6 +3,7 @@
 #include "tools/ssd_model.h"
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "engine/shape_inference.h"
@@ -347,26 +348,34 @@ std::vector<float> ssd_default_boxes(int size) {
   return boxes;
 }
 
-void write_ssd_model(const SsdModelOptions& opts, const std::string& path) {
+namespace {
+
+void check_ssd_options(const SsdModelOptions& opts) {
   if (opts.opset != 10 && opts.opset != 12) fail("make-model: --opset must be 10 or 12");
   // The unpadded 3x3 convolution of extra block 5 needs a 3x3 input from block 4: 385 pixels or more.
   const std::vector<int> grids = source_grids(opts.size);
   if (opts.size < 64 || grids[4] < 3)
     fail("make-model: size ", opts.size, " is too small for the unpadded extra layers (use 385 or more)");
   if (opts.size > 4096) fail("make-model: size ", opts.size, " is too large (at most 4096)");
-  // ssd-10 was written by onnx 1.5 (IR 5), ssd-12 by onnx 1.9 (IR 7): docs/ssd12_model.md §1.
-  ModelBuilder b(opts.opset, opts.opset == 10 ? 5 : 7);
-  SsdGraph(opts, b).build();
-  b.save(path);
 }
+
+// ssd-10 was written by onnx 1.5 (IR 5), ssd-12 by onnx 1.9 (IR 7): docs/ssd12_model.md §1.
+std::unique_ptr<ModelBuilder> ssd_builder(const SsdModelOptions& opts) {
+  check_ssd_options(opts);
+  auto b = std::make_unique<ModelBuilder>(opts.opset, opts.opset == 10 ? 5 : 7);
+  SsdGraph(opts, *b).build();
+  return b;
+}
+
+}  // namespace
+
+void write_ssd_model(const SsdModelOptions& opts, const std::string& path) { ssd_builder(opts)->save(path); }
 
 // The heads' outputs are the Convs whose readers are all views (Reshape, and Shape for the dynamic views): each becomes
 // a graph input, and whatever only fed the heads goes.
 void write_ssd_postprocess_model(const SsdModelOptions& opts, const std::string& path) {
-  const std::string full = path + ".full.onnx";
-  write_ssd_model(opts, full);
-  Graph g = load_onnx(full);
-  std::remove(full.c_str());
+  // Built and parsed in memory: no temporary file beside the output.
+  Graph g = load_onnx_bytes(ssd_builder(opts)->serialize(), path, "");
   infer_shapes(g, resolve_ops(g, OpRegistry::global()), Fold::None);
   g.link();
   std::vector<int> inputs;

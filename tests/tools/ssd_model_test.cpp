@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "engine/session.h"
@@ -115,6 +116,20 @@ TEST(SsdModel, DefaultBoxesAtChosenIndices) {
   expect_box(10000 + 4 * 625 + 24 * 25 + 24, 0.98, 0.98, 0.2598076, 0.0866025);  // level 1, slot 4: ar 3
   expect_box(13750, 0.5 / 13, 0.5 / 13, 0.33, 0.33);           // level 2: fk = 1200 // 92 = 13
   expect_box(15129, 2.5 / 3, 2.5 / 3, 0.6151829, 1.0);         // last: ar 2 swapped, h 1.23037 clamped to 1
+}
+
+// The post-processing model (the heads as inputs) is built and cut in memory: its folder gains the model and
+// nothing else, no temporary full model beside it.
+TEST(SsdModel, PostprocessModelLeavesOnlyItsOwnFile) {
+  char tmpl[] = "/tmp/ssdx-postprocess-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl, path = dir + "/post.onnx";
+  write_ssd_postprocess_model(SsdModelOptions{480, 12, 3, true, false}, path);
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path().filename());
+  EXPECT_EQ(files, std::vector<std::string>{"post.onnx"});
+  EXPECT_EQ(load_onnx(path).inputs.size(), 12u);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
