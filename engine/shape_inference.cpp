@@ -1,25 +1,45 @@
 #include "engine/shape_inference.h"
 
+#include <map>
 #include <sstream>
+#include <tuple>
 
 #include "ops/evaluate.h"
 
 namespace ssdx {
 
+// Unsupported ops are reported all at once, grouped by op type, domain and opset with a count and the first few
+// node names, so the message stays one readable line even for a graph with hundreds of them.
 std::vector<const OpDef*> resolve_ops(const Graph& g, const OpRegistry& registry) {
   std::vector<const OpDef*> defs(g.nodes.size(), nullptr);
-  std::ostringstream missing;
+  struct Missing {
+    int count = 0;
+    std::vector<std::string> nodes;  // the first few
+  };
+  std::map<std::tuple<std::string, std::string, int64_t>, Missing> missing;
   int count = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     const int64_t opset = g.opset(n.domain);
     if (opset > 0) defs[i] = registry.find(n.domain, n.op_type, opset);
     if (defs[i]) continue;
-    missing << (count++ ? "; " : "") << n.op_type << " (domain '" << (n.domain.empty() ? "ai.onnx" : n.domain)
-            << "', opset " << opset << (opset == 0 ? " [domain not imported]" : "") << ") in node '" << n.name << "'";
+    Missing& m = missing[{n.domain, n.op_type, opset}];
+    if (m.count++ < 3) m.nodes.push_back(n.name);
+    ++count;
   }
-  if (count) fail(g.source, ": ", count, " unsupported op", count > 1 ? "s" : "", ": ", missing.str());
-  return defs;
+  if (!count) return defs;
+  std::ostringstream os;
+  for (const auto& [key, m] : missing) {
+    const auto& [domain, op, opset] = key;
+    os << (os.tellp() > 0 ? "; " : "") << op << " (domain '" << (domain.empty() ? "ai.onnx" : domain) << "', opset "
+       << opset << (opset == 0 ? " [domain not imported]" : "") << ")";
+    if (m.count > 1) os << " x" << m.count;
+    os << " in node" << (m.count > 1 ? "s" : "");
+    for (size_t k = 0; k < m.nodes.size(); ++k) os << (k ? ", '" : " '") << m.nodes[k] << "'";
+    if (m.count > static_cast<int>(m.nodes.size())) os << " and " << m.count - static_cast<int>(m.nodes.size()) << " more";
+  }
+  fail(g.source, ": ", count, " unsupported op", count > 1 ? "s" : "", " of ", missing.size(), " type",
+       missing.size() > 1 ? "s" : "", ": ", os.str());
 }
 
 std::vector<ValueInfo> node_input_infos(const Graph& g, const Node& n) {

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "ops/broadcast.h"
+#include "ops/int_arith.h"
 #include "ops/registry.h"
 
 namespace ssdx {
@@ -33,10 +34,10 @@ void infer_unary(OpContext& ctx, std::initializer_list<DataType> dtypes) {
 
 template <BinaryOp Op, typename T>
 T apply_binary(T a, T b) {
-  if constexpr (Op == BinaryOp::Add) return static_cast<T>(a + b);
-  if constexpr (Op == BinaryOp::Sub) return static_cast<T>(a - b);
-  if constexpr (Op == BinaryOp::Mul) return static_cast<T>(a * b);
-  if constexpr (Op == BinaryOp::Div) return static_cast<T>(a / b);
+  if constexpr (Op == BinaryOp::Add) return wrapping_add(a, b);
+  if constexpr (Op == BinaryOp::Sub) return wrapping_sub(a, b);
+  if constexpr (Op == BinaryOp::Mul) return wrapping_mul(a, b);
+  if constexpr (Op == BinaryOp::Div) return wrapping_div(a, b);
 }
 
 // dst = a (op) b, broadcast to dst's shape.

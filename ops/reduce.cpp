@@ -9,6 +9,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "ops/int_arith.h"
 #include "ops/op_util.h"
 #include "ops/registry.h"
 
@@ -93,14 +94,7 @@ void infer_reduce(OpContext& ctx, ReduceKind kind, bool axes_from_input) {
 template <typename T>
 struct SumOp {
   static T identity() { return T(0); }
-  static T combine(T a, T b) {
-    if constexpr (std::is_integral_v<T>) {  // wrap around in unsigned arithmetic: signed overflow would be UB
-      using U = std::make_unsigned_t<T>;
-      return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
-    } else {
-      return a + b;
-    }
-  }
+  static T combine(T a, T b) { return wrapping_add(a, b); }  // integers wrap around, as numpy's do
 };
 
 template <typename T>

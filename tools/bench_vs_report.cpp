@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "tools/bench_vs.h"
+#include "graph/printable.h"
 #include "tools/json.h"
 #include "tools/printf_string.h"
 
@@ -102,7 +103,7 @@ std::string bench_vs_text(const BenchVsResult& r) {
   for (const LayerTimes& l : r.layers) {
     if (!has_conv_kernel(r.a, l.a) && !has_conv_kernel(r.b, l.b)) continue;
     rows.push_back(&l);
-    name_w = std::max(name_w, layer_name(r.a, r.b, l).size());
+    name_w = std::max(name_w, printable(layer_name(r.a, r.b, l)).size());
     ka_w = std::max(ka_w, ops_of(r.a, l.a).size());
     kb_w = std::max(kb_w, ops_of(r.b, l.b).size());
   }
@@ -113,7 +114,7 @@ std::string bench_vs_text(const BenchVsResult& r) {
     const bool paired = !l->a.empty() && !l->b.empty();
     const std::string speedup = paired ? printf_string("%.2fx", l->speedup()) : "-";
     out += printf_string("%-*s  %-*s  %-*s  %9.3f  %9.3f  %8s  %s\n", static_cast<int>(name_w),
-                         layer_name(r.a, r.b, *l).c_str(), static_cast<int>(ka_w), ops_of(r.a, l->a).c_str(),
+                         printable(layer_name(r.a, r.b, *l)).c_str(), static_cast<int>(ka_w), ops_of(r.a, l->a).c_str(),
                          static_cast<int>(kb_w), ops_of(r.b, l->b).c_str(), l->ms_a, l->ms_b, speedup.c_str(),
                          paired ? l->matched_by.c_str() : "(one model only)");
   }

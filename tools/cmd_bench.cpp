@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "graph/tensor_io.h"
+#include "graph/printable.h"
 #include "tools/bench_run.h"
 #include "tools/bench_vs.h"
 #include "tools/chrome_trace.h"
@@ -63,7 +64,7 @@ struct Report {
 };
 
 
-std::string display_name(const NodeAverage& n) { return n.name.empty() ? "<" + n.op_type + ">" : n.name; }
+std::string display_name(const NodeAverage& n) { return printable(n.name.empty() ? "<" + n.op_type + ">" : n.name); }
 
 void print_tables(const Report& r) {
   const BenchOptions& o = *r.opts;

@@ -6,15 +6,17 @@
 #include <iostream>
 
 #include "engine/session.h"
+#include "graph/printable.h"
 #include "graph/onnx_parser.h"
 #include "tools/cli.h"
 #include "tools/feeds.h"
+#include "tools/output_file_name.h"
 
 namespace ssdx::cli {
 namespace {
 
 void print_summary(const std::string& name, const Tensor& t) {
-  std::cout << name << ": " << dtype_name(t.dtype()) << " " << shape_str(t.shape()) << " [";
+  std::cout << printable(name) << ": " << dtype_name(t.dtype()) << " " << shape_str(t.shape()) << " [";
   const int64_t shown = std::min<int64_t>(t.numel(), 8);
   for (int64_t i = 0; i < shown; ++i) {
     if (i) std::cout << ", ";
@@ -68,10 +70,11 @@ int cmd_run(Args& args) {
     struct stat st;
     if (stat(output_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) fail(output_dir, ": cannot create output folder");
   }
-  for (const TensorInfo& out : session->outputs()) {
+  for (size_t i = 0; i < session->outputs().size(); ++i) {
+    const TensorInfo& out = session->outputs()[i];
     const Tensor& t = outputs.at(out.name);
     print_summary(out.name, t);
-    if (!output_dir.empty()) save_tensor_pb(t, out.name, output_dir + "/" + out.name + ".pb");
+    if (!output_dir.empty()) save_tensor_pb(t, out.name, output_dir + "/" + output_file_name(out.name, i));
   }
   using ms = std::chrono::duration<double, std::milli>;
   std::cout << std::fixed << std::setprecision(1) << "load " << ms(t1 - t0).count() << " ms, run "

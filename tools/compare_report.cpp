@@ -1,5 +1,7 @@
 #include "tools/compare_report.h"
 
+#include "graph/printable.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -61,11 +63,11 @@ std::string comparison_text(const Comparison& c) {
   size_t by_structure = 0, name_w = 6, op_w = 4;
   for (const LayerComparison& l : c.layers) {
     by_structure += l.pair.matched_by == "structure";
-    name_w = std::max(name_w, l.pair.a.float_name.size());
+    name_w = std::max(name_w, printable(l.pair.a.float_name).size());
     op_w = std::max(op_w, l.kernel_a.size() + l.kernel_b.size() + 4);
   }
   name_w = std::min<size_t>(name_w, 36);
-  std::string out = "compare " + c.model_a + " (A, reference) with " + c.model_b + " (B) on " +
+  std::string out = "compare " + printable(c.model_a) + " (A, reference) with " + printable(c.model_b) + " (B) on " +
                     std::to_string(c.image_count) + " image(s), input " + shape_str(c.input) + "\n";
   out += printf_string("layers: %zu compared (%zu by name, %zu by structure); comparable tensors: A %zu, B %zu\n",
                        c.layers.size(), c.layers.size() - by_structure, by_structure, c.probes_a, c.probes_b);
@@ -74,7 +76,7 @@ std::string comparison_text(const Comparison& c) {
   for (size_t i = 0; i < c.layers.size(); ++i) {
     const LayerComparison& l = c.layers[i];
     out += printf_string("%4zu  %-*.*s  %-*s  %-18s  %8s  %10.4g  %10.4g  %6s\n", i, static_cast<int>(name_w),
-                         static_cast<int>(name_w), l.pair.a.float_name.c_str(), static_cast<int>(op_w),
+                         static_cast<int>(name_w), printable(l.pair.a.float_name).c_str(), static_cast<int>(op_w),
                          (l.kernel_a + " -> " + l.kernel_b).c_str(), shape_str(l.pair.a.shape).c_str(),
                          db(l.error.sqnr_db()).c_str(), l.error.max_abs, l.error.mean_abs(),
                          share(l.error.saturated_share()).c_str());

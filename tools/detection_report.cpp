@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "graph/printable.h"
 #include "tools/coco_labels.h"
 #include "tools/json.h"
 
@@ -25,7 +26,7 @@ std::string box_coordinates(const Detection& d, const char* separator) {
 std::string format_text(const ImageDetections& result) {
   std::string out;
   for (const Detection& d : result.objects)
-    out += result.image + "  " + coco_class_name(d.label) + "  " + format("%.3f", d.score) + "  " +
+    out += printable(result.image) + "  " + printable(coco_class_name(d.label)) + "  " + format("%.3f", d.score) + "  " +
            box_coordinates(d, " ") + "\n";
   return out;
 }

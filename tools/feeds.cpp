@@ -46,7 +46,10 @@ InputFile parse_input_spec(const std::string& spec) {
 
 TensorMap make_feeds(const Session& session, const std::vector<InputFile>& files, RandomFill fill, unsigned seed) {
   TensorMap feeds;
-  for (const InputFile& f : files) feeds[f.name] = load_input_file(f.path);
+  for (const InputFile& f : files) {
+    if (feeds.count(f.name)) fail("--input '", f.name, "' is given twice");
+    feeds[f.name] = load_input_file(f.path);
+  }
   std::mt19937 rng(seed);
   for (const TensorInfo& in : session.inputs()) {
     if (feeds.count(in.name)) continue;

@@ -4,22 +4,31 @@
 #include <cstdio>
 #include <string>
 
+#include "graph/printable.h"
+
 namespace ssdx {
 
-// Quotes and escapes `s`: paths may hold quotes, backslashes and control characters (other bytes pass through).
+// Quotes and escapes `s` (names and paths come from models and users): quotes, backslashes and control characters
+// are escaped, and so is each byte that is not part of well-formed UTF-8 (as \u00XX, its byte value), so the
+// output is always valid JSON.
 inline std::string json_quote(const std::string& s) {
   std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", c);
-      out += esc;
-    } else {
-      out += static_cast<char>(c);
+  auto escape = [&](uint32_t v) {
+    char esc[8];
+    std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned>(v));
+    out += esc;
+  };
+  for (size_t i = 0; i < s.size();) {
+    uint32_t cp = 0;
+    const size_t n = utf8_char_at(s, i, &cp);
+    if (n == 0) {
+      escape(static_cast<unsigned char>(s[i++]));
+      continue;
     }
+    if (cp == '"' || cp == '\\') out += '\\', out += static_cast<char>(cp);
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) escape(cp);
+    else out.append(s, i, n);
+    i += n;
   }
   return out + "\"";
 }

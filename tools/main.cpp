@@ -1,8 +1,10 @@
 // ssdx: the command-line front end. Every failure prints one line "ssdx: error: ..." and exits non-zero.
 #include <cstring>
 #include <iostream>
+#include <string>
 
 #include "graph/error.h"
+#include "graph/printable.h"
 #include "tools/cli.h"
 
 namespace {
@@ -11,7 +13,8 @@ const char* kUsage =
     "usage: ssdx <command> [options]\n"
     "commands:\n"
     "  run MODEL [--input NAME=FILE]... [--random-inputs] [--seed N] [--output-dir DIR] [engine options]\n"
-    "      run a model; FILE is a TensorProto (.pb) or NumPy (.npy) file; outputs go to DIR/<name>.pb\n"
+    "      run a model; FILE is a TensorProto (.pb) or NumPy (.npy) file; outputs go to DIR/<name>.pb, the name\n"
+    "      %XX-encoded except [A-Za-z0-9_.-] (a leading '.' too), cut at 200 bytes as <start>~<output index>\n"
     "  make-model OUT.onnx [--size S] [--opset 10|12] [--seed N] [--fold-bn] [--constant-shapes]\n"
     "      write an SSD-ResNet34 model (ssd-10/ssd-12 architecture) with synthetic weights\n"
     "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [engine options]\n"
@@ -37,6 +40,14 @@ const char* kUsage =
     "  conv fusion: run the graph as written), --max-weights-mb N / --max-arena-mb N (fail to load a model whose\n"
     "  initializers / activation arena would take more; default 16 GiB each)\n";
 
+// Every error is one line on stderr: names and paths in it come from models and users, so its control bytes and
+// invalid UTF-8 are escaped, and a model cannot make it longer than a few terminal screens.
+constexpr size_t kMaxErrorBytes = 2000;
+int report_error(const std::string& message) {
+  std::cerr << "ssdx: error: " << ssdx::printable_capped(message, kMaxErrorBytes) << "\n";
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,16 +66,12 @@ int main(int argc, char** argv) {
     if (cmd == "quantize") return ssdx::cli::cmd_quantize(args);
     if (cmd == "inspect") return ssdx::cli::cmd_inspect(args);
     if (cmd == "compare") return ssdx::cli::cmd_compare(args);
-    std::cerr << "ssdx: error: unknown command '" << cmd << "'\n" << kUsage;
+    report_error("unknown command '" + cmd + "'");
+    std::cerr << kUsage;
     return 2;
-  } catch (const ssdx::Error& e) {
-    std::cerr << "ssdx: error: " << e.what() << "\n";
-    return 1;
   } catch (const std::bad_alloc&) {
-    std::cerr << "ssdx: error: out of memory\n";
-    return 1;
+    return report_error("out of memory");
   } catch (const std::exception& e) {
-    std::cerr << "ssdx: error: " << e.what() << "\n";
-    return 1;
+    return report_error(e.what());
   }
 }
