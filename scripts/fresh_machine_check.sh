@@ -10,6 +10,7 @@
 #     DIR (or $SSDX_FRESH_DIR; default /var/tmp/ssdx-fresh-machine): the working folder, made by this script. A
 #     non-empty folder it did not make is refused; one it made (a previous run's) is emptied and used afresh.
 #     The chroot is removed after a successful run ($SSDX_FRESH_KEEP=1 keeps it) and kept after a failure.
+#     DIR.lock, beside it, keeps two checks from sharing the folder.
 #   SSDX_FRESH_TEST_ARGS   extra arguments for the tests' ctest run, e.g. "-LE long" (word-split)
 #   SSDX_FRESH_MIRROR      the Debian mirror to use instead of the host's own apt sources
 # Only what makes the network reachable is carried over from the host: its Debian mirror (read from
@@ -113,6 +114,10 @@ done_step() {  # records the time since the previous step
 
 # ---- the folder ---------------------------------------------------------------------------------------------
 step="prepare folder"
+# One check at a time per folder (a second one would empty the first's chroot): a lock file beside it.
+mkdir -p -- "$(dirname "$dir")"
+exec 8>>"$dir.lock"
+flock -n 8 || die "another check is using $dir (lock $dir.lock)"
 if [ -e "$dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ]; then
   [ -f "$dir/$MARKER" ] || die "$dir is not empty and was not made by this script: choose another folder"
   log "emptying $dir (a previous run's)"
