@@ -33,7 +33,8 @@ die() { echo "fresh_machine_check: FAILED at step '$step': $*" >&2; reported=1; 
 step="start"
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot, mount)"
 command -v git >/dev/null || die "git is needed to export the committed tree"
-git -C "$repo" rev-parse --verify -q HEAD >/dev/null || die "$repo is not a git checkout with a commit"
+g() { git -c safe.directory="$repo" -C "$repo" "$@"; }  # CI's checkout may belong to another user
+g rev-parse --verify -q HEAD >/dev/null || die "$repo is not a git checkout with a commit"
 dir="$(realpath -m -- "$dir")"
 case "$dir" in
   / | /bin* | /boot* | /dev* | /etc* | /lib* | /proc* | /run* | /sbin* | /sys* | /usr*) die "refusing folder $dir" ;;
@@ -192,9 +193,9 @@ done_step
 # ---- copy the tree and the host's network configuration ----------------------------------------------------------
 step="copy"
 mkdir -p "$root/root/ssdx"
-git -C "$repo" archive --format=tar HEAD | tar -x -C "$root/root/ssdx" || die "git archive HEAD failed"
-log "tree: $(git -C "$repo" rev-parse --short HEAD) ($(git -C "$repo" log -1 --format=%s | cut -c1-80))"
-[ -z "$(git -C "$repo" status --porcelain)" ] || log "note: $repo has uncommitted changes; they are not checked"
+g archive --format=tar HEAD | tar -x -C "$root/root/ssdx" || die "git archive HEAD failed"
+log "tree: $(g rev-parse --short HEAD) ($(g log -1 --format=%s | cut -c1-80))"
+[ -z "$(g status --porcelain)" ] || log "note: $repo has uncommitted changes; they are not checked"
 # Debian's sources as a fresh Debian 12 has them, on the host's mirror.
 rm -f "$root/etc/apt/sources.list"
 {
