@@ -17,7 +17,7 @@
 # /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list), its apt settings with Acquire:: options (proxies,
 # ...), apt's auth.conf, local CA certificates (/usr/local/share/ca-certificates), resolv.conf, npm's client
 # configuration (/root/.npmrc, /etc/npmrc, /usr/etc/npmrc) and npm/proxy environment variables. Nothing is cached
-# between runs: the chroot is made from the mirror each time (debootstrap takes about half a minute here).
+# between runs: the chroot is made from the mirror each time (debootstrap takes about a minute here).
 # Every mount made in the chroot is unmounted on exit, whatever happens; nothing is deleted while a mount remains.
 set -euo pipefail
 
@@ -28,6 +28,7 @@ dir="${1:-${SSDX_FRESH_DIR:-/var/tmp/ssdx-fresh-machine}}"
 
 log() { echo "fresh_machine_check: $*"; }
 reported=0
+owned=0  # 1 once the folder is known to be this check's: only then does the cleanup touch it
 die() { echo "fresh_machine_check: FAILED at step '$step': $*" >&2; reported=1; exit 1; }
 
 step="start"
@@ -78,21 +79,21 @@ finish() {
   local rc=$?
   trap - EXIT INT TERM
   set +e
-  if [ -d "$root" ]; then
+  if [ "$owned" = 1 ] && [ -d "$root" ]; then
     stop_chroot_processes
     unmount_all
   fi
   if [ "$rc" -eq 0 ]; then
     if [ "${SSDX_FRESH_KEEP:-0}" = 1 ]; then
       log "kept the chroot: $root"
-    elif [ -f "$dir/$MARKER" ]; then
+    elif [ "$owned" = 1 ]; then
       remove_dir && log "removed $dir"
     fi
   else
     [ "$reported" = 1 ] || echo "fresh_machine_check: FAILED at step '$step' (exit status $rc)" >&2
     [ ${#summary[@]} -eq 0 ] || printf '%s\n' "${summary[@]}" >&2
   fi
-  if [ "$rc" -ne 0 ] && [ -f "$dir/$MARKER" ] && [ -d "$root" ]; then
+  if [ "$rc" -ne 0 ] && [ "$owned" = 1 ] && [ -d "$root" ]; then
     echo "fresh_machine_check: the chroot is kept for inspection: $root (the next run empties it)" >&2
   fi
   exit "$rc"
@@ -121,6 +122,7 @@ exec 8>>"$dir.lock"
 flock -n 8 || die "another check is using $dir (lock $dir.lock)"
 if [ -e "$dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ]; then
   [ -f "$dir/$MARKER" ] || die "$dir is not empty and was not made by this script: choose another folder"
+  owned=1
   log "emptying $dir (a previous run's)"
   stop_chroot_processes
   remove_dir || die "cannot empty $dir: mounts remain below it"
@@ -128,6 +130,7 @@ fi
 mkdir -p -- "$dir"
 chmod 700 "$dir"
 touch "$dir/$MARKER"
+owned=1
 
 # ---- the host's mirror ----------------------------------------------------------------------------------------
 # Prints "URI SUITE SIGNED-BY" for each enabled deb source of the host (deb822 files, then one-line lists).
