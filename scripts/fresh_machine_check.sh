@@ -28,6 +28,7 @@ dir="${1:-${SSDX_FRESH_DIR:-/var/tmp/ssdx-fresh-machine}}"
 
 log() { echo "fresh_machine_check: $*"; }
 reported=0
+job=""   # the long command running in the background (see run_bg)
 owned=0  # 1 once the folder is known to be this check's: only then does the cleanup touch it
 die() { echo "fresh_machine_check: FAILED at step '$step': $*" >&2; reported=1; exit 1; }
 
@@ -79,6 +80,11 @@ finish() {
   local rc=$?
   trap - EXIT INT TERM
   set +e
+  if [ -n "$job" ] && kill -0 "$job" 2>/dev/null; then  # interrupted: stop the command, at worst after 20 s
+    kill -TERM "$job" 2>/dev/null
+    for _ in $(seq 20); do kill -0 "$job" 2>/dev/null || break; sleep 1; done
+    kill -KILL "$job" 2>/dev/null
+  fi
   if [ "$owned" = 1 ] && [ -d "$root" ]; then
     stop_chroot_processes
     unmount_all
@@ -102,6 +108,17 @@ summary=()
 trap finish EXIT
 trap 'die "interrupted"' INT
 trap 'die "terminated"' TERM
+
+# Long commands run in the background with wait, so that INT/TERM are handled at once (bash defers a trap until
+# a foreground command ends); the cleanup stops the command and whatever it started inside the chroot.
+run_bg() {
+  "$@" </dev/null &
+  job=$!
+  local rc=0
+  wait "$job" || rc=$?
+  job=""
+  return "$rc"
+}
 
 # ---- timing -------------------------------------------------------------------------------------------------
 t_start=$(date +%s)
@@ -189,7 +206,7 @@ eval "$(apt-config shell apt_http_proxy Acquire::http::Proxy apt_https_proxy Acq
 include=()
 case "$mirror$security" in https:*) include=(--include=ca-certificates) ;; esac  # apt then needs CAs to verify
 mkdir -p "$root"
-debootstrap --variant=minbase "${include[@]}" "$SUITE" "$root" "$mirror" </dev/null ||
+run_bg debootstrap --variant=minbase "${include[@]}" "$SUITE" "$root" "$mirror" ||
   die "debootstrap $SUITE from $mirror failed"
 done_step
 
@@ -261,9 +278,7 @@ ln -s pts/ptmx "$root/dev/ptmx"
 mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm"
 
 in_chroot() {  # runs bash -c "$1" in the chroot, clean environment, no stdin
-  # In the background with wait, so that INT/TERM are handled at once (the cleanup stops what runs inside).
-  chroot "$root" /usr/bin/env -i "${chroot_env[@]}" /bin/bash -c "$1" </dev/null &
-  wait $!
+  run_bg chroot "$root" /usr/bin/env -i "${chroot_env[@]}" /bin/bash -c "$1"
 }
 in_chroot 'apt-get --version >/dev/null' || die "cannot run apt-get in the chroot"
 done_step
