@@ -7,10 +7,12 @@ packages=(
   libprotobuf-dev protobuf-compiler   # protobuf runtime + protoc for onnx.proto
   libonnx-dev                         # onnx.proto (ONNX's schema)
   libdnnl-dev                         # oneDNN 2.6 (Debian 12)
+  ocl-icd-opencl-dev                  # only recommended by libdnnl-dev, but its dnnl-config.cmake requires OpenCL
   libgtest-dev libbenchmark-dev       # GoogleTest, Google Benchmark
   libstb-dev                          # stb_image / stb_image_write
   libonnx-testdata                    # ONNX's node conformance tests
   clang libclang-rt-14-dev            # the sanitizer + libFuzzer build (scripts/sanitize.sh, scripts/fuzz.sh)
+  ca-certificates                     # npm downloads onnxruntime-node over HTTPS
 )
 # Node.js runs onnxruntime-node, the tests' reference (never linked by the engine). A machine may already have a
 # Node.js from elsewhere, whose npm Debian's npm package conflicts with: only install what is missing.
