@@ -29,11 +29,12 @@ std::string dir_of(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
 }
 
-// Loading context: where messages point, where external data lives, how many weight bytes remain allowed.
+// Loading context: where messages point, where external data lives, how many weight bytes are allowed and taken.
 struct Loader {
   std::string source;
   std::string base_dir;
-  uint64_t weight_budget;
+  uint64_t weight_limit;
+  uint64_t weight_bytes = 0;
 
   // ---- tensors ----
 
@@ -179,9 +180,10 @@ struct Loader {
 
   // Every tensor the file makes us hold counts against the weight ceiling.
   void charge(uint64_t bytes, const std::string& what) {
-    if (bytes > weight_budget)
-      fail(source, ": ", what, " (", bytes, " bytes) takes the weights over the weight memory limit");
-    weight_budget -= bytes;
+    if (bytes > weight_limit || weight_bytes > weight_limit - bytes)
+      fail(source, ": ", what, ": the tensors loaded so far take ", bytes_str(weight_bytes + bytes),
+           ", over the weight limit of ", bytes_str(weight_limit));
+    weight_bytes += bytes;
   }
 
   // ---- types and attributes ----

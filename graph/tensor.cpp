@@ -1,5 +1,6 @@
 #include "graph/tensor.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -93,6 +94,19 @@ std::vector<int64_t> shape_strides(const Shape& s) {
 int64_t normalize_axis(int64_t axis, int64_t rank, const char* what) {
   if (axis < -rank || axis >= rank) fail(what, " axis ", axis, " is out of range for rank ", rank);
   return axis < 0 ? axis + rank : axis;
+}
+
+std::string bytes_str(uint64_t bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
 }
 
 // Digits only, at least 1, at most 2^62: no sign (strtoull would wrap "-1" to "no limit"), no unit, no blank.

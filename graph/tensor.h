@@ -123,6 +123,8 @@ class Tensor {
 
 // The largest tensor the engine allocates (a hostile shape must fail cleanly, not be overcommitted and then
 // killed at first touch). Default 8 GiB; the environment variable SSDX_MAX_TENSOR_BYTES overrides it.
+// "1.5 GiB": sizes for messages.
+std::string bytes_str(uint64_t bytes);
 // Fails with one line when the variable is malformed (a sign, a unit, 0, not a number).
 uint64_t max_tensor_bytes();
 // A positive whole number of bytes written in digits; `what` names the setting in the error.
