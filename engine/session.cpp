@@ -316,6 +316,7 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
       for (size_t k = 0; k < n.inputs.size(); ++k) {
         const Tensor* t = n.inputs[k] == kNoValue ? nullptr : bound[static_cast<size_t>(n.inputs[k])];
         if (t && !t->is_plain() && !s.kernel->reads_layout(static_cast<int>(k))) {
+          run_memory.check(static_cast<uint64_t>(t->numel()) * dtype_size(t->dtype()));  // the plain copy, for this step
           converted.push_back(to_plain(*t));
           t = &converted.back();
         }
