@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "graph/tensor.h"  // bytes_str, for the ceilings' messages
+
 namespace ssdx {
 
 struct SessionOptions {
@@ -13,14 +15,15 @@ struct SessionOptions {
                                 // differences from direct convolution, within the ORT parity tolerances)
   bool verbose = false;         // at load, one stderr line per node: its kernel, output layout, and whether its
                                 // shapes wait for run time (library callers only; no CLI flag sets it)
-  // Memory ceilings: loading fails with a one-line error, instead of allocating, when a model's initializers or its
-  // planned activation arena (activations, scratchpads) would exceed them.
-  uint64_t max_weight_bytes = uint64_t{16} << 30;
-  uint64_t max_arena_bytes = uint64_t{16} << 30;
+  // Memory ceilings, 8 GiB each so that both together leave a 24 GiB machine a third of its memory.
+  // Weights: the initializers, the constants folding makes (counted as they are made) and what fusion rewrites;
+  // loading fails with one line instead of allocating more. Activations: the planned arena (activations with
+  // shapes known at load, scratchpads) at load, plus, in each run, the tensors with run-time shapes and the outputs
+  // alive at once; a run that would allocate past it fails with one line naming the node.
+  uint64_t max_weight_bytes = uint64_t{8} << 30;
+  uint64_t max_arena_bytes = uint64_t{8} << 30;
 };
 
-// "1.5 GiB": sizes for messages.
-std::string bytes_str(uint64_t bytes);
 
 // Sets the thread count of OpenMP (our kernels) and thereby oneDNN (built on the OpenMP runtime) for the calling
 // thread while in scope, then restores the caller's. OpenMP's setting belongs to each thread, so a Session sets it

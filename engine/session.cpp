@@ -66,6 +66,31 @@ std::unique_ptr<Session> Session::load(const std::string& path, const SessionOpt
 
 namespace {
 
+// What one run allocates beyond its arena (tensors with run-time shapes, graph outputs), held against what the
+// activation ceiling leaves after the arena: arena and run-time tensors together stay within max_arena_bytes.
+class RunMemory {
+ public:
+  RunMemory(size_t values, uint64_t budget, uint64_t limit) : held_(values, 0), budget_(budget), limit_(limit) {}
+  void check(uint64_t bytes) const {
+    if (bytes > budget_ - used_)
+      fail("tensors with run-time shapes would take this run's activation memory over the arena limit of ",
+           bytes_str(limit_), " (", bytes_str(limit_ - budget_ + used_), " in use, ", bytes_str(bytes), " more)");
+  }
+  void hold(int value, uint64_t bytes) {
+    check(bytes);
+    used_ += bytes;
+    held_[static_cast<size_t>(value)] += bytes;
+  }
+  void release(int value) {
+    used_ -= held_[static_cast<size_t>(value)];
+    held_[static_cast<size_t>(value)] = 0;
+  }
+
+ private:
+  std::vector<uint64_t> held_;
+  uint64_t budget_, limit_, used_ = 0;
+};
+
 TensorInfo info_of(const Value& v) { return {v.name, v.dtype, v.shape_known ? v.shape : Shape{}}; }
 
 bool outputs_static(const std::vector<ValueInfo>& outs) {
@@ -96,20 +121,22 @@ bool reads_blocked(const Graph& g, const Node& n, size_t input) {
 
 Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(graph)), opts_(opts) {
   const ThreadCountScope threads(opts_.threads);
-  uint64_t weights = 0;
-  for (const Value& v : graph_.values)
-    if (v.constant) weights += v.constant->nbytes();
-  if (weights > opts_.max_weight_bytes)
-    fail(graph_.source, ": the initializers take ", bytes_str(weights), ", over the weight limit of ",
-         bytes_str(opts_.max_weight_bytes));
+  auto check_weights = [&](const char* when) {
+    const uint64_t weights = constant_bytes(graph_);
+    if (weights > opts_.max_weight_bytes)
+      fail(graph_.source, ": the ", when, " take ", bytes_str(weights), ", over the weight limit of ",
+           bytes_str(opts_.max_weight_bytes));
+  };
+  check_weights("initializers");
   graph_.topo_sort();
   graph_.verify();
   // Report every unsupported op before doing any work.
   std::vector<const OpDef*> defs = resolve_ops(graph_, OpRegistry::global());
   const Fold fold = !opts_.constant_folding ? Fold::None : opts_.optimize ? Fold::KeepDequantize : Fold::All;
-  folded_ = infer_shapes(graph_, defs, fold).folded;
+  folded_ = infer_shapes(graph_, defs, fold, opts_.max_weight_bytes).folded;  // folded constants count as made
   eliminate_dead_nodes(graph_);  // also compacts away the folded nodes
   if (opts_.optimize) optimize();
+  check_weights("constants after folding and fusion");
   for (int id : graph_.inputs) inputs_.push_back(info_of(graph_.value(id)));
   for (int id : graph_.outputs) outputs_.push_back(info_of(graph_.value(id)));
   create_kernels();
@@ -123,7 +150,7 @@ void Session::optimize() {
   fused_ = fuse_qdq(graph_);
   eliminate_dead_nodes(graph_);
   // What the int8 fusions left of the weights' DequantizeLinear nodes (fp32 ops on dequantized weights) folds now.
-  if (opts_.constant_folding) folded_ += infer_shapes(graph_, resolve_ops(graph_, OpRegistry::global()), Fold::All).folded;
+  if (opts_.constant_folding) folded_ += infer_shapes(graph_, resolve_ops(graph_, OpRegistry::global()), Fold::All, opts_.max_weight_bytes).folded;
   // In this order: BN folds into the conv first, the residual Add joins it before the Relu after the sum does.
   using Pass = int (*)(Graph&);
   for (Pass pass : {&fold_batchnorm, &fuse_conv_add, &fuse_conv_relu, &remove_identity}) fused_ += pass(graph_);
@@ -275,6 +302,7 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
   } return_arena{*arenas_, arena};
   char* const base = arena.get();
 
+  RunMemory run_memory(graph_.values.size(), opts_.max_arena_bytes - arena_bytes_, opts_.max_arena_bytes);
   KernelContext kc;
   std::vector<Tensor> converted;  // plain copies for kernels that cannot read a producer's layout
   for (size_t i = 0; i < steps_.size(); ++i) {
@@ -288,6 +316,7 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
       for (size_t k = 0; k < n.inputs.size(); ++k) {
         const Tensor* t = n.inputs[k] == kNoValue ? nullptr : bound[static_cast<size_t>(n.inputs[k])];
         if (t && !t->is_plain() && !s.kernel->reads_layout(static_cast<int>(k))) {
+          run_memory.check(static_cast<uint64_t>(t->numel()) * dtype_size(t->dtype()));  // the plain copy, for this step
           converted.push_back(to_plain(*t));
           t = &converted.back();
         }
@@ -308,8 +337,10 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
         const LayoutPtr layout = s.kernel->output_layout(static_cast<int>(o));
         if (id != kNoValue && arena_offset_[static_cast<size_t>(id)] >= 0)
           kc.outputs[o] = Tensor::wrap(info.dtype, info.shape, base + arena_offset_[static_cast<size_t>(id)], nullptr, layout);
-        else
+        else {
+          run_memory.check(layout ? layout->bytes() : static_cast<uint64_t>(shape_numel(info.shape)) * dtype_size(info.dtype));
           kc.outputs[o] = Tensor(info.dtype, info.shape, layout);
+        }
       }
       kc.workspace = base + workspace_offset_;
       s.kernel->run(kc);
@@ -317,6 +348,7 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
         const int id = n.outputs[o];
         if (id == kNoValue) continue;
         if (kc.outputs[o].dtype() == DataType::Undefined) fail("kernel did not produce output ", o);
+        if (arena_offset_[static_cast<size_t>(id)] < 0) run_memory.hold(id, kc.outputs[o].nbytes());
         env[static_cast<size_t>(id)] = std::move(kc.outputs[o]);
         bound[static_cast<size_t>(id)] = &env[static_cast<size_t>(id)];
       }
@@ -338,7 +370,10 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
     for (int in : n.inputs) {
       if (in == kNoValue || last_use_[static_cast<size_t>(in)] != static_cast<int>(i)) continue;
       const Value& v = graph_.value(in);
-      if (!v.is_graph_output && !v.constant) env[static_cast<size_t>(in)] = Tensor();
+      if (!v.is_graph_output && !v.constant) {
+        env[static_cast<size_t>(in)] = Tensor();
+        run_memory.release(in);
+      }
     }
   }
   if (profile) profile->total_us = us_since(clock::now());

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "engine/options.h"
 #include "ops/evaluate.h"
 
 namespace ssdx {
@@ -74,7 +75,7 @@ void store_output(Graph& g, const Node& n, int out_index, const ValueInfo& info)
     fail("output '", v.name, "' is declared ", dtype_name(v.dtype), " but computes ", dtype_name(info.dtype));
   v.dtype = info.dtype;
   if (info.shape_known) {
-    if (v.shape_known && v.is_graph_output && v.shape.size() != info.shape.size())
+    if (v.shape_known && v.is_graph_output && !shapes_agree(v.shape, info.shape))
       fail("output '", v.name, "' is declared with shape ", shape_str(v.shape), " but computes ", shape_str(info.shape));
     v.shape = info.shape;
     v.shape_known = true;
@@ -84,10 +85,46 @@ void store_output(Graph& g, const Node& n, int out_index, const ValueInfo& info)
   }
 }
 
+// Counts constant buffers against the ceiling as folding makes them, each distinct buffer once.
+class ConstantBudget {
+ public:
+  ConstantBudget(const Graph& g, uint64_t limit) : limit_(limit) {
+    for (const Value& v : g.values)
+      if (v.constant) add(*v.constant);
+  }
+  // Before a fold is computed: its outputs' sizes as inference gave them (unknown ones count when made).
+  void expect(const std::vector<ValueInfo>& outs) const {
+    uint64_t bytes = 0;
+    for (const ValueInfo& o : outs)
+      if (o.shape_known && shape_is_static(o.shape) && o.dtype != DataType::Undefined)
+        bytes += static_cast<uint64_t>(shape_numel(o.shape)) * dtype_size(o.dtype);
+    check(bytes);
+  }
+  void add(const Tensor& t) {
+    if (!seen_.insert(t.raw()).second) return;
+    check(t.nbytes());
+    bytes_ += t.nbytes();
+  }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  void check(uint64_t more) const {
+    if (more > limit_ || bytes_ > limit_ - more)
+      fail("constant folding would hold ", bytes_str(bytes_ + more), " of constants, over the weight limit of ",
+           bytes_str(limit_));
+  }
+  uint64_t limit_;
+  uint64_t bytes_ = 0;
+  std::unordered_set<const void*> seen_;
+};
+
 }  // namespace
 
-InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold) {
+uint64_t constant_bytes(const Graph& g) { return ConstantBudget(g, UINT64_MAX).bytes(); }
+
+InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold, uint64_t max_constant_bytes) {
   InferenceStats stats;
+  ConstantBudget budget(g, max_constant_bytes);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& n = g.nodes[i];
     if (n.dead) continue;
@@ -107,10 +144,12 @@ InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fol
       if (!known && all_inputs_constant(g, n)) {
         std::vector<const Tensor*> inputs;
         for (int in : n.inputs) inputs.push_back(in == kNoValue ? nullptr : g.value(in).constant.get());
+        budget.expect(ctx.outputs());
         values = evaluate_node(*defs[i], n, ctx.opset(), inputs);
         known = true;
       }
       if (!known) continue;
+      for (const Tensor& t : values) budget.add(t);
       for (size_t o = 0; o < n.outputs.size(); ++o) {
         if (n.outputs[o] == kNoValue) continue;
         Value& v = g.value(n.outputs[o]);

@@ -2,6 +2,8 @@
 // Resolves each node's OpDef, then infers dtypes and shapes in topological order, folding nodes whose outputs
 // are fully determined at load (all inputs constant, or a value inference can compute, such as Shape of a
 // static input) into constants.
+#include <cstdint>
+#include <unordered_set>
 #include <vector>
 
 #include "graph/graph.h"
@@ -27,6 +29,12 @@ enum class Fold {
 
 // Runs inference over the whole graph, storing dtype/shape in each Value and folding constants as `fold` says.
 // Folded nodes are marked dead (the caller compacts). Fails naming the node on any inconsistency.
-InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold);
+// The constants it holds, new folded ones included, must stay within `max_constant_bytes`: a fold whose output
+// would go over fails before it is computed (when inference knows its shape) or as soon as it is made.
+InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold,
+                            uint64_t max_constant_bytes = UINT64_MAX);
+
+// Bytes of the distinct buffers behind the graph's constants (a folded Identity shares its input's).
+uint64_t constant_bytes(const Graph& g);
 
 }  // namespace ssdx

@@ -1,12 +1,16 @@
 #include "graph/onnx_parser.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <set>
 
+#include "graph/file_io.h"
 #include "graph/tensor_io.h"
 #include "onnx.pb.h"
 
@@ -15,6 +19,8 @@ namespace {
 
 constexpr int64_t kMinIrVersion = 3;
 constexpr int64_t kMaxIrVersion = 10;
+// ONNX's default domain is at opset 23 in 2025 and grows by about one a year; 1000 leaves room and refuses nonsense.
+constexpr int64_t kMaxOpsetVersion = 1000;
 
 std::string normalize_domain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
 
@@ -23,37 +29,56 @@ std::string dir_of(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
 }
 
-// Loading context: where messages point, where external data lives, how many weight bytes remain allowed.
+// Loading context: where messages point, where external data lives, how many weight bytes are allowed and taken.
 struct Loader {
   std::string source;
   std::string base_dir;
-  uint64_t weight_budget;
+  uint64_t weight_limit;
+  uint64_t weight_bytes = 0;
 
   // ---- tensors ----
 
-  // Resolves an external-data location inside base_dir; rejects absolute paths, '..' and symlink escapes.
-  std::string external_path(const std::string& location, const std::string& what) const {
+  // Opens an external-data location inside base_dir one component at a time from the folder's descriptor, refusing
+  // absolute paths, '..' and every symbolic link: what was checked is what is read, whatever changes on disk meanwhile.
+  RegularFile open_external(const std::string& location, const std::string& what) const {
     if (base_dir.empty()) fail(source, ": ", what, " uses external data, which is not allowed here");
     if (location.empty() || location[0] == '/') fail(source, ": ", what, ": external data path '", location, "' must be relative");
-    size_t start = 0;
-    while (start <= location.size()) {
+    std::vector<std::string> parts;
+    for (size_t start = 0; start <= location.size();) {
       size_t end = location.find('/', start);
       if (end == std::string::npos) end = location.size();
-      if (location.compare(start, end - start, "..") == 0 && end - start == 2)
-        fail(source, ": ", what, ": external data path '", location, "' leaves the model's folder");
+      const std::string part = location.substr(start, end - start);
+      if (part == "..") fail(source, ": ", what, ": external data path '", location, "' leaves the model's folder");
+      if (!part.empty() && part != ".") parts.push_back(part);
       start = end + 1;
     }
-    const std::string full = base_dir + "/" + location;
-    char resolved_base[PATH_MAX], resolved_file[PATH_MAX];
-    if (!realpath(base_dir.c_str(), resolved_base)) fail(source, ": cannot resolve the model's folder");
-    if (!realpath(full.c_str(), resolved_file)) fail(source, ": ", what, ": external data file '", location, "' not found");
-    const std::string rb = std::string(resolved_base) + "/";
-    if (std::strncmp(resolved_file, rb.c_str(), rb.size()) != 0)
-      fail(source, ": ", what, ": external data file '", location, "' resolves outside the model's folder");
-    return resolved_file;
+    if (parts.empty()) fail(source, ": ", what, ": external data path '", location, "' names no file");
+    FileDescriptor dir(::open(base_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir.get() < 0) fail(source, ": cannot open the model's folder: ", std::strerror(errno));
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const bool last = i + 1 == parts.size();
+      const int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (last ? O_NONBLOCK | O_NOCTTY : O_DIRECTORY);
+      FileDescriptor next(::openat(dir.get(), parts[i].c_str(), flags));
+      if (next.get() < 0) {
+        const int err = errno;
+        struct stat st;
+        if (fstatat(dir.get(), parts[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+          fail(source, ": ", what, ": external data path '", location, "' goes through the symbolic link '", parts[i],
+               "' (refused: a link may point outside the model's folder)");
+        if (err == ENOENT || err == ENOTDIR) fail(source, ": ", what, ": external data file '", location, "' not found");
+        fail(source, ": ", what, ": cannot open external data file '", location, "': ", std::strerror(err));
+      }
+      dir = std::move(next);
+    }
+    return as_regular_file(std::move(dir), source + ": " + what + ": '" + location + "'");
   }
 
-  void read_external(const onnx::TensorProto& tp, Tensor& t, const std::string& what) const {
+  // External data for a tensor of `need` bytes: the file, opened and checked before the tensor is allocated.
+  struct ExternalSource {
+    RegularFile file;
+    uint64_t offset = 0;
+  };
+  ExternalSource external_source(const onnx::TensorProto& tp, uint64_t need, const Shape& shape, const std::string& what) const {
     std::string location;
     uint64_t offset = 0, length = UINT64_MAX;
     for (const auto& kv : tp.external_data()) {
@@ -66,19 +91,13 @@ struct Loader {
       else if (kv.key() == "offset") offset = to_u64(kv.value());
       else if (kv.key() == "length") length = to_u64(kv.value());
     }
-    const std::string path = external_path(location, what);
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) fail(source, ": ", what, ": '", location, "' is not a regular file");
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
-    const uint64_t need = t.nbytes();
     if (length != UINT64_MAX && length != need)
-      fail(source, ": ", what, ": external data length ", length, " does not match the ", need, " bytes of shape ", shape_str(t.shape()));
+      fail(source, ": ", what, ": external data length ", length, " does not match the ", need, " bytes of shape ", shape_str(shape));
+    ExternalSource src{open_external(location, what), offset};
+    const uint64_t size = src.file.size;
     if (offset > size || need > size - offset)
       fail(source, ": ", what, ": external data [", offset, ", +", need, ") lies beyond the end of '", location, "' (", size, " bytes)");
-    std::ifstream f(path, std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(offset));
-    f.read(static_cast<char*>(t.raw()), static_cast<std::streamsize>(need));
-    if (!f) fail(source, ": ", what, ": cannot read external data from '", location, "'");
+    return src;
   }
 
   template <typename Src, typename Dst>
@@ -86,6 +105,40 @@ struct Loader {
     for (int i = 0; i < field.size(); ++i) dst[i] = static_cast<Dst>(field.Get(i));
   }
 
+  // How many values the typed field that holds `dtype` carries.
+  int64_t typed_count(const onnx::TensorProto& tp, DataType dtype, const std::string& what) const {
+    switch (dtype) {
+      case DataType::Float: return tp.float_data_size();
+      case DataType::Double: return tp.double_data_size();
+      case DataType::Int64: return tp.int64_data_size();
+      case DataType::Int32: case DataType::Int8: case DataType::UInt8: case DataType::Bool:
+      case DataType::Int16: case DataType::UInt16: case DataType::Float16: case DataType::BFloat16:
+        return tp.int32_data_size();
+      case DataType::UInt32: case DataType::UInt64: return tp.uint64_data_size();
+      default: fail(source, ": ", what, ": unsupported data type ", dtype_name(dtype));
+    }
+  }
+
+  static void copy_typed(const onnx::TensorProto& tp, Tensor& t) {
+    switch (t.dtype()) {
+      case DataType::Float: copy_field(tp.float_data(), t.data<float>()); break;
+      case DataType::Double: copy_field(tp.double_data(), t.data<double>()); break;
+      case DataType::Int64: copy_field(tp.int64_data(), t.data<int64_t>()); break;
+      case DataType::Int32: copy_field(tp.int32_data(), t.data<int32_t>()); break;
+      case DataType::Int8: copy_field(tp.int32_data(), t.data<int8_t>()); break;
+      case DataType::UInt8: copy_field(tp.int32_data(), t.data<uint8_t>()); break;
+      case DataType::Bool: copy_field(tp.int32_data(), t.data<bool>()); break;
+      case DataType::Int16: case DataType::UInt16: case DataType::Float16: case DataType::BFloat16:
+        copy_field(tp.int32_data(), static_cast<uint16_t*>(t.raw()));
+        break;
+      case DataType::UInt32: copy_field(tp.uint64_data(), static_cast<uint32_t*>(t.raw())); break;
+      case DataType::UInt64: copy_field(tp.uint64_data(), static_cast<uint64_t*>(t.raw())); break;
+      default: break;  // typed_count refused it
+    }
+  }
+
+  // Every check that can fail comes before the tensor is allocated: the declared dims are only believed once the
+  // data present (raw bytes, typed values or the external file) is known to fill them, and within the budget.
   Tensor tensor(const onnx::TensorProto& tp, const std::string& what) {
     if (!dtype_is_known(tp.data_type())) fail(source, ": ", what, " has unknown data type code ", tp.data_type());
     const DataType dtype = static_cast<DataType>(tp.data_type());
@@ -101,48 +154,36 @@ struct Loader {
     }
     const uint64_t bytes = static_cast<uint64_t>(numel) * dtype_size(dtype);
     if (numel != 0 && bytes / static_cast<uint64_t>(numel) != dtype_size(dtype)) fail(source, ": ", what, " is too large");
-    const bool external = tp.data_location() == onnx::TensorProto::EXTERNAL;
-    // Inline data was already read from the file, so only external data can ask for more memory than the file holds.
-    if (external) {
-      if (bytes > weight_budget) fail(source, ": ", what, " (", bytes, " bytes) exceeds the weight memory limit");
-      weight_budget -= bytes;
-    }
-    auto check_count = [&](int64_t n) {
-      if (n != numel) fail(source, ": ", what, " holds ", n, " values but shape ", shape_str(shape), " needs ", numel);
-    };
-    if (!external && tp.has_raw_data() && tp.raw_data().size() != bytes)
-      fail(source, ": ", what, " has ", tp.raw_data().size(), " raw bytes but shape ", shape_str(shape), " needs ", bytes);
 
-    Tensor t(dtype, shape);
-    if (external) {
-      read_external(tp, t, what);
-    } else if (tp.has_raw_data()) {
-      if (bytes) std::memcpy(t.raw(), tp.raw_data().data(), bytes);
-    } else {
-      switch (dtype) {
-        case DataType::Float: check_count(tp.float_data_size()); copy_field(tp.float_data(), t.data<float>()); break;
-        case DataType::Double: check_count(tp.double_data_size()); copy_field(tp.double_data(), t.data<double>()); break;
-        case DataType::Int64: check_count(tp.int64_data_size()); copy_field(tp.int64_data(), t.data<int64_t>()); break;
-        case DataType::Int32: check_count(tp.int32_data_size()); copy_field(tp.int32_data(), t.data<int32_t>()); break;
-        case DataType::Int8: check_count(tp.int32_data_size()); copy_field(tp.int32_data(), t.data<int8_t>()); break;
-        case DataType::UInt8: check_count(tp.int32_data_size()); copy_field(tp.int32_data(), t.data<uint8_t>()); break;
-        case DataType::Bool: check_count(tp.int32_data_size()); copy_field(tp.int32_data(), t.data<bool>()); break;
-        case DataType::Int16: case DataType::UInt16: case DataType::Float16: case DataType::BFloat16: {
-          check_count(tp.int32_data_size());
-          auto* dst = static_cast<uint16_t*>(t.raw());
-          copy_field(tp.int32_data(), dst);
-          break;
-        }
-        case DataType::UInt32: case DataType::UInt64: {
-          check_count(tp.uint64_data_size());
-          if (dtype == DataType::UInt32) copy_field(tp.uint64_data(), static_cast<uint32_t*>(t.raw()));
-          else copy_field(tp.uint64_data(), static_cast<uint64_t*>(t.raw()));
-          break;
-        }
-        default: fail(source, ": ", what, ": unsupported data type ", dtype_name(dtype));
-      }
+    if (tp.data_location() == onnx::TensorProto::EXTERNAL) {
+      ExternalSource src = external_source(tp, bytes, shape, what);
+      charge(bytes, what);
+      Tensor t(dtype, shape);
+      read_exactly(src.file.fd.get(), src.offset, t.raw(), bytes, source + ": " + what + ": external data");
+      return t;
     }
+    if (tp.has_raw_data()) {
+      if (tp.raw_data().size() != bytes)
+        fail(source, ": ", what, " has ", tp.raw_data().size(), " raw bytes but shape ", shape_str(shape), " needs ", bytes);
+      charge(bytes, what);
+      Tensor t(dtype, shape);
+      if (bytes) std::memcpy(t.raw(), tp.raw_data().data(), bytes);
+      return t;
+    }
+    const int64_t n = typed_count(tp, dtype, what);
+    if (n != numel) fail(source, ": ", what, " holds ", n, " values but shape ", shape_str(shape), " needs ", numel);
+    charge(bytes, what);  // typed values widen (a 1-byte varint can become 8 bytes): they count as what they become
+    Tensor t(dtype, shape);
+    copy_typed(tp, t);
     return t;
+  }
+
+  // Every tensor the file makes us hold counts against the weight ceiling.
+  void charge(uint64_t bytes, const std::string& what) {
+    if (bytes > weight_limit || weight_bytes > weight_limit - bytes)
+      fail(source, ": ", what, ": the tensors loaded so far take ", bytes_str(weight_bytes + bytes),
+           ", over the weight limit of ", bytes_str(weight_limit));
+    weight_bytes += bytes;
   }
 
   // ---- types and attributes ----
@@ -216,8 +257,11 @@ struct Loader {
     if (g.ir_version < kMinIrVersion || g.ir_version > kMaxIrVersion)
       fail(source, ": IR version ", g.ir_version, " is not supported (", kMinIrVersion, " to ", kMaxIrVersion, ")");
     for (const auto& op : model.opset_import()) {
-      if (op.version() < 1) fail(source, ": opset import for domain '", op.domain(), "' has version ", op.version());
-      g.opsets[normalize_domain(op.domain())] = op.version();
+      if (op.version() < 1 || op.version() > kMaxOpsetVersion)
+        fail(source, ": opset import for domain '", op.domain(), "' has version ", op.version(), " (1 to ",
+             kMaxOpsetVersion, " accepted)");
+      if (!g.opsets.emplace(normalize_domain(op.domain()), op.version()).second)
+        fail(source, ": opset for domain '", op.domain(), "' is imported twice");
     }
     if (!g.opsets.count("")) fail(source, ": the model imports no opset for the default ONNX domain");
     const onnx::GraphProto& gp = model.graph();
@@ -229,7 +273,9 @@ struct Loader {
     }
     if (gp.sparse_initializer_size()) fail(source, ": sparse initializers are not supported");
 
+    std::set<std::string> listed_inputs;
     for (const auto& in : gp.input()) {
+      if (!listed_inputs.insert(in.name()).second) fail(source, ": graph input '", in.name(), "' is listed twice");
       int id = g.find_value(in.name());
       if (id >= 0 && g.value(id).constant) continue;  // an initializer listed as input (IR < 4 style): a constant
       if (id >= 0) fail(source, ": graph input '", in.name(), "' is declared twice");
@@ -275,8 +321,15 @@ struct Loader {
       int id = g.find_value(out.name());
       if (id < 0) fail(source, ": graph output '", out.name(), "' is not produced by any node");
       Value& v = g.value(id);
+      if (v.is_graph_output) fail(source, ": graph output '", out.name(), "' is listed twice");
       Value declared;
       if (!value_type(out, declared)) fail(source, ": graph output '", out.name(), "' is not a tensor");
+      if (v.dtype != DataType::Undefined && declared.dtype != DataType::Undefined && v.dtype != declared.dtype)
+        fail(source, ": graph output '", out.name(), "' is declared ", dtype_name(declared.dtype), " but is ",
+             dtype_name(v.dtype), " elsewhere in the file");
+      if (v.shape_known && declared.shape_known && !shapes_agree(v.shape, declared.shape))
+        fail(source, ": graph output '", out.name(), "' is declared with shape ", shape_str(declared.shape), " but is ",
+             shape_str(v.shape), " elsewhere in the file");
       if (v.dtype == DataType::Undefined) v.dtype = declared.dtype;
       if (!v.shape_known && declared.shape_known) { v.shape = declared.shape; v.shape_known = true; }
       v.is_graph_output = true;
@@ -300,6 +353,16 @@ void parse_model_proto(onnx::ModelProto& model, const std::string& bytes, const 
     fail(source, ": not an ONNX model (no graph or no IR version)");
 }
 
+// The real path of an opened file (the file itself, not whatever its name points to by now).
+std::string opened_path(int fd, const std::string& path) {
+  char real[PATH_MAX];
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = readlink(link.c_str(), real, sizeof real - 1);
+  if (n > 0 && real[0] == '/') return std::string(real, static_cast<size_t>(n));
+  if (!realpath(path.c_str(), real)) fail(path, ": cannot resolve the model's path: ", std::strerror(errno));
+  return real;
+}
+
 }  // namespace
 
 Graph load_onnx_bytes(const std::string& bytes, const std::string& source_name, const std::string& base_dir,
@@ -310,11 +373,16 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& source_name, 
   return loader.graph(model);
 }
 
+// The model's own folder holds its external data: a symbolic link to a model elsewhere loads that model with its
+// weights, as if it had been named by its real path. Refused by size before a byte is read, and read in one copy.
 Graph load_onnx(const std::string& path, const LoadOptions& opts) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) fail(path, ": no such file");
-  if (!S_ISREG(st.st_mode)) fail(path, ": not a regular file");
-  return load_onnx_bytes(read_file_bytes(path), path, dir_of(path), opts);
+  RegularFile file = open_regular_file(path);
+  if (file.size > static_cast<uint64_t>(INT_MAX))
+    fail(path, ": file is ", file.size, " bytes, larger than protobuf's 2 GiB limit; keep the weights as external data");
+  const std::string real = opened_path(file.fd.get(), path);
+  std::string bytes(static_cast<size_t>(file.size), '\0');
+  read_exactly(file.fd.get(), 0, bytes.data(), file.size, path);
+  return load_onnx_bytes(bytes, path, dir_of(real), opts);
 }
 
 Tensor parse_tensor_pb(const std::string& bytes, const std::string& source_name, std::string* name) {
@@ -323,12 +391,13 @@ Tensor parse_tensor_pb(const std::string& bytes, const std::string& source_name,
     fail(source_name, ": not a valid serialized TensorProto");
   if (!tp.has_data_type()) fail(source_name, ": TensorProto has no data type");
   if (name) *name = tp.name();
-  Loader loader{source_name, "", uint64_t{16} << 30};
+  Loader loader{source_name, "", max_tensor_bytes()};
   return loader.tensor(tp, "tensor");
 }
 
 Tensor load_tensor_pb(const std::string& path, std::string* name) {
-  return parse_tensor_pb(read_file_bytes(path), path, name);
+  // A tensor's bytes plus its name, dims and field tags: a file much larger cannot be one tensor we accept.
+  return parse_tensor_pb(read_regular_file(path, max_tensor_bytes() + (uint64_t{1} << 20)), path, name);
 }
 
 void save_tensor_pb(const Tensor& t, const std::string& name, const std::string& path) {

@@ -7,8 +7,9 @@
 namespace ssdx {
 
 struct LoadOptions {
-  // Upper bound on the bytes of all initializers together (hostile files cannot make us allocate more).
-  uint64_t max_weight_bytes = uint64_t{16} << 30;
+  // Upper bound on the bytes of every tensor the file makes us hold (initializers, tensor attributes) together,
+  // checked before each is allocated: hostile files cannot make us allocate more.
+  uint64_t max_weight_bytes = uint64_t{8} << 30;
 };
 
 // Parses an .onnx file. External data files are resolved relative to the model's folder and must stay inside it.

@@ -1,5 +1,6 @@
 #include "graph/tensor.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -55,6 +56,13 @@ bool shape_is_static(const Shape& s) {
   return true;
 }
 
+bool shapes_agree(const Shape& a, const Shape& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] >= 0 && b[i] >= 0 && a[i] != b[i]) return false;
+  return true;
+}
+
 std::string shape_str(const Shape& s) {
   std::ostringstream os;
   os << '[';
@@ -88,15 +96,35 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const char* what) {
   return axis < 0 ? axis + rank : axis;
 }
 
+std::string bytes_str(uint64_t bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+// Digits only, at least 1, at most 2^62: no sign (strtoull would wrap "-1" to "no limit"), no unit, no blank.
+uint64_t parse_byte_count(const std::string& text, const std::string& what) {
+  uint64_t v = 0;
+  bool ok = !text.empty() && text.size() <= 19;
+  for (char c : text) ok = ok && c >= '0' && c <= '9';
+  if (ok) v = std::stoull(text);
+  if (!ok || v == 0 || v > (uint64_t{1} << 62))
+    fail(what, "='", text, "' is not a byte count (a whole number from 1 to 2^62, digits only)");
+  return v;
+}
+
 uint64_t max_tensor_bytes() {
   static const uint64_t limit = [] {
     const char* env = std::getenv("SSDX_MAX_TENSOR_BYTES");
-    if (env && *env) {
-      char* end = nullptr;
-      const unsigned long long v = std::strtoull(env, &end, 10);
-      if (end && *end == '\0' && v > 0) return static_cast<uint64_t>(v);
-    }
-    return uint64_t{8} << 30;
+    if (!env) return uint64_t{8} << 30;
+    return parse_byte_count(env, "SSDX_MAX_TENSOR_BYTES");
   }();
   return limit;
 }

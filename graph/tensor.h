@@ -48,6 +48,8 @@ using Shape = std::vector<int64_t>;
 constexpr int64_t kUnknownDim = -1;
 
 bool shape_is_static(const Shape& s);
+// Same rank, and equal wherever both dims are known (a symbolic dim agrees with anything).
+bool shapes_agree(const Shape& a, const Shape& b);
 std::string shape_str(const Shape& s);   // "[1,3,1200,1200]", unknown dims printed as '?'
 // Number of elements; fails on negative dims or overflow past 2^62 (hostile shapes).
 int64_t shape_numel(const Shape& s);
@@ -121,7 +123,12 @@ class Tensor {
 
 // The largest tensor the engine allocates (a hostile shape must fail cleanly, not be overcommitted and then
 // killed at first touch). Default 8 GiB; the environment variable SSDX_MAX_TENSOR_BYTES overrides it.
+// "1.5 GiB": sizes for messages.
+std::string bytes_str(uint64_t bytes);
+// Fails with one line when the variable is malformed (a sign, a unit, 0, not a number).
 uint64_t max_tensor_bytes();
+// A positive whole number of bytes written in digits; `what` names the setting in the error.
+uint64_t parse_byte_count(const std::string& text, const std::string& what);
 
 // Builds a tensor from values (tests, constant folding, small attributes).
 template <typename T>

@@ -1,19 +1,15 @@
 #include "graph/tensor_io.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+
+#include "graph/file_io.h"
+#include "graph/npy_header.h"
 
 namespace ssdx {
 
-std::string read_file_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail(path, ": cannot open file");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  if (f.bad()) fail(path, ": read error");
-  return ss.str();
-}
+std::string read_file_bytes(const std::string& path) { return read_regular_file(path, uint64_t{2} << 30); }
 
 void write_file_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary);
@@ -46,67 +42,35 @@ DataType npy_dtype(const std::string& descr, const std::string& path) {
   fail(path, ": unsupported .npy dtype '", descr, "'");
 }
 
-// Returns the text between the quotes after `key` in the header dict, or the raw value for non-strings.
-std::string header_field(const std::string& header, const std::string& key, const std::string& path) {
-  size_t k = header.find("'" + key + "'");
-  if (k == std::string::npos) fail(path, ": .npy header has no '", key, "'");
-  size_t colon = header.find(':', k);
-  if (colon == std::string::npos) fail(path, ": malformed .npy header");
-  size_t start = header.find_first_not_of(' ', colon + 1);
-  if (start == std::string::npos) fail(path, ": malformed .npy header");
-  if (header[start] == '\'') {
-    size_t end = header.find('\'', start + 1);
-    if (end == std::string::npos) fail(path, ": malformed .npy header");
-    return header.substr(start + 1, end - start - 1);
-  }
-  if (header[start] == '(') {
-    size_t end = header.find(')', start);
-    if (end == std::string::npos) fail(path, ": malformed .npy header");
-    return header.substr(start + 1, end - start - 1);
-  }
-  size_t end = header.find_first_of(",}", start);
-  return header.substr(start, end - start);
-}
-
 }  // namespace
 
+// The header is read and checked first; the array is allocated only once the file is known to hold its bytes,
+// then read straight into it.
 Tensor load_npy(const std::string& path) {
-  const std::string bytes = read_file_bytes(path);
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) fail(path, ": not a .npy file");
-  const int major = static_cast<unsigned char>(bytes[6]);
-  size_t header_len, offset;
-  if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8);
-    offset = 10;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) fail(path, ": truncated .npy header");
-    header_len = 0;
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
-    offset = 12;
-  } else {
-    fail(path, ": unsupported .npy version ", major);
+  RegularFile file = open_regular_file(path);
+  std::string start(static_cast<size_t>(std::min<uint64_t>(file.size, kNpyMaxPrelude)), '\0');
+  read_exactly(file.fd.get(), 0, start.data(), start.size(), path);
+  const NpyPrelude prelude = parse_npy_prelude(start, path);
+  if (prelude.header_bytes > file.size - prelude.prelude_bytes) fail(path, ": truncated .npy header");
+  std::string dict(prelude.header_bytes, '\0');
+  read_exactly(file.fd.get(), prelude.prelude_bytes, dict.data(), dict.size(), path);
+  const NpyHeader header = parse_npy_dict(dict, prelude, path);
+  const DataType dtype = npy_dtype(header.descr, path);
+  if (header.fortran_order) fail(path, ": Fortran-order .npy arrays are not supported");
+  int64_t numel;
+  try {
+    numel = shape_numel(header.shape);
+  } catch (const Error& e) {
+    fail(path, ": .npy shape ", shape_str(header.shape), ": ", e.what());
   }
-  if (header_len > bytes.size() - offset) fail(path, ": truncated .npy header");
-  const std::string header = bytes.substr(offset, header_len);
-  const DataType dtype = npy_dtype(header_field(header, "descr", path), path);
-  if (header_field(header, "fortran_order", path).find("True") != std::string::npos)
-    fail(path, ": Fortran-order .npy arrays are not supported");
-  Shape shape;
-  std::stringstream dims(header_field(header, "shape", path));
-  std::string item;
-  while (std::getline(dims, item, ',')) {
-    if (item.find_first_not_of(' ') == std::string::npos) continue;
-    try {
-      shape.push_back(std::stoll(item));
-    } catch (...) {
-      fail(path, ": bad .npy shape entry '", item, "'");
-    }
-  }
-  const size_t data_offset = offset + header_len;
-  Tensor t(dtype, shape);  // shape_numel rejects negative or overflowing dims
-  if (bytes.size() - data_offset != t.nbytes())
-    fail(path, ": .npy holds ", bytes.size() - data_offset, " data bytes, shape ", shape_str(shape), " needs ", t.nbytes());
-  std::memcpy(t.raw(), bytes.data() + data_offset, t.nbytes());
+  const uint64_t held = file.size - header.data_offset;
+  const uint64_t need = static_cast<uint64_t>(numel) * dtype_size(dtype);
+  if (numel != 0 && need / static_cast<uint64_t>(numel) != dtype_size(dtype))
+    fail(path, ": .npy shape ", shape_str(header.shape), " is too large");
+  if (held != need)
+    fail(path, ": .npy holds ", held, " data bytes, shape ", shape_str(header.shape), " needs ", need);
+  Tensor t(dtype, header.shape);
+  read_exactly(file.fd.get(), header.data_offset, t.raw(), need, path);
   return t;
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 
+#include "graph/file_io.h"
 #include "tools/coco_labels.h"
 #include "tools/image_header.h"
 
@@ -151,8 +152,7 @@ std::string label_text(const Detection& d) {
 }  // namespace
 
 Image load_image(const std::string& path) {
-  File file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) fail(path, ": cannot open: ", std::strerror(errno));
+  File file(fopen_regular_file(path), &std::fclose);  // regular files only: a FIFO would block, a device stream on
   const ImageHeader header = read_image_header(file.get(), path);
   const ImageFormat format = header.format;
   if (header.width >= 0 && header.height >= 0) check_image_size(header.width, header.height, path);

@@ -109,7 +109,7 @@ TEST(Cli, MemoryCeilings) {
   big.add_output("y", DataType::Float, {512, 1024});
   big.save(dir + "/big.onnx");
   expect_one_line_error(run_command("run " + dir + "/big.onnx --random-inputs --max-weights-mb 1"),
-                        "the initializers take 2.0 MiB, over the weight limit of 1.0 MiB");
+                        "initializer 'w': the tensors loaded so far take 2.0 MiB, over the weight limit of 1.0 MiB");
   expect_one_line_error(run_command("run " + dir + "/big.onnx --max-arena-mb 0"), "--max-arena-mb");
 }
 

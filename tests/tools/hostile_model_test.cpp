@@ -192,6 +192,23 @@ std::vector<HostileCase> hostile_cases() {
     node(m, "reshape").add_input("shape");
     m.mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type()->clear_shape();
   }, "limit");
+  // Issue 12: declared sizes believed only once the data is there; bounded opsets; no duplicates; declared shapes.
+  add("typed_values_far_fewer_than_dims", [](onnx::ModelProto& m) {
+    auto& t = initializer(m, "B");
+    t.clear_raw_data();
+    t.set_dims(0, int64_t{1} << 28);
+    t.add_float_data(1.f);
+  }, "holds 1 values");
+  add("opset_version_10e12", [](onnx::ModelProto& m) { m.mutable_opset_import(0)->set_version(1000000000000); }, "opset");
+  add("output_listed_twice", [](onnx::ModelProto& m) { *m.mutable_graph()->add_output() = m.graph().output(0); }, "listed twice");
+  add("input_listed_twice", [](onnx::ModelProto& m) { *m.mutable_graph()->add_input() = m.graph().input(0); }, "listed twice");
+  add("declared_output_shape_disagrees", [](onnx::ModelProto& m) {
+    m.mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)->set_dim_value(65);
+  }, "declared with shape [1,65] but computes [1,64]");
+  cases.push_back({"external_through_symlinked_folder", [](const std::string& dir) {
+                     symlink(".", (dir + "/here").c_str());
+                     return with([](onnx::ModelProto& m) { set_external(initializer(m, "B"), "here/w.bin", "0"); });
+                   }, "symbolic link 'here'"});
   return cases;
 }
 
