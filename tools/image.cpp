@@ -9,9 +9,14 @@
 
 #include "graph/file_io.h"
 #include "tools/coco_labels.h"
+#include "tools/decode_budget.h"
 #include "tools/image_header.h"
 
-// The only translation unit that compiles stb. We decode nothing but PNG and JPEG (less attack surface).
+// The only translation unit that compiles stb. We decode nothing but PNG and JPEG (less attack surface), and the
+// decoder's memory is budgeted (tools/decode_budget.h).
+#define STBI_MALLOC(bytes) ssdx::cli::budget_malloc(bytes)
+#define STBI_REALLOC(p, bytes) ssdx::cli::budget_realloc(p, bytes)
+#define STBI_FREE(p) ssdx::cli::budget_free(p)
 #define STBI_ONLY_PNG
 #define STBI_ONLY_JPEG
 #define STB_IMAGE_IMPLEMENTATION
@@ -41,6 +46,18 @@ std::string decode_failure_reason(ImageFormat format) {
   const char* reason = stbi_failure_reason();
   if (!reason || (format == ImageFormat::Jpeg && std::strcmp(reason, "bad png sig") == 0)) return "";
   return std::string(" (") + reason + ")";
+}
+
+constexpr uint64_t kDecodeSlack = uint64_t{16} << 20;  // the decoder's tables and small images' headroom
+
+// What stb may hold at once decoding a `width` x `height` image. PNG: the compressed data and the inflated rows
+// twice over each (its buffers double as they grow), then up to 16 bytes a pixel of decoded 16-bit RGBA and its
+// 8-bit RGB conversion. JPEG: coefficients (progressive), component planes padded to whole 32-pixel blocks, up to
+// four components, and the RGB output. Legitimate images stay well under it; a decompression bomb hits it.
+uint64_t decode_budget(const ImageHeader& header, const PngPixelData& png, int64_t width, int64_t height) {
+  if (header.format == ImageFormat::Png)
+    return 2 * png.compressed + 4 * png.inflated + 16 * static_cast<uint64_t>(width * height) + kDecodeSlack;
+  return 16 * static_cast<uint64_t>((width + 32) * (height + 32)) + kDecodeSlack;
 }
 
 // ---- drawing ----
@@ -157,6 +174,7 @@ Image load_image(const std::string& path) {
   const ImageFormat format = header.format;
   if (header.width >= 0 && header.height >= 0) check_image_size(header.width, header.height, path);
   if (format == ImageFormat::Jpeg) check_jpeg_segments(file.get(), path);  // stb's JPEG decoder trusts its tables
+  const PngPixelData png = format == ImageFormat::Png ? check_png_chunks(file.get(), path, header) : PngPixelData{};
 
   // stb's own header checks (bit depths, chunk order, ...) before it allocates anything for the pixels. On
   // failure its reason is "unknown image type" whatever the cause, so we don't repeat it.
@@ -167,9 +185,13 @@ Image load_image(const std::string& path) {
 
   // Asking for 3 channels makes stb replicate gray to RGB and drop alpha (no compositing: like PIL's
   // convert('RGB')); 16-bit PNGs come back as 8-bit.
+  const DecodeBudget budget(decode_budget(header, png, width, height));  // outlives `pixels`, which it counts
   int w = 0, h = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_file(file.get(), &w, &h, &channels, 3),
                                                    &stbi_image_free);
+  if (!pixels && budget.exceeded())
+    fail(path, ": corrupt ", format_name(format), ": decoding it takes more than the ",
+         decode_budget(header, png, width, height) >> 20, " MiB a ", width, "x", height, " image may");
   if (!pixels)
     fail(path, ": corrupt or truncated ", format_name(format), decode_failure_reason(format));
   if (w != width || h != height) fail(path, ": image size changed while reading");

@@ -16,12 +16,33 @@ int64_t big_endian(const unsigned char* p, int bytes) {
   return v;
 }
 
-// PNG: the signature is followed by the IHDR chunk: length, "IHDR", width, height (big-endian 32-bit).
+// PNG: the signature is followed by the IHDR chunk: length, "IHDR", width, height (big-endian 32-bit), bit depth,
+// colour type, compression, filter and interlace methods.
 void read_png_size(FILE* f, ImageHeader& header) {
-  unsigned char chunk[16];
+  unsigned char chunk[21];
   if (std::fread(chunk, 1, sizeof chunk, f) != sizeof chunk || std::memcmp(chunk + 4, "IHDR", 4) != 0) return;
   header.width = big_endian(chunk + 8, 4);
   header.height = big_endian(chunk + 12, 4);
+  header.png_bit_depth = chunk[16];
+  header.png_colour_type = chunk[17];
+  header.png_interlaced = chunk[20] == 1;
+}
+
+// Samples per pixel of a PNG colour type, 0 for one that does not exist.
+int png_channels(int colour_type) {
+  switch (colour_type) {
+    case 0: return 1;  // gray
+    case 2: return 3;  // RGB
+    case 3: return 1;  // palette index
+    case 4: return 2;  // gray + alpha
+    case 6: return 4;  // RGBA
+    default: return 0;
+  }
+}
+
+// Bytes of `rows` filtered scanlines of `width` pixels: a filter byte, then the packed samples.
+uint64_t png_scanline_bytes(uint64_t width, uint64_t rows, uint64_t bits_per_pixel) {
+  return width == 0 ? 0 : rows * ((width * bits_per_pixel + 7) / 8 + 1);
 }
 
 // JPEG: marker segments (0xFF, marker, 16-bit length including itself) up to the frame header SOFn, which holds
@@ -66,6 +87,11 @@ void check_huffman_tables(const unsigned char* p, int64_t n, const std::string& 
 }  // namespace
 
 void check_jpeg_segments(FILE* f, const std::string& path) {
+  int scans = 0;
+  // A file without any scan holds no pixels (stb would decode its frame header to a black image of that size).
+  auto check_scans = [&] {
+    if (scans == 0) fail(path, ": corrupt JPEG: no scan (the file holds no image data)");
+  };
   std::rewind(f);
   std::vector<unsigned char> data;
   unsigned char buf[65536];
@@ -86,14 +112,56 @@ void check_jpeg_segments(FILE* f, const std::string& path) {
     }
     at += 2;
     if (marker == 0x00 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) continue;  // stuffing, TEM, RSTn, SOI
-    if (marker == 0xd9) return;  // EOI
-    if (at + 2 > size) return;   // truncated: the decoder reports it
+    if (marker == 0xd9) return check_scans();  // EOI
+    if (at + 2 > size) return check_scans();   // truncated: the decoder reports it
+    // Each scan makes the decoder pass over the whole image again: a few kilobytes of scans can keep it busy for
+    // minutes. Baseline images have one scan per component, progressive ones about ten.
+    if (marker == 0xda && ++scans > kMaxJpegScans)
+      fail(path, ": JPEG with more than ", kMaxJpegScans, " scans refused (each one decodes the whole image again)");
     const int64_t len = big_endian(&data[at], 2);
     if (len < 2) fail(path, ": corrupt JPEG: segment length ", len);
     const int64_t payload = std::min<int64_t>(len - 2, static_cast<int64_t>(size - at - 2));
     if (marker == 0xc4) check_huffman_tables(&data[at + 2], payload, path);
     at += static_cast<size_t>(2 + payload);  // after a scan header (SOS) the loop walks the entropy-coded bytes
   }
+  check_scans();
+}
+
+PngPixelData check_png_chunks(FILE* f, const std::string& path, const ImageHeader& header) {
+  const int channels = png_channels(header.png_colour_type);
+  if (header.width <= 0 || header.height <= 0 || channels == 0) return {};  // stb refuses such a header itself
+  const uint64_t w = static_cast<uint64_t>(header.width), h = static_cast<uint64_t>(header.height);
+  const uint64_t bpp = static_cast<uint64_t>(channels) * static_cast<uint64_t>(header.png_bit_depth);
+  uint64_t inflated = 0;
+  if (!header.png_interlaced) {
+    inflated = png_scanline_bytes(w, h, bpp);
+  } else {
+    // Adam7: seven sub-images, each (x0, y0, dx, dy): every dx-th pixel from x0 of every dy-th row from y0.
+    static const int kPasses[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                                      {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+    for (const auto& p : kPasses) {
+      const uint64_t pw = w > uint64_t(p[0]) ? (w - p[0] + p[2] - 1) / p[2] : 0;
+      const uint64_t ph = h > uint64_t(p[1]) ? (h - p[1] + p[3] - 1) / p[3] : 0;
+      inflated += ph ? png_scanline_bytes(pw, ph, bpp) : 0;
+    }
+  }
+  // Walk the chunks (length, type, data, CRC) to IEND, adding up the compressed pixel data.
+  uint64_t compressed = 0;
+  std::fseek(f, 8, SEEK_SET);
+  for (unsigned char chunk[8]; std::fread(chunk, 1, sizeof chunk, f) == sizeof chunk;) {
+    const int64_t length = big_endian(chunk, 4);
+    if (std::memcmp(chunk + 4, "IEND", 4) == 0) break;
+    if (std::memcmp(chunk + 4, "IDAT", 4) == 0) compressed += static_cast<uint64_t>(length);
+    if (std::fseek(f, static_cast<long>(length + 4), SEEK_CUR) != 0) break;
+  }
+  std::clearerr(f);
+  std::rewind(f);
+  // Deflate expands incompressible data by well under 1%: twice the pixel data is far more than any encoder writes.
+  const uint64_t most_compressed = 2 * inflated + (uint64_t{1} << 20);
+  if (compressed > most_compressed)
+    fail(path, ": corrupt PNG: ", compressed, " bytes of compressed pixel data, more than a ", w, "x", h,
+         " image can hold (", inflated, " bytes uncompressed)");
+  return {compressed, inflated};
 }
 
 const char* format_name(ImageFormat format) { return format == ImageFormat::Png ? "PNG" : "JPEG"; }

@@ -10,6 +10,7 @@
 
 #include "graph/tensor_io.h"
 #include "tests/tools/cli_runner.h"
+#include "tests/tools/jpeg_craft.h"
 #include "tests/tools/png_craft.h"
 
 namespace ssdx::cli {
@@ -147,6 +148,66 @@ TEST(LoadImage, HuffmanTableWithTooManyCodesIsRefused) {
   std::vector<unsigned char> px(16 * 16 * 3, 128);
   ASSERT_TRUE(stbi_write_jpg((dir + "/ok.jpg").c_str(), 16, 16, 3, px.data(), 90));
   EXPECT_EQ(load_image(dir + "/ok.jpg").width, 16);
+}
+
+// Image bombs under the pixel limit. Each scan of a progressive JPEG makes stb pass over the whole image again: a
+// few kilobytes of scans kept it busy for minutes.
+TEST(LoadImage, JpegWithTooManyScansIsRefused) {
+  const std::string dir = temp_dir();
+  write_file_bytes(dir + "/ok.jpg", test::progressive_jpeg(64, 48, 100));
+  const Image ok = load_image(dir + "/ok.jpg");  // the limit itself passes (and the crafted scans decode)
+  EXPECT_EQ(ok.width, 64);
+  EXPECT_EQ(ok.height, 48);
+  write_file_bytes(dir + "/bomb.jpg", test::progressive_jpeg(64, 48, 101));
+  EXPECT_NE(error_of(dir + "/bomb.jpg").find("JPEG with more than 100 scans refused"), std::string::npos)
+      << error_of(dir + "/bomb.jpg");
+}
+
+// A frame header and no scan is no image: stb decoded it to a black image of whatever size the header said.
+TEST(LoadImage, JpegWithoutScanIsRefused) {
+  const std::string dir = temp_dir();
+  write_file_bytes(dir + "/noscan.jpg", test::jpeg_progressive_header(8000, 8000) + "\xff\xd9");
+  EXPECT_NE(error_of(dir + "/noscan.jpg").find("no scan"), std::string::npos) << error_of(dir + "/noscan.jpg");
+  write_file_bytes(dir + "/cut.jpg", test::jpeg_progressive_header(64, 64));  // no end marker either
+  EXPECT_NE(error_of(dir + "/cut.jpg").find("no scan"), std::string::npos) << error_of(dir + "/cut.jpg");
+}
+
+// A PNG declaring 1x1 whose pixel data inflated to gigabytes was decoded (stb only checks there is enough).
+TEST(LoadImage, PngPixelDataBeyondItsHeaderIsRefused) {
+  const std::string dir = temp_dir();
+  // More compressed bytes than a 1x1 image can need: refused before inflating.
+  write_file_bytes(dir + "/long.png", test::png_with_idat(1, 1, 8, 0, test::zlib_of_zeros(uint64_t{700} << 20)));
+  EXPECT_NE(error_of(dir + "/long.png").find("compressed pixel data, more than a 1x1 image can hold"),
+            std::string::npos) << error_of(dir + "/long.png");
+  // 200 KB that inflate to 32 MiB: within the compressed allowance, stopped by the decoder's memory budget.
+  const std::string zlib = test::zlib_of_zeros(uint64_t{32} << 20);
+  ASSERT_LT(zlib.size(), 1u << 20);
+  write_file_bytes(dir + "/bomb.png", test::png_with_idat(1, 1, 8, 0, zlib));
+  EXPECT_NE(error_of(dir + "/bomb.png").find("decoding it takes more than the 16 MiB a 1x1 image may"),
+            std::string::npos) << error_of(dir + "/bomb.png");
+  // The same stream for an image that needs all of it decodes: 4096 rows of 8191 gray pixels and a filter byte.
+  write_file_bytes(dir + "/fits.png", test::png_with_idat(8191, 4096, 8, 0, test::zlib_of_zeros(8192 * 4096 + 1)));
+  EXPECT_EQ(load_image(dir + "/fits.png").width, 8191);
+}
+
+// The budget leaves room for what stb legitimately needs: the largest samples (16-bit RGBA), interlaced or not,
+// stored uncompressed (the most compressed bytes for the pixels).
+TEST(LoadImage, LargePngsDecodeWithinTheBudget) {
+  const std::string dir = temp_dir();
+  const uint32_t w = 1500, h = 1000;
+  std::string rows;
+  for (uint32_t y = 0; y < h; ++y) rows += '\0' + std::string(size_t(w) * 8, static_cast<char>(y));
+  write_file_bytes(dir + "/plain.png", test::png_file(w, h, 16, 6, rows));
+  const Image plain = load_image(dir + "/plain.png");
+  EXPECT_EQ(plain.rgb[size_t(999) * w * 3], static_cast<uint8_t>(999));
+  // Adam7: each of the seven passes' rows, a filter byte and its pixels.
+  static const int kPasses[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                                    {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+  std::string passes;
+  for (const auto& p : kPasses)
+    for (uint32_t y = p[1]; y < h; y += p[3]) passes += '\0' + std::string(size_t((w - p[0] + p[2] - 1) / p[2]) * 8, '\x80');
+  write_file_bytes(dir + "/interlaced.png", test::png_file(w, h, 16, 6, passes, 1));
+  EXPECT_EQ(load_image(dir + "/interlaced.png").rgb.back(), 0x80);
 }
 
 // Every image the fuzzer once stopped on decodes or fails with an Error: no crash, no sanitizer report.
