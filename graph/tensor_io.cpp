@@ -11,13 +11,6 @@ namespace ssdx {
 
 std::string read_file_bytes(const std::string& path) { return read_regular_file(path, uint64_t{2} << 30); }
 
-void write_file_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream f(path, std::ios::binary);
-  if (!f) fail(path, ": cannot create file");
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!f) fail(path, ": write error");
-}
-
 namespace {
 
 const char* npy_descr(DataType t) {

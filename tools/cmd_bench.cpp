@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "graph/file_writer.h"
 #include "graph/tensor_io.h"
 #include "graph/printable.h"
 #include "tools/bench_run.h"
@@ -153,7 +154,7 @@ int cmd_bench(Args& args) {
   if (!o.vs.empty()) return bench_vs(o);
   r.opts = &o;
   // Fail on an unwritable trace path now rather than after minutes of runs.
-  if (!o.profile_path.empty()) write_file_bytes(o.profile_path, "");
+  if (!o.profile_path.empty()) check_can_create(o.profile_path);
   const auto session = load_timed(o.model, o.session, r.load_ms);
   const TensorMap feeds = make_feeds(*session, o.inputs, RandomFill::Normal, o.seed);
   Measurement m = measure(*session, feeds, o);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "graph/file_io.h"
+#include "graph/tensor_io.h"
 #include "tools/coco_labels.h"
 #include "tools/decode_budget.h"
 #include "tools/image_header.h"
@@ -287,9 +288,14 @@ void draw_detections(Image& image, const std::vector<Detection>& detections) {
 void save_png(const Image& image, const std::string& path) {
   if (image.width <= 0 || image.height <= 0 || image.rgb.size() != size_t(image.width) * image.height * 3)
     fail(path, ": cannot write an empty or inconsistent image");
-  errno = 0;
-  if (!stbi_write_png(path.c_str(), image.width, image.height, 3, image.rgb.data(), image.width * 3))
-    fail(path, ": cannot write PNG", errno ? std::string(": ") + std::strerror(errno) : std::string());
+  // Encoded in memory: stb's own file writer ignores failed writes, ours checks them (graph/file_writer.h).
+  std::string png;
+  auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &png, image.width, image.height, 3, image.rgb.data(), image.width * 3))
+    fail(path, ": cannot encode PNG");
+  write_file_bytes(path, png);
 }
 
 }  // namespace ssdx::cli

@@ -1,4 +1,7 @@
 // ssdx: the command-line front end. Every failure prints one line "ssdx: error: ..." and exits non-zero.
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -49,9 +52,7 @@ int report_error(const std::string& message) {
   return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_command(int argc, char** argv) {
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
@@ -75,4 +76,24 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return report_error(e.what());
   }
+}
+
+// What a command printed is its result: lost on a full disk or a closed pipe, the command failed.
+int check_stdout(int code) {
+  errno = 0;
+  std::cout.flush();  // through to stdio's buffer, and stdio's flush: the first failure sets errno
+  const bool flushed = std::fflush(stdout) == 0;
+  const int error = errno;
+  if (flushed && std::cout.good() && !std::ferror(stdout)) return code;
+  if (code != 0) return code;  // the command's own error was reported
+  return report_error(std::string("cannot write to standard output") + (error ? ": " : "") +
+                      (error ? std::strerror(error) : ""));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Past a file size limit (ulimit -f) writes then fail with EFBIG, which the writers report, instead of a signal.
+  std::signal(SIGXFSZ, SIG_IGN);
+  return check_stdout(run_command(argc, argv));
 }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "graph/file_writer.h"
 #include "graph/tensor_io.h"
 #include "tools/printf_string.h"
 
@@ -152,7 +153,8 @@ void render_svg(const std::string& dot_text, const std::string& svg_path) {
     fail("inspect: --svg needs Graphviz's 'dot' on PATH (apt-get install graphviz); --dot OUT.dot works without it");
   const std::string dot_path = svg_path + ".dot.tmp";
   write_file_bytes(dot_path, dot_text);
-  std::vector<std::string> args = {dot_bin, "-Tsvg", dot_path, "-o", svg_path};
+  const std::string svg_temporary = temporary_path_for(svg_path);  // dot's partial output never takes the name
+  std::vector<std::string> args = {dot_bin, "-Tsvg", dot_path, "-o", svg_temporary};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -161,7 +163,11 @@ void render_svg(const std::string& dot_text, const std::string& svg_path) {
   int status = 0;
   const bool ok = spawned == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   std::remove(dot_path.c_str());
-  if (!ok) fail("inspect: '", dot_bin, "' failed to render ", svg_path);
+  if (!ok) {
+    std::remove(svg_temporary.c_str());
+    fail("inspect: '", dot_bin, "' failed to render ", svg_path);
+  }
+  commit_temporary(svg_temporary, svg_path);
 }
 
 }  // namespace ssdx::cli

@@ -1,11 +1,14 @@
 #pragma once
 // Runs the real `ssdx` binary as a user would and checks its one-line errors; shared by the CLI test files.
 #include <gtest/gtest.h>
+#include <dirent.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "graph/tensor_io.h"
 
@@ -18,15 +21,18 @@ struct CommandResult {
   std::string out, err;
 };
 
-// `env` holds assignments put before the command, e.g. "PATH=/nonexistent".
-inline CommandResult run_command(const std::string& args, const std::string& env = "") {
+// `env` is put before the command: assignments such as "PATH=/nonexistent", or shell commands ending in ';' such
+// as "ulimit -f 64;". `stdout_to` replaces the captured standard output (then `out` stays empty), e.g. "/dev/full".
+inline CommandResult run_command(const std::string& args, const std::string& env = "",
+                                 const std::string& stdout_to = "") {
   char tmpl[] = "/tmp/ssdx_cli_XXXXXX";
   const std::string dir = mkdtemp(tmpl);
-  const std::string cmd = (env.empty() ? "" : env + " ") + kSsdx + " " + args + " >" + dir + "/out 2>" + dir + "/err";
+  const std::string out = stdout_to.empty() ? dir + "/out" : stdout_to;
+  const std::string cmd = (env.empty() ? "" : env + " ") + kSsdx + " " + args + " >" + out + " 2>" + dir + "/err";
   const int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_file_bytes(dir + "/out");
+  if (stdout_to.empty()) r.out = read_file_bytes(dir + "/out");
   r.err = read_file_bytes(dir + "/err");
   return r;
 }
@@ -36,6 +42,18 @@ inline size_t count_of(const std::string& s, const std::string& needle) {
   size_t n = 0;
   for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
   return n;
+}
+
+// The names in folder `dir`, sorted, without "." and "..".
+inline std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (const dirent* e = readdir(d))
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 inline std::string temp_dir() {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <stb_image_write.h>  // the implementation lives in tools/image.cpp
 
+#include <random>
 #include <sstream>
 
 #include "graph/onnx_builder.h"
@@ -130,6 +131,33 @@ TEST_F(DetectCli, DrawWritesPngsOfTheOriginalSize) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(cli::load_image(dir_ + "/many_0.png").width, 64);
   EXPECT_EQ(cli::load_image(dir_ + "/many_1.png").height, 70);
+}
+
+// stb's PNG writer ignored failed writes: a full disk left a truncated file and exit code 0.
+TEST_F(DetectCli, DrawOnAFullDiskFails) {
+  const std::string white = save_solid_png(dir_ + "/white.png", 64, 48, 255);
+  expect_one_line_error(detect(white + " --draw /dev/full"), "/dev/full: write error: No space left on device");
+  // Over a file size limit (EFBIG) the drawing is not left half written, and an older one at that name survives.
+  Image noise;
+  noise.width = 600, noise.height = 400;
+  std::mt19937 rng(1);
+  for (int i = 0; i < 600 * 400 * 3; ++i) noise.rgb.push_back(static_cast<uint8_t>(rng()));
+  cli::save_png(noise, dir_ + "/noise.png");  // ~700 KB: incompressible, over the limit below
+  const std::string old = save_solid_png(dir_ + "/drawn.png", 2, 2, 7);
+  expect_one_line_error(run_command("detect " + model_ + " " + dir_ + "/noise.png --draw " + old, "ulimit -f 256;"),
+                        "drawn.png: write error: File too large");
+  EXPECT_EQ(cli::load_image(old).width, 2);
+  EXPECT_EQ(files_in(dir_), (std::vector<std::string>{"drawn.png", "fake_ssd.onnx", "noise.png", "white.png"}));
+}
+
+// The data a command prints is its result: stdout on a full disk is a failure, said in one line.
+TEST_F(DetectCli, StdoutOnAFullDiskFails) {
+  const std::string white = save_solid_png(dir_ + "/white.png", 64, 48, 255);
+  for (const std::string& args : {std::string(" --json"), std::string("")})
+    expect_one_line_error(run_command("detect " + model_ + " " + white + args, "", "/dev/full"),
+                          "cannot write to standard output");
+  expect_one_line_error(run_command("--help", "", "/dev/full"), "cannot write to standard output");
+  EXPECT_EQ(run_command("detect " + model_ + " " + white + " --json", "", "/dev/null").exit_code, 0);
 }
 
 TEST_F(DetectCli, GrayscaleAndRgbaImages) {
