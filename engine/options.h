@@ -7,8 +7,12 @@
 
 namespace ssdx {
 
+// The most threads a session may use: more only oversubscribes any machine ssdx runs on, and each one reserves
+// a stack (8 MiB by default) that a limited address space may not have.
+constexpr int kMaxThreads = 256;
+
 struct SessionOptions {
-  int threads = 0;              // 0: OpenMP's default (all cores)
+  int threads = 0;              // 0: OpenMP's default (all cores); at most kMaxThreads
   bool constant_folding = true; // fold nodes whose inputs are all constants at load
   bool optimize = true;         // fold BatchNormalization, fuse Conv+Add+Relu, drop Identity
   bool winograd = true;         // Winograd 3x3 stride-1 convolutions (~1.8x faster; ~1e-6 relative rounding
@@ -28,7 +32,8 @@ struct SessionOptions {
 // Sets the thread count of OpenMP (our kernels) and thereby oneDNN (built on the OpenMP runtime) for the calling
 // thread while in scope, then restores the caller's. OpenMP's setting belongs to each thread, so a Session sets it
 // wherever it works: at load (oneDNN sizes its blocking by it) and in every run, whichever thread calls. 0 keeps the
-// calling thread's setting.
+// calling thread's setting. The first time a calling thread asks for a count, the threads are started here (libgomp
+// ends the process with its own message when it cannot start one): failing that is an Error naming the count.
 class ThreadCountScope {
  public:
   explicit ThreadCountScope(int threads);

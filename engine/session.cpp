@@ -61,7 +61,11 @@ class Session::ArenaPool {
 std::unique_ptr<Session> Session::load(const std::string& path, const SessionOptions& opts) {
   LoadOptions load;
   load.max_weight_bytes = opts.max_weight_bytes;
-  return std::make_unique<Session>(load_onnx(path, load), opts);
+  try {
+    return std::make_unique<Session>(load_onnx(path, load), opts);
+  } catch (const std::bad_alloc&) {
+    fail(path, ": out of memory loading the model");
+  }
 }
 
 namespace {

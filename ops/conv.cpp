@@ -196,10 +196,11 @@ class OnednnConv : public Kernel {
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
       prepared->pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
-      prepared->primitive = dnnl::convolution_forward(prepared->pd);
+      prepared->primitive = onednn_primitive<dnnl::convolution_forward>(prepared->pd);
       last_ = std::move(prepared);
       return last_;
-    } catch (const dnnl::error&) {
+    } catch (const dnnl::error& e) {
+      rethrow_if_out_of_memory(e);
       return nullptr;
     }
   }

@@ -39,7 +39,8 @@ std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams&
       try {
         c.pd = make_pd(dnnl::algorithm::convolution_winograd);
         have_pd = true;
-      } catch (const dnnl::error&) {  // not a 3x3 stride-1 shape oneDNN's Winograd takes: direct it is
+      } catch (const dnnl::error& e) {  // not a 3x3 stride-1 shape oneDNN's Winograd takes: direct it is
+        rethrow_if_out_of_memory(e);
       }
     }
     if (!have_pd) c.pd = make_pd(dnnl::algorithm::convolution_direct);
@@ -47,7 +48,8 @@ std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams&
     if (has_bias) c.bias = ctx.input_constant(kConvInputB)->clone();
     c.z_input = p.has_sum ? kConvInputZ : -1;
     return finish_packed_conv(std::move(c), ctx, kConvInputX, x, y);
-  } catch (const dnnl::error&) {
+  } catch (const dnnl::error& e) {
+    rethrow_if_out_of_memory(e);
     return nullptr;
   }
 }

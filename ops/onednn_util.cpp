@@ -1,5 +1,9 @@
 #include "ops/onednn_util.h"
 
+#include <sys/mman.h>
+
+#include <new>
+
 namespace ssdx {
 
 dnnl::engine& onednn_engine() {
@@ -82,9 +86,25 @@ Tensor to_plain(const Tensor& t) {
   Tensor out(t.dtype(), t.shape());
   dnnl::memory src = onednn_memory(desc_of(t.layout(), t.shape(), t.dtype()), t.raw());
   dnnl::memory dst = onednn_memory(plain_desc(t.shape(), t.dtype()), out.raw());
-  dnnl::reorder(src, dst).execute(onednn_stream(), src, dst);
+  onednn_reorder(src, dst).execute(onednn_stream(), src, dst);
   onednn_stream().wait();
   return out;
+}
+
+void ensure_onednn_headroom() {
+  // Reserving address space (nothing is touched or committed) fails exactly when an address-space limit would.
+  void* probe = mmap(nullptr, kOnednnHeadroom, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (probe == MAP_FAILED) throw std::bad_alloc();
+  munmap(probe, kOnednnHeadroom);
+}
+
+dnnl::reorder onednn_reorder(const dnnl::memory& from, const dnnl::memory& to) {
+  ensure_onednn_headroom();
+  return dnnl::reorder(from, to);
+}
+
+void rethrow_if_out_of_memory(const dnnl::error& e) {
+  if (e.status == dnnl_out_of_memory) throw std::bad_alloc();
 }
 
 }  // namespace ssdx

@@ -34,4 +34,19 @@ LayoutPtr layout_for(const dnnl::memory::desc& desc, const Shape& shape, DataTyp
 // Wraps a tensor's storage as oneDNN memory of `desc` (sizes must agree; the caller checked the layout).
 dnnl::memory onednn_memory(const dnnl::memory::desc& desc, const void* data);
 
+// oneDNN compiles a kernel when a primitive is created, and does not survive failing to get memory for the code (it
+// writes the code all the same: a segmentation fault under `ulimit -v`). So every primitive is created through
+// these, which first check that kOnednnHeadroom of address space is free and throw std::bad_alloc when it is not.
+constexpr size_t kOnednnHeadroom = size_t{64} << 20;
+void ensure_onednn_headroom();
+template <typename Primitive, typename PrimitiveDesc>
+Primitive onednn_primitive(const PrimitiveDesc& pd) {
+  ensure_onednn_headroom();
+  return Primitive(pd);
+}
+dnnl::reorder onednn_reorder(const dnnl::memory& from, const dnnl::memory& to);
+// For handlers that read a dnnl::error as "oneDNN declines this case": want of memory is no such answer, and
+// becomes std::bad_alloc.
+void rethrow_if_out_of_memory(const dnnl::error& e);
+
 }  // namespace ssdx

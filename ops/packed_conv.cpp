@@ -10,7 +10,7 @@ namespace {
 size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
 dnnl::memory reorder(const dnnl::memory& from, dnnl::memory to) {
-  dnnl::reorder(from, to).execute(onednn_stream(), const_cast<dnnl::memory&>(from), to);
+  onednn_reorder(from, to).execute(onednn_stream(), const_cast<dnnl::memory&>(from), to);
   return to;
 }
 
@@ -18,7 +18,7 @@ class PackedConvKernel : public Kernel {
  public:
   explicit PackedConvKernel(PackedConv c)
       : c_(std::move(c)),
-        prim_(c_.pd),
+        prim_(onednn_primitive<dnnl::convolution_forward>(c_.pd)),
         y_layout_(c_.y_blocked ? layout_for(c_.pd.dst_desc(), c_.y_shape, c_.y_dtype) : nullptr),
         x_desc_(desc_of(c_.x_layout, c_.x_shape, c_.x_dtype)),
         y_desc_(desc_of(y_layout_, c_.y_shape, c_.y_dtype)),
@@ -95,7 +95,7 @@ std::unique_ptr<Kernel> finish_packed_conv(PackedConv c, const OpContext& ctx, i
 dnnl::memory pack_weights(const dnnl::memory::desc& packed_desc, const Tensor& w, const Shape& shape) {
   dnnl::memory packed(packed_desc, onednn_engine());
   dnnl::memory plain = onednn_memory(plain_desc(shape, w.dtype()), w.raw());
-  dnnl::reorder(plain, packed).execute(onednn_stream(), plain, packed);
+  onednn_reorder(plain, packed).execute(onednn_stream(), plain, packed);
   onednn_stream().wait();
   return packed;
 }

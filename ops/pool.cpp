@@ -154,9 +154,10 @@ class MaxPoolKernel : public Kernel {
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
       prepared->pd = dnnl::pooling_v2_forward::primitive_desc(desc, attr, onednn_engine());
-      prepared->primitive = dnnl::pooling_v2_forward(prepared->pd);
+      prepared->primitive = onednn_primitive<dnnl::pooling_v2_forward>(prepared->pd);
       return prepared;
-    } catch (const dnnl::error&) {
+    } catch (const dnnl::error& e) {
+      rethrow_if_out_of_memory(e);
       return nullptr;
     }
   }

@@ -34,7 +34,7 @@ double parse_double(const std::string& s, const std::string& flag, double lo, do
 }
 
 bool parse_session_option(const std::string& flag, Args& args, SessionOptions& opts) {
-  if (flag == "--threads") opts.threads = parse_int(args.next(flag), flag, 1, 1024);
+  if (flag == "--threads") opts.threads = parse_int(args.next(flag), flag, 1, kMaxThreads);
   else if (flag == "--direct-conv") opts.winograd = false;
   else if (flag == "--no-optimize") opts.optimize = false;
   else if (flag == "--max-weights-mb") opts.max_weight_bytes = uint64_t(parse_int(args.next(flag), flag, 1, 1 << 24)) << 20;

@@ -55,7 +55,7 @@ int cmd_quantize(Args& args) {
     } else if (a == "--opset") {
       q.opset = parse_int(args.next(a), a, 10, 100);
     } else if (a == "--threads") {
-      c.threads = parse_int(args.next(a), a, 1, 1024);
+      c.threads = parse_int(args.next(a), a, 1, kMaxThreads);
     } else if (a == "-o" || a == "--output") {
       out = args.next(a);
     } else if (is_option(a)) {
