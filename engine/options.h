@@ -32,8 +32,7 @@ struct SessionOptions {
 // Sets the thread count of OpenMP (our kernels) and thereby oneDNN (built on the OpenMP runtime) for the calling
 // thread while in scope, then restores the caller's. OpenMP's setting belongs to each thread, so a Session sets it
 // wherever it works: at load (oneDNN sizes its blocking by it) and in every run, whichever thread calls. 0 keeps the
-// calling thread's setting. The first time a calling thread asks for a count, the threads are started here (libgomp
-// ends the process with its own message when it cannot start one): failing that is an Error naming the count.
+// calling thread's setting. The threads are started here first (engine/thread_start.h): failing is an Error.
 class ThreadCountScope {
  public:
   explicit ThreadCountScope(int threads);
