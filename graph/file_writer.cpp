@@ -66,7 +66,14 @@ void commit_temporary(const std::string& temporary, const std::string& path) {
 
 void check_can_create(const std::string& path) {
   struct stat st;
-  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(path, ": is a folder, not a file");
+  const bool exists = stat(path.c_str(), &st) == 0;
+  if (exists && S_ISDIR(st.st_mode)) fail(path, ": is a folder, not a file");
+  if (exists && !S_ISREG(st.st_mode)) {  // a device is written in place: it must open for writing
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) fail(path, ": cannot open for writing: ", std::strerror(errno));
+    ::close(fd);
+    return;
+  }
   const std::string temporary = temporary_path_for(destination_of(path));
   ::close(create_temporary(temporary, 0666, path));
   std::remove(temporary.c_str());

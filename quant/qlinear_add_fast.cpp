@@ -52,7 +52,8 @@ class FastQLinearAdd : public Kernel {
         a_desc_(desc_of(a_layout_, shape_, dtype_)), b_desc_(desc_of(b_layout_, shape_, dtype_)),
         bytes_(a_desc_.get_size()), isa_(host_isa()) {
     if (!same_layout(a_layout_, b_layout_))
-      reorder_b_ = dnnl::reorder(dnnl::reorder::primitive_desc(onednn_engine(), b_desc_, onednn_engine(), a_desc_));
+      reorder_b_ = onednn_primitive<dnnl::reorder>(
+          dnnl::reorder::primitive_desc(onednn_engine(), b_desc_, onednn_engine(), a_desc_));
   }
 
   void run(KernelContext& ctx) override {

@@ -59,7 +59,8 @@ std::unique_ptr<Kernel> create_fast_qlinear_conv(const OpContext& ctx, const Con
     if (bias) c.bias = bias->clone();
     c.x_dtype = c.y_dtype = xt;
     return finish_packed_conv(std::move(c), ctx, in.x, x, y);
-  } catch (const dnnl::error&) {
+  } catch (const dnnl::error& e) {
+    rethrow_if_out_of_memory(e);
     return nullptr;
   }
 }

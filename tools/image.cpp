@@ -186,13 +186,14 @@ Image load_image(const std::string& path) {
 
   // Asking for 3 channels makes stb replicate gray to RGB and drop alpha (no compositing: like PIL's
   // convert('RGB')); 16-bit PNGs come back as 8-bit.
-  const DecodeBudget budget(decode_budget(header, png, width, height));  // outlives `pixels`, which it counts
+  const uint64_t budget_bytes = decode_budget(header, png, width, height);
+  const DecodeBudget budget(budget_bytes);  // outlives `pixels`, which it counts
   int w = 0, h = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_file(file.get(), &w, &h, &channels, 3),
                                                    &stbi_image_free);
   if (!pixels && budget.exceeded())
-    fail(path, ": corrupt ", format_name(format), ": decoding it takes more than the ",
-         decode_budget(header, png, width, height) >> 20, " MiB a ", width, "x", height, " image may");
+    fail(path, ": corrupt ", format_name(format), ": decoding it takes more than the ", budget_bytes >> 20, " MiB a ",
+         width, "x", height, " image may");
   if (!pixels)
     fail(path, ": corrupt or truncated ", format_name(format), decode_failure_reason(format));
   if (w != width || h != height) fail(path, ": image size changed while reading");

@@ -45,6 +45,7 @@ TEST(FileWriter, FailuresNameThePathAndLeaveNothing) {
   EXPECT_NE(error_of_writing(dir, "x").find("is a folder"), std::string::npos);
   EXPECT_THROW(check_can_create(dir + "/gone/b.txt"), Error);
   check_can_create(dir + "/c.txt");  // creates nothing
+  check_can_create("/dev/null");      // nor does it next to a device
   EXPECT_TRUE(files_in(dir).empty());
 }
 
