@@ -4,10 +4,20 @@
 #include <gtest/gtest.h>
 
 #include "graph/onnx_builder.h"
-#include "tests/shell.h"
 #include "tests/test_util.h"
 #include "tests/tools/cli_runner.h"
 #include "tests/tools/ssd480_models.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SSDX_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(SSDX_TEST_ASAN)
+constexpr bool kUnderAddressSanitizer = true;
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
 
 namespace ssdx::test {
 namespace {
@@ -75,13 +85,18 @@ void expect_clean_failures_below_the_need(const std::string& args, double from) 
 }
 
 // From start-up on: libgomp's thread creation used to end the process with its own two-line message.
+#define SKIP_UNDER_ADDRESS_SANITIZER() \
+  if (kUnderAddressSanitizer) GTEST_SKIP() << "AddressSanitizer maps terabytes of shadow memory: no ulimit -v fits"
+
 TEST(OutOfMemory, SmallModelFailsWithOneLineUnderEveryLimitBelowItsNeed) {
+  SKIP_UNDER_ADDRESS_SANITIZER();
   expect_clean_failures_below_the_need("run " + save_wide_model(temp_dir()) + " --random-inputs --threads 2", 0);
 }
 
 // The SSD's 50-odd convolution kernels compiled while memory runs out: oneDNN crashed in dnnl_primitive_create. The
 // upper half only: reading the 80 MB model is the other test's ground.
 TEST(OutOfMemory, SsdFailsWithOneLineWhileItsKernelsAreBuilt) {
+  SKIP_UNDER_ADDRESS_SANITIZER();
   expect_clean_failures_below_the_need("run " + ssd480_fp32() + " --random-inputs --threads 2", 0.5);
 }
 
