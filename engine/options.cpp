@@ -1,9 +1,8 @@
 #include "engine/options.h"
-#include "engine/thread_start.h"
-
-#include <cstdio>
 
 #include <omp.h>
+
+#include "engine/thread_start.h"
 
 namespace ssdx {
 
