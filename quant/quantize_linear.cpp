@@ -1,5 +1,5 @@
 // QuantizeLinear and DequantizeLinear (opset 10: per-tensor; 13+: per-tensor or per-axis along `axis`), uint8 and
-// int8, plus int32 DequantizeLinear (biases); per-tensor ones also on blocked layouts. Arithmetic is onnxruntime's (ORT_SEMANTICS.md section 4).
+// int8, plus int32 DequantizeLinear (biases). Arithmetic is onnxruntime's (ORT_SEMANTICS.md section 4).
 #include <algorithm>
 
 #include "ops/cpu_isa.h"
