@@ -71,6 +71,14 @@ LayoutPtr layout_for(const dnnl::memory::desc& desc, const Shape& shape, DataTyp
   return std::make_shared<OnednnLayout>(desc);
 }
 
+LayoutPtr layout_with_dtype(const LayoutPtr& layout, DataType dtype) {
+  if (!layout) return nullptr;
+  dnnl::memory::desc d = desc_of(layout, {}, dtype);
+  if (d.data.extra.flags != 0) fail("layout ", layout->name(), " carries extra data and cannot change its type");
+  d.data.data_type = static_cast<dnnl_data_type_t>(onednn_dtype(dtype));
+  return std::make_shared<OnednnLayout>(d);
+}
+
 dnnl::memory onednn_memory(const dnnl::memory::desc& desc, const void* data) {
   return dnnl::memory(desc, onednn_engine(), const_cast<void*>(data));
 }

@@ -31,6 +31,9 @@ class OnednnLayout : public Layout {
 dnnl::memory::desc desc_of(const LayoutPtr& layout, const Shape& shape, DataType dtype);
 // The layout a primitive chose, or null when that is plain row-major for `shape` (so plain stays null everywhere).
 LayoutPtr layout_for(const dnnl::memory::desc& desc, const Shape& shape, DataType dtype);
+// `layout` holding `dtype` elements instead: the same blocking with strides in elements, so element k of the buffer
+// is the same tensor element in both (what an elementwise op changing the type writes). Null stays null.
+LayoutPtr layout_with_dtype(const LayoutPtr& layout, DataType dtype);
 // Wraps a tensor's storage as oneDNN memory of `desc` (sizes must agree; the caller checked the layout).
 dnnl::memory onednn_memory(const dnnl::memory::desc& desc, const void* data);
 

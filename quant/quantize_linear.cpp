@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ops/cpu_isa.h"
+#include "ops/onednn_util.h"
 #include "quant/quant_util.h"
 #include "quant/register_quant.h"
 
@@ -136,47 +137,87 @@ void infer_dequantize(OpContext& ctx) {
   else ctx.set_output_dtype(0, DataType::Float);
 }
 
-// ---- kernels: the per-ISA element loops above, picked once per run for the host (isa_variant) ----
+// ---- kernels: the per-ISA element loops above, picked once at creation for the host (isa_variant) ----
 
+// Over whatever layout x has: per-tensor runs cover the whole buffer (`q` says how many elements), per-axis ones
+// need plain data.
 template <typename T>
-void quantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y) {
-  const float* src = x.data<float>();
-  T* dst = y.data<T>();
-  const auto run = isa_variant(host_isa(), &quantize_run_avx512<T>, &quantize_run_avx2<T>, &quantize_run<T>);
+void quantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y, Isa isa) {
+  const auto* src = static_cast<const float*>(x.raw());
+  T* dst = static_cast<T*>(y.raw());
+  const auto run = isa_variant(isa, &quantize_run_avx512<T>, &quantize_run_avx2<T>, &quantize_run<T>);
   for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z) { run(src + first, dst + first, n, s, z); });
 }
 
 template <typename T>
-void dequantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y) {
-  const T* src = x.data<T>();
-  float* dst = y.data<float>();
-  const auto run = isa_variant(host_isa(), &dequantize_run_avx512<T>, &dequantize_run_avx2<T>, &dequantize_run<T>);
+void dequantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y, Isa isa) {
+  const T* src = static_cast<const T*>(x.raw());
+  auto* dst = static_cast<float*>(y.raw());
+  const auto run = isa_variant(isa, &dequantize_run_avx512<T>, &dequantize_run_avx2<T>, &dequantize_run<T>);
   for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z) { run(src + first, dst + first, n, s, z); });
 }
 
-std::unique_ptr<Kernel> create_quantize(const OpContext& ctx) {
-  return make_kernel([p = read_qdq_params(ctx)](KernelContext& kc) {
+// Plain data as the op defines it (per-tensor or per-axis) or, for a per-tensor op whose input arrives in a blocked
+// layout (nhwc, nChw16c...), elementwise over the whole buffer in that layout, padding included: the output has the
+// same blocking in its own type, so nothing is reordered to plain.
+class QdqKernel : public Kernel {
+ public:
+  QdqKernel(bool quantize, QdqParams p, LayoutPtr x_layout, LayoutPtr y_layout)
+      : quantize_(quantize), p_(p), x_layout_(std::move(x_layout)), y_layout_(std::move(y_layout)), isa_(host_isa()) {}
+
+  void run(KernelContext& kc) override {
     const Tensor& x = kc.input(kInputX);
-    const ChannelQuant q = resolve_channels(p, x.shape(), kc.input(kInputScale), kc.optional_input(kInputZp));
     Tensor& y = kc.output(0);
-    dispatch_q8(y.dtype(), [&](auto tag) { quantize_kernel<decltype(tag)>(q, x, y); });
-  });
-}
-
-std::unique_ptr<Kernel> create_dequantize(const OpContext& ctx) {
-  return make_kernel([p = read_qdq_params(ctx)](KernelContext& kc) {
-    const Tensor& x = kc.input(kInputX);
-    const ChannelQuant q = resolve_channels(p, x.shape(), kc.input(kInputScale), kc.optional_input(kInputZp));
-    if (x.dtype() == DataType::Int32) {
+    ChannelQuant q = resolve_channels(p_, x.shape(), kc.input(kInputScale), kc.optional_input(kInputZp));
+    if (x_layout_) {
+      if (!same_layout(x.layout(), x_layout_) || !same_layout(y.layout(), y_layout_))
+        fail("input in layout ", layout_name(x.layout()), ", the kernel was built for ", layout_name(x_layout_));
+      if (q.scale.size() != 1) fail("a ", layout_name(x_layout_), " input needs a per-tensor scale");
+      q.split = AxisSplit{};
+      q.split.inner = static_cast<int64_t>(x.nbytes() / dtype_size(x.dtype()));
+    }
+    if (quantize_) {
+      dispatch_q8(y.dtype(), [&](auto tag) { quantize_kernel<decltype(tag)>(q, x, y, isa_); });
+    } else if (x.dtype() == DataType::Int32) {
       // int32 holds biases quantized with zero point 0; ONNX and ORT reject any other.
       for (int32_t z : q.zp)
         if (z != 0) fail("int32 DequantizeLinear needs zero point 0, got ", z);
-      dequantize_kernel<int32_t>(q, x, kc.output(0));
+      dequantize_kernel<int32_t>(q, x, y, isa_);
     } else {
-      dispatch_q8(x.dtype(), [&](auto tag) { dequantize_kernel<decltype(tag)>(q, x, kc.output(0)); });
+      dispatch_q8(x.dtype(), [&](auto tag) { dequantize_kernel<decltype(tag)>(q, x, y, isa_); });
     }
-  });
+  }
+
+  std::string impl_name() const override { return std::string("simd:") + isa_name(isa_); }
+  LayoutPtr output_layout(int i) const override { return i == 0 ? y_layout_ : nullptr; }
+  bool reads_layout(int i) const override { return i == kInputX && x_layout_ != nullptr; }
+
+ private:
+  bool quantize_;
+  QdqParams p_;
+  LayoutPtr x_layout_, y_layout_;  // both null: plain
+  Isa isa_;
+};
+
+bool per_tensor_input(const OpContext& ctx, int i) {
+  return !ctx.has_input(i) || (ctx.input_shape_known(i) && is_per_tensor(ctx.input_shape(i)));
 }
+
+// A blocked input stays blocked when the op is per-tensor. QuantizeLinear always keeps the layout (its consumers get
+// a 1-byte tensor to convert, not a 4-byte one); DequantizeLinear only when its readers take blocked layouts, since
+// converting its float output would cost more than converting its 8-bit input.
+std::unique_ptr<Kernel> create_qdq(const OpContext& ctx, bool quantize) {
+  const QdqParams p = read_qdq_params(ctx);
+  const LayoutPtr& x_layout = ctx.input(kInputX).layout;
+  const bool keep = x_layout && per_tensor_input(ctx, kInputScale) && per_tensor_input(ctx, kInputZp) &&
+                    ctx.input_dtype(kInputX) != DataType::Int32 && (quantize || ctx.output_blocked_ok(0));
+  if (!keep) return std::make_unique<QdqKernel>(quantize, p, nullptr, nullptr);
+  const DataType y = quantize ? (ctx.has_input(kInputZp) ? ctx.input_dtype(kInputZp) : DataType::UInt8) : DataType::Float;
+  return std::make_unique<QdqKernel>(quantize, p, x_layout, layout_with_dtype(x_layout, y));
+}
+
+std::unique_ptr<Kernel> create_quantize(const OpContext& ctx) { return create_qdq(ctx, true); }
+std::unique_ptr<Kernel> create_dequantize(const OpContext& ctx) { return create_qdq(ctx, false); }
 
 }  // namespace
 

@@ -9,6 +9,7 @@ void register_quant_ops(OpRegistry& r) {
   register_qlinear_matmul_ops(r);
   register_qlinear_lookup_ops(r);
   register_qlinear_pool_ops(r);
+  register_table_lookup_ops(r);
 }
 
 }  // namespace ssdx

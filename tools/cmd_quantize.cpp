@@ -16,6 +16,12 @@ QuantFormat parse_format(const std::string& s) {
   fail("quantize: unknown --format '", s, "' (qdq or qoperator)");
 }
 
+QdqStyle parse_qdq_style(const std::string& s) {
+  if (s == "absorbed") return QdqStyle::Absorbed;
+  if (s == "ort") return QdqStyle::Ort;
+  fail("quantize: unknown --qdq-style '", s, "' (absorbed or ort)");
+}
+
 CalibrationMethod parse_method(const std::string& s) {
   if (s == "minmax") return CalibrationMethod::MinMax;
   if (s == "percentile") return CalibrationMethod::Percentile;
@@ -34,7 +40,7 @@ bool is_option(const std::string& a) { return a.size() > 1 && a[0] == '-'; }
 int cmd_quantize(Args& args) {
   std::string model, out, format;
   std::vector<std::string> images;
-  bool calib_given = false;
+  bool calib_given = false, style_given = false;
   QuantizeOptions q;
   CalibrationOptions c;
   while (!args.done()) {
@@ -46,6 +52,9 @@ int cmd_quantize(Args& args) {
     } else if (a == "--format") {
       format = args.next(a);
       q.format = parse_format(format);
+    } else if (a == "--qdq-style") {
+      q.qdq_style = parse_qdq_style(args.next(a));
+      style_given = true;
     } else if (a == "--per-channel") {
       q.per_channel = true;
     } else if (a == "--method") {
@@ -71,18 +80,20 @@ int cmd_quantize(Args& args) {
   if (!calib_given) fail("quantize: no calibration images (--calib IMAGE...)");
   if (format.empty()) fail("quantize: no --format given (qdq or qoperator)");
   if (out.empty()) fail("quantize: no output file given (-o OUT.onnx)");
+  if (style_given && q.format != QuantFormat::QDQ) fail("quantize: --qdq-style needs --format qdq");
 
   Graph g = load_for_quantization(model);
   const std::vector<Tensor> inputs = load_calibration_images(g, images);
   check_quantizable(g);  // before calibration spends time on the model
-  const std::vector<std::string> tensors = tensors_to_calibrate(g);
+  const std::vector<std::string> tensors = tensors_to_calibrate(g, q.qdq_style);
   const RangeMap ranges = calibrate(g, tensors, inputs, c);
   const QuantizeReport r = quantize_graph(g, ranges, q);
   save_graph(g, out);
   std::cout << "calibrated " << tensors.size() << " tensors on " << images.size() << " image"
             << (images.size() == 1 ? "" : "s") << " (" << method_name(c.method) << ")\n"
             << "quantized " << r.convs << " Conv, " << r.adds << " Add, " << r.maxpools << " MaxPool; removed "
-            << r.relus_removed << " Relu; " << r.tensors << " uint8 activations\n"
+            << r.relus_removed << " Relu" << (r.relus_kept ? "; kept " + std::to_string(r.relus_kept) + " float Relu" : "")
+            << "; " << r.tensors << " uint8 activations\n"
             << "wrote " << out << ": " << format << (q.per_channel ? " per-channel" : " per-tensor") << ", opset "
             << r.opset << "\n";
   return 0;

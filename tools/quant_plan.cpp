@@ -26,7 +26,7 @@ bool quantizable_conv(const Graph& g, const Node& n) {
 
 }  // namespace
 
-QuantPlan plan_quantization(const Graph& g) {
+QuantPlan plan_quantization(const Graph& g, QdqStyle style) {
   QuantPlan p;
   const size_t nn = g.nodes.size(), nv = g.values.size();
   p.qnode.assign(nn, 0);
@@ -92,7 +92,12 @@ QuantPlan plan_quantization(const Graph& g) {
       }
       int y = n.outputs[0];
       const int relu = absorbed_relu(y);
-      if (relu >= 0) {
+      if (relu >= 0 && style == QdqStyle::Ort && is_default_op(n, "Add")) {
+        // The Relu stays float between two quantized tensors (the Add's and its own).
+        ++p.relus_kept;
+        const int r = g.nodes[static_cast<size_t>(relu)].outputs[0];
+        mark(r, r);
+      } else if (relu >= 0) {
         p.removed[static_cast<size_t>(relu)] = 1;
         ++p.relus;
         y = g.nodes[static_cast<size_t>(relu)].outputs[0];

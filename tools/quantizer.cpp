@@ -110,8 +110,8 @@ Graph load_for_quantization(const std::string& path) {
   return g;
 }
 
-std::vector<std::string> tensors_to_calibrate(const Graph& g) {
-  const QuantPlan p = plan_quantization(g);
+std::vector<std::string> tensors_to_calibrate(const Graph& g, QdqStyle style) {
+  const QuantPlan p = plan_quantization(g, style);
   std::vector<std::string> names;
   for (int v : p.order)
     if (p.params_of[static_cast<size_t>(v)] == v) names.push_back(g.value(v).name);
@@ -124,13 +124,15 @@ void check_quantizable(const Graph& g) {
 }
 
 QuantizeReport quantize_graph(Graph& g, const RangeMap& ranges, const QuantizeOptions& opts) {
+  if (opts.qdq_style != QdqStyle::Absorbed && opts.format != QuantFormat::QDQ)
+    fail("quantize: a QDQ style applies to --format qdq only");
   const int64_t target = target_opset(g, opts);
   try {
     upgrade_opset(g, target);
   } catch (const Error& e) {
     fail("quantize: ", g.source, ": ", e.what());
   }
-  const QuantPlan plan = plan_quantization(g);
+  const QuantPlan plan = plan_quantization(g, opts.qdq_style);
   if (plan.convs == 0) check_quantizable(g);
   g.nodes = opts.format == QuantFormat::QDQ
                 ? rewrite_qdq(g, plan, ranges, opts.per_channel)
@@ -148,6 +150,7 @@ QuantizeReport quantize_graph(Graph& g, const RangeMap& ranges, const QuantizeOp
   r.adds = plan.adds;
   r.maxpools = plan.maxpools;
   r.relus_removed = plan.relus;
+  r.relus_kept = plan.relus_kept;
   r.tensors = static_cast<int>(plan.order.size());
   r.opset = target;
   return r;

@@ -17,6 +17,7 @@
 
 #include "graph/graph.h"
 #include "tools/calibration.h"
+#include "tools/quant_plan.h"
 
 namespace ssdx {
 
@@ -26,6 +27,7 @@ struct QuantizeOptions {
   QuantFormat format = QuantFormat::QDQ;
   bool per_channel = false;
   int64_t opset = 0;  // target default-domain opset; 0: the model's, raised to 13 for per-channel QDQ
+  QdqStyle qdq_style = QdqStyle::Absorbed;  // QDQ only (tools/quant_plan.h)
 };
 
 // uint8 asymmetric parameters of a range containing 0: scale = (rmax - rmin) / 255, zero point round(-rmin / scale)
@@ -50,13 +52,13 @@ Graph load_for_quantization(const std::string& path);
 
 // The activations quantize_graph() needs a range for (value names, in graph order): inputs and outputs of the
 // quantized nodes, a removed Relu's output standing for its producer's, MaxPool outputs left out (they inherit).
-std::vector<std::string> tensors_to_calibrate(const Graph& g);
+std::vector<std::string> tensors_to_calibrate(const Graph& g, QdqStyle style = QdqStyle::Absorbed);
 
 // Fails unless the graph has a convolution to quantize (checked before calibration spends time on it).
 void check_quantizable(const Graph& g);
 
 struct QuantizeReport {
-  int convs = 0, adds = 0, maxpools = 0, relus_removed = 0;
+  int convs = 0, adds = 0, maxpools = 0, relus_removed = 0, relus_kept = 0;
   int tensors = 0;  // quantized activations
   int64_t opset = 0;
 };

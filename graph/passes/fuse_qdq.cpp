@@ -4,68 +4,15 @@
 
 #include "graph/graph_edit.h"
 #include "graph/pattern.h"
+#include "graph/passes/qdq_match.h"
 
 namespace ssdx {
+
+using namespace qdq;
+
 namespace {
 
 constexpr const char* kMicrosoft = "com.microsoft";
-
-bool is_op(const Node& n, const char* op) { return !n.dead && n.op_type == op && n.domain.empty(); }
-
-bool is_8bit(DataType t) { return t == DataType::UInt8 || t == DataType::Int8; }
-
-// A DequantizeLinear or QuantizeLinear node with constant parameters: the quantized-side value, its scale and zero
-// point (kNoValue when omitted), and whether both are per-tensor.
-struct QNode {
-  Node* node = nullptr;
-  int q = kNoValue, scale = kNoValue, zp = kNoValue;
-  bool per_tensor = false;
-};
-
-bool one_value(const Graph& g, int v) { return v == kNoValue || g.constant(v)->numel() == 1; }
-
-bool constant_params(const Graph& g, const Node& n) {
-  return n.inputs.size() >= 2 && g.constant(n.inputs[1]) && (!n.has_input(2) || g.constant(n.inputs[2]));
-}
-
-// The DequantizeLinear producing `value`, if any.
-QNode dequantize_of(Graph& g, int value) {
-  QNode r;
-  const int p = value == kNoValue ? -1 : g.value(value).producer;
-  if (p < 0) return r;
-  Node& n = g.nodes[static_cast<size_t>(p)];
-  if (!is_op(n, "DequantizeLinear") || !constant_params(g, n)) return r;
-  r.node = &n;
-  r.q = n.inputs[0];
-  r.scale = n.inputs[1];
-  r.zp = n.has_input(2) ? n.inputs[2] : kNoValue;
-  r.per_tensor = one_value(g, r.scale) && one_value(g, r.zp);
-  return r;
-}
-
-// The QuantizeLinear that is the only reader of `value` (which must not be a graph output), if any.
-QNode quantize_reading(Graph& g, int value) {
-  QNode r;
-  const int c = is_graph_output(g, value) ? -1 : single_consumer(g, value);
-  if (c < 0) return r;
-  Node& n = g.nodes[static_cast<size_t>(c)];
-  if (!is_op(n, "QuantizeLinear") || n.inputs[0] != value || !constant_params(g, n)) return r;
-  r.node = &n;
-  r.q = n.outputs[0];
-  r.scale = n.inputs[1];
-  r.zp = n.has_input(2) ? n.inputs[2] : kNoValue;
-  r.per_tensor = one_value(g, r.scale) && one_value(g, r.zp);
-  return r;
-}
-
-// The quantized dtype a (De)QuantizeLinear works in: its zero point's, uint8 when omitted (ONNX's default).
-DataType qtype(const Graph& g, const QNode& q) {
-  return q.zp == kNoValue ? DataType::UInt8 : g.constant(q.zp)->dtype();
-}
-
-int32_t zero_point_value(const Graph& g, const QNode& q) {
-  return q.zp == kNoValue ? 0 : static_cast<int32_t>(g.constant(q.zp)->int_at(0));
-}
 
 // A zero point input for an op that requires one: the node's own, or a new constant 0 of `dtype`.
 int zero_point_or_zero(Graph& g, const QNode& q, DataType dtype, const std::string& name) {
@@ -194,7 +141,16 @@ int drop_qdq_around_data_movement(Graph& g) {
 }
 
 int fuse_qdq(Graph& g) {
-  return remove_relu_before_quantize(g) + fuse_qdq_conv(g) + fuse_qdq_add(g) + drop_qdq_around_data_movement(g);
+  // In this order, each pass seeing its predecessors' results (an explicit list: a sum of calls would leave the
+  // order to the compiler). The Relu goes first so Conv/Add -> Relu -> Q fuses. The requantization passes come last:
+  // a DequantizeLinear that also fed a Conv or Add has then lost that reader, so its chain to a QuantizeLinear is
+  // private; a removed Relu leaves DQ -> Q, which is either an identity or a plain requantization.
+  using Pass = int (*)(Graph&);
+  constexpr Pass kOrder[] = {remove_relu_before_quantize, fuse_qdq_conv,          fuse_qdq_add,
+                             drop_qdq_around_data_movement, drop_identity_requantize, fuse_qdq_lookup};
+  int rewritten = 0;
+  for (Pass pass : kOrder) rewritten += pass(g);
+  return rewritten;
 }
 
 }  // namespace ssdx

@@ -19,6 +19,15 @@ int fuse_qdq_add(Graph& g);
 // (scale > 0): the op runs on the 8-bit tensor (max and copies commute with a positive-scale quantization).
 int drop_qdq_around_data_movement(Graph& g);
 
+// DQ -> QuantizeLinear with the same 8-bit type, scale and zero point (a normal scale, so q * s / s rounds back to q):
+// the pair goes and its readers read DQ's input.
+int drop_identity_requantize(Graph& g);
+// DQ -> elementwise float ops (Relu, Clip, LeakyRelu, Exp, Identity; each the single reader of the previous value,
+// any other input constant) -> Q, both per-tensor 8-bit: the output is a function of the input byte, so the chain
+// becomes ssdx.TableLookup(x, table). The chain itself stays, rewired to compute the table from a constant of the
+// 256 byte values: constant folding then runs its own kernels on them, so the table is exact by construction.
+int fuse_qdq_lookup(Graph& g);
+
 // All of the above, in the order that lets each one see the previous one's result.
 int fuse_qdq(Graph& g);
 

@@ -1,7 +1,10 @@
-// Layer by layer against onnxruntime: the image's QuantizeLinear and every QLinearConv / QLinearAdd / MaxPool output
-// of a quantized SSD (QOperator form, made by `ssdx quantize`) is exposed as a graph output and compared with ORT's,
-// value by value, through the whole network (so a flip would compound downstream). The int8 contract is ±1 LSB at
+// Layer by layer against onnxruntime: every int8 tensor of a quantized SSD made by `ssdx quantize` is exposed as a
+// graph output and compared with ORT's, value by value, through the whole network (so a flip would compound
+// downstream). QOperator form: the image's QuantizeLinear and every QLinearConv / QLinearAdd / MaxPool output; QDQ in
+// onnxruntime's quantizer layout: every QuantizeLinear output (ssdx runs each Add's DQ -> Relu -> Q as a lookup). The int8 contract is ±1 LSB at
 // most; the kernels reproduce ORT's rounding, and the test prints how many values differ at all (0 when written).
+#include <algorithm>
+
 #include "engine/shape_inference.h"
 #include "graph/graph_writer.h"
 #include "tests/photos.h"
@@ -11,14 +14,24 @@
 namespace ssdx::test {
 namespace {
 
-TEST(Int8LayerParity, EveryInt8TensorWithinOneLsbOfOnnxRuntime) {
+struct LayerForm {
+  const char* name;
+  const char* args;
+  std::vector<std::string> exposed_ops;  // op types whose first output is compared
+  int lookups;                           // ssdx.TableLookup nodes ssdx runs (the Adds' DQ -> Relu -> Q)
+};
+
+class Int8LayerParity : public ::testing::TestWithParam<LayerForm> {};
+
+TEST_P(Int8LayerParity, EveryInt8TensorWithinOneLsbOfOnnxRuntime) {
   SSDX_NEED_ORT();
   SSDX_NEED_PHOTOS(photos);
+  const LayerForm& form = GetParam();
   const std::string fp32 = ssd_model_path(SsdModelOptions{480, 12, 5, false, false});
-  const std::string int8 = fp32 + ".qop.onnx", exposed = fp32 + ".qop_exposed.onnx";
+  const std::string int8 = fp32 + "." + form.name + ".onnx", exposed = fp32 + "." + form.name + "_exposed.onnx";
   std::string log;
   ASSERT_EQ(run_shell(std::string(SSDX_BINARY_DIR) + "/tools/ssdx quantize " + shell_quote(fp32) + " --calib " +
-                          shell_quote(photos + "/astronaut.png") + " --format qoperator --per-channel -o " + shell_quote(int8),
+                          shell_quote(photos + "/astronaut.png") + " " + form.args + " -o " + shell_quote(int8),
                       &log),
             0)
       << log;
@@ -27,7 +40,7 @@ TEST(Int8LayerParity, EveryInt8TensorWithinOneLsbOfOnnxRuntime) {
   g.link();
   std::vector<std::string> names;
   for (const Node& n : g.nodes) {
-    if (n.op_type != "QLinearConv" && n.op_type != "QLinearAdd" && n.op_type != "MaxPool" && n.op_type != "QuantizeLinear") continue;
+    if (std::find(form.exposed_ops.begin(), form.exposed_ops.end(), n.op_type) == form.exposed_ops.end()) continue;
     Value& v = g.value(n.outputs[0]);
     if (v.is_graph_output) continue;
     v.is_graph_output = true;
@@ -36,7 +49,11 @@ TEST(Int8LayerParity, EveryInt8TensorWithinOneLsbOfOnnxRuntime) {
   }
   save_graph(g, exposed);
   const TensorMap feeds = {{"image", cli::preprocess(cli::load_image(photos + "/coffee.png"), 480, 480)}};
-  const TensorMap ours = Session::load(exposed)->run(feeds);
+  const auto session = Session::load(exposed);
+  int lookups = 0;
+  for (const Node& n : session->graph().nodes) lookups += n.op_type == "TableLookup";
+  EXPECT_EQ(lookups, form.lookups) << "exposing the tensors must not keep the QDQ pass from rewriting";
+  const TensorMap ours = session->run(feeds);
   const TensorMap ref = run_ort(exposed, feeds);
   int64_t values = 0, differ = 0;
   for (const std::string& name : names) {
@@ -62,6 +79,13 @@ TEST(Int8LayerParity, EveryInt8TensorWithinOneLsbOfOnnxRuntime) {
               static_cast<long long>(values), static_cast<long long>(differ));
   for (const std::string& p : {fp32, int8, exposed}) std::remove(p.c_str());
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Forms, Int8LayerParity,
+    ::testing::Values(LayerForm{"qoperator_per_channel", "--format qoperator --per-channel",
+                                {"QLinearConv", "QLinearAdd", "MaxPool", "QuantizeLinear"}, 0},
+                      LayerForm{"qdq_ort_style", "--format qdq --qdq-style ort", {"QuantizeLinear"}, 13}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace ssdx::test

@@ -1,6 +1,7 @@
 // The int8 SSD against onnxruntime: a generated 480x480 fp32 model quantized by `ssdx quantize` (calibrated on two
-// photos) in the three forms the tests care about — QDQ per-tensor at opset 12, QDQ per-channel at opset 13, QOperator
-// per-channel — each run by both engines on the parity inputs: same detections, boxes and scores within 1e-4 (the
+// photos) in the four forms the tests care about — QDQ per-tensor at opset 12, QDQ per-channel at opset 13, QOperator
+// per-channel, and onnxruntime's quantizer layout (QDQ with a float Relu between two pairs after each Add: ssdx's table
+// lookup) — each run by both engines on the parity inputs: same detections, boxes and scores within 1e-4 (the
 // int8 layers agree bit for bit, so what differs is only the fp32 post-processing's rounding). Also: one loaded
 // int8 model run from several threads at once gives the serial results bit for bit.
 #include "tests/concurrency.h"
@@ -71,7 +72,8 @@ TEST_F(Int8SsdConcurrency, ConcurrentRunsMatchSerialRunsBitForBit) {
 INSTANTIATE_TEST_SUITE_P(Forms, Int8SsdParity,
                          ::testing::Values(Int8Form{"qdq_per_tensor", "--format qdq"},
                                            Int8Form{"qdq_per_channel", "--format qdq --per-channel"},
-                                           Int8Form{"qoperator_per_channel", "--format qoperator --per-channel"}),
+                                           Int8Form{"qoperator_per_channel", "--format qoperator --per-channel"},
+                                           Int8Form{"qdq_ort_style", "--format qdq --qdq-style ort"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

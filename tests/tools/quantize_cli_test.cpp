@@ -61,7 +61,8 @@ TEST_F(QuantizeCli, EveryFormatAndMethod) {
   const std::vector<std::pair<std::string, int64_t>> variants = {
       {"--format qdq --per-channel --method percentile --percentile 99.9", 13},
       {"--format qoperator --method entropy --threads 1", 12},
-      {"--format qoperator --per-channel --opset 13", 13}};
+      {"--format qoperator --per-channel --opset 13", 13},
+      {"--format qdq --qdq-style ort", 12}};
   for (const auto& [v, opset] : variants) {
     SCOPED_TRACE(v);
     const std::string out = dir_ + "/v.onnx";
@@ -85,6 +86,10 @@ TEST_F(QuantizeCli, Errors) {
   expect_one_line_error(run_command("quantize " + model_ + calib + " --format qdq --method kl" + out),
                         "unknown --method 'kl'");
   expect_one_line_error(run_command("quantize " + model_ + calib + out), "no --format");
+  expect_one_line_error(run_command("quantize " + model_ + calib + " --format qdq --qdq-style tf" + out),
+                        "unknown --qdq-style 'tf'");
+  expect_one_line_error(run_command("quantize " + model_ + calib + " --format qoperator --qdq-style ort" + out),
+                        "--qdq-style needs --format qdq");
   expect_one_line_error(run_command("quantize " + model_ + calib + " --format qdq"), "no output file");
   expect_one_line_error(run_command("quantize --calib" + images_ + " --format qdq" + out), "no model");
   expect_one_line_error(run_command("quantize " + model_ + calib + " --format qdq --bogus" + out), "'--bogus'");

@@ -467,6 +467,41 @@ TEST(Quantizer, QdqPerTensor) {
   EXPECT_EQ(g.value(node_of_type(g, "MaxPool").outputs[0]).name, "y");
 }
 
+TEST(Quantizer, QdqOrtStyleKeepsTheReluAfterTheAddBetweenTwoPairs) {
+  Graph g = load_for_quantization(tiny_model_path());
+  // The Add's output a gets its own range; r2 (its Relu's) too. relu1 after conv1 is still absorbed.
+  EXPECT_EQ(tensors_to_calibrate(g, QdqStyle::Ort), (std::vector<std::string>{"x", "r1", "c2", "a", "r2"}));
+  RangeMap ranges = tiny_ranges();
+  ranges["a"] = {-1.f, 4.1f};  // scale 0.02, zero point 50
+  QuantizeOptions o;
+  o.qdq_style = QdqStyle::Ort;
+  const QuantizeReport rep = quantize_graph(g, ranges, o);
+  EXPECT_EQ(rep.relus_removed, 1);
+  EXPECT_EQ(rep.relus_kept, 1);
+  const Graph q = reload(g);
+  EXPECT_EQ(op_histogram(q), (std::map<std::string, int>{{"QuantizeLinear", 5},
+                                                         {"DequantizeLinear", 9},
+                                                         {"Conv", 2},
+                                                         {"Add", 1},
+                                                         {"Relu", 1},
+                                                         {"MaxPool", 1}}));
+  // Add -> Q(a) -> DQ -> Relu -> Q(r2) -> DQ -> MaxPool, with a's parameters before the Relu and r2's after it.
+  const Node& relu = node_of_type(q, "Relu");
+  const Node& dq_a = producer_of(q, relu.inputs[0]);
+  ASSERT_EQ(dq_a.op_type, "DequantizeLinear");
+  const Node& q_a = producer_of(q, dq_a.inputs[0]);
+  ASSERT_EQ(q_a.op_type, "QuantizeLinear");
+  EXPECT_EQ(producer_of(q, q_a.inputs[0]).op_type, "Add");
+  EXPECT_EQ(q.value(q_a.inputs[2]).name, "a_zero_point");
+  EXPECT_EQ(constant_named(q, "a_zero_point").int_at(0), 50);
+  EXPECT_EQ(q.value(relu.outputs[0]).name, "r2");
+  EXPECT_EQ(constant_named(q, "r2_zero_point").int_at(0), 0);
+  // QOperator has no place for a float Relu between pairs.
+  Graph g2 = load_for_quantization(tiny_model_path());
+  o.format = QuantFormat::QOperator;
+  EXPECT_THROW(quantize_graph(g2, ranges, o), Error);
+}
+
 TEST(Quantizer, QdqPerChannelNeedsOpset13AndAxis0) {
   const Graph g = quantized_tiny(QuantFormat::QDQ, true);
   EXPECT_EQ(g.opset(""), 13);
