@@ -118,6 +118,12 @@ bool reads_blocked(const Graph& g, const Node& n, size_t input) {
     const Value& b = g.value(n.inputs[3]);
     return static_x && b.shape_known && b.shape == x.shape;
   }
+  // Elementwise 8-bit kernels that run on any layout: the table lookup, and per-tensor Quantize/DequantizeLinear.
+  if (n.op_type == "TableLookup" && n.domain == kInternalDomain) return input == 0;
+  if ((n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear") && n.domain.empty() && input == 0) {
+    const Tensor* scale = n.inputs.size() > 1 ? g.constant(n.inputs[1]) : nullptr;
+    return static_x && scale && scale->numel() == 1;
+  }
   return n.op_type == "MaxPool" && n.domain.empty() && input == 0 && static_x && n.outputs.size() == 1;
 }
 
