@@ -133,7 +133,7 @@ InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fol
       defs[i]->infer(ctx);
       for (int o = 0; o < ctx.num_outputs(); ++o) store_output(g, n, o, ctx.outputs()[static_cast<size_t>(o)]);
       if (fold == Fold::None) continue;
-      if (fold == Fold::KeepDequantize && n.op_type == "DequantizeLinear" && n.domain.empty()) continue;
+      if (fold == Fold::KeepDequantize && defs[i]->traits.dequantizes()) continue;
 
       std::vector<Tensor> values;
       bool known = true;

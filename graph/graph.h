@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "graph/attributes.h"
+#include "graph/domains.h"
 #include "graph/tensor.h"
 
 namespace ssdx {

@@ -172,8 +172,11 @@ std::unique_ptr<Kernel> create_qconcat(const OpContext& ctx) {
 }  // namespace
 
 void register_qlinear_binary_ops(OpRegistry& r) {
-  r.add({kMicrosoftDomain, "QLinearAdd", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Add>});
-  r.add({kMicrosoftDomain, "QLinearMul", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Mul>});
+  const OpTraits binary{{{"a", kQBinaryA, kQBinaryAScale, kQBinaryAZp},
+                         {"b", kQBinaryB, kQBinaryBScale, kQBinaryBZp},
+                         {"y", QuantSlot::kOutput0, kQBinaryCScale, kQBinaryCZp}}};
+  r.add({kMicrosoftDomain, "QLinearAdd", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Add>, binary});
+  r.add({kMicrosoftDomain, "QLinearMul", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Mul>, binary});
   r.add({kMicrosoftDomain, "QLinearConcat", 1, INT64_MAX, infer_qconcat, create_qconcat});
 }
 

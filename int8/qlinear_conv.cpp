@@ -165,10 +165,15 @@ QConvQuant read_qconv_quant(const Tensor& x_scale, const Tensor* x_zp, const Ten
 }
 
 void register_qlinear_conv_ops(OpRegistry& r) {
+  constexpr IntConvInputs q = kQLinearConvInputs;
+  const OpTraits qlinear_conv{{{"x", q.x, q.x_scale, q.x_zp}, {"w", q.w, q.w_scale, q.w_zp},
+                               {"y", QuantSlot::kOutput0, q.y_scale, q.y_zp}},
+                              q.w};
+  const OpTraits conv_integer{{}, kConvIntegerInputs.w};
   r.add({"", "QLinearConv", 10, INT64_MAX, [](OpContext& ctx) { infer_int_conv(ctx, kQLinearConvInputs); },
-         create_qlinear_conv});
+         create_qlinear_conv, qlinear_conv});
   r.add({"", "ConvInteger", 10, INT64_MAX, [](OpContext& ctx) { infer_int_conv(ctx, kConvIntegerInputs); },
-         create_conv_integer});
+         create_conv_integer, conv_integer});
 }
 
 }  // namespace ssdx

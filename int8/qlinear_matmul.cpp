@@ -261,7 +261,9 @@ void register_qlinear_matmul_ops(OpRegistry& r) {
   // MatMulInteger exists only at opset 10. QLinearMatMul 21 adds float8 operands and 16-bit float scales, which the
   // dtype checks reject; its int8 semantics are those of opset 10.
   r.add({"", "MatMulInteger", 10, INT64_MAX, infer_matmul_integer, create_matmul_integer});
-  r.add({"", "QLinearMatMul", 10, INT64_MAX, infer_qlinear_matmul, create_qlinear_matmul});
+  // Inputs: a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point.
+  const OpTraits qlinear_matmul{{{"a", 0, 1, 2}, {"b", 3, 4, 5}, {"y", QuantSlot::kOutput0, 6, 7}}};
+  r.add({"", "QLinearMatMul", 10, INT64_MAX, infer_qlinear_matmul, create_qlinear_matmul, qlinear_matmul});
 }
 
 }  // namespace ssdx

@@ -224,10 +224,12 @@ std::unique_ptr<Kernel> create_dequantize(const OpContext& ctx) { return create_
 void register_quantize_linear_ops(OpRegistry& r) {
   // Opset 13 adds per-axis scales; 19 only adds float8 types and `saturate` (float8 only); 21 adds block_size
   // (rejected when set) and int4.
-  r.add({"", "QuantizeLinear", 10, 12, infer_quantize, create_quantize});
-  r.add({"", "QuantizeLinear", 13, INT64_MAX, infer_quantize, create_quantize});
-  r.add({"", "DequantizeLinear", 10, 12, infer_dequantize, create_dequantize});
-  r.add({"", "DequantizeLinear", 13, INT64_MAX, infer_dequantize, create_dequantize});
+  // Inputs: x, scale, zero point; the 8-bit tensor is QuantizeLinear's output and DequantizeLinear's input.
+  const OpTraits quantize{{{"y", QuantSlot::kOutput0, 1, 2}}}, dequantize{{{"x", 0, 1, 2}}};
+  r.add({"", "QuantizeLinear", 10, 12, infer_quantize, create_quantize, quantize});
+  r.add({"", "QuantizeLinear", 13, INT64_MAX, infer_quantize, create_quantize, quantize});
+  r.add({"", "DequantizeLinear", 10, 12, infer_dequantize, create_dequantize, dequantize});
+  r.add({"", "DequantizeLinear", 13, INT64_MAX, infer_dequantize, create_dequantize, dequantize});
 }
 
 }  // namespace ssdx

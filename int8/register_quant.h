@@ -16,8 +16,4 @@ void register_qlinear_lookup_ops(OpRegistry& r);
 void register_qlinear_pool_ops(OpRegistry& r);
 void register_table_lookup_ops(OpRegistry& r);  // ssdx.TableLookup, made by the QDQ pass
 
-// Domain of onnxruntime's contrib ops (QLinearAdd, QLinearMul, QLinearConcat, QLinearLeakyRelu, QLinearSigmoid,
-// QLinearAveragePool, QLinearGlobalAveragePool).
-constexpr const char* kMicrosoftDomain = "com.microsoft";
-
 }  // namespace ssdx

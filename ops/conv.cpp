@@ -61,6 +61,12 @@ Shape conv_output_shape(ConvParams& p, const Shape& x, const Shape& w, const Sha
 
 // ---- reference kernel ----
 
+double conv_macs(const Shape& w, const Shape& y) {
+  double per_output = 1;
+  for (size_t d = 1; d < w.size(); ++d) per_output *= static_cast<double>(w[d]);
+  return static_cast<double>(shape_numel(y)) * per_output;
+}
+
 Shape grouped_weight_shape(const Shape& w, int64_t group) {
   if (group == 1) return w;
   Shape wg = w;
@@ -158,14 +164,10 @@ class OnednnConv : public Kernel {
     return last_ ? onednn_impl_name(last_->pd) : "ref";
   }
 
-  // 2 * output elements * (input channels per group * kernel taps)
   double flops(const std::vector<const Tensor*>& inputs) const override {
     ConvParams p = params_;
     const Shape& w = inputs[1]->shape();
-    const Shape y = conv_output_shape(p, inputs[0]->shape(), w, nullptr);
-    double taps = 1;
-    for (size_t d = 1; d < w.size(); ++d) taps *= static_cast<double>(w[d]);
-    return 2.0 * static_cast<double>(shape_numel(y)) * taps;
+    return 2 * conv_macs(w, conv_output_shape(p, inputs[0]->shape(), w, nullptr));
   }
 
  private:
@@ -235,9 +237,10 @@ std::unique_ptr<Kernel> create_conv(const OpContext& ctx) {
 }  // namespace
 
 void register_conv_ops(OpRegistry& r) {
-  r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv});
+  const OpTraits kConvTraits{{}, /*weight_input=*/1};
+  r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv, kConvTraits});
   // Internal op made by the fusion passes: Conv with a fused residual sum (input Z) and/or Relu.
-  r.add({kInternalDomain, "FusedConv", 1, INT64_MAX, infer_conv, create_conv});
+  r.add({kInternalDomain, "FusedConv", 1, INT64_MAX, infer_conv, create_conv, kConvTraits});
 }
 
 }  // namespace ssdx

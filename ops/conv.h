@@ -25,6 +25,9 @@ ConvParams read_conv_geometry(const Attributes& attrs, const Shape& w);
 std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams& p);
 // Output shape [N, M, spatial...]; resolves auto_pad into p.window's pads. `bias` may be null.
 Shape conv_output_shape(ConvParams& p, const Shape& x, const Shape& w, const Shape* bias);
+// Multiply-adds of a convolution with ONNX weights [M, C/group, k...] and output y [N, M, spatial...]: every output
+// element takes C/group * k... of them. The one count behind profiles, `inspect` and `bench --vs` (OpTraits).
+double conv_macs(const Shape& w, const Shape& y);
 // oneDNN's grouped weights shape [group, M/group, C/group, k...] (the same bytes as ONNX's [M, C/group, k...]);
 // `w` unchanged when group == 1.
 Shape grouped_weight_shape(const Shape& w, int64_t group);

@@ -624,28 +624,30 @@ void slice_kernel(const SliceParams& p, KernelContext& ctx) {
 }  // namespace
 
 void register_layout_ops(OpRegistry& r) {
-  r.add({"", "Reshape", 5, INT64_MAX, infer_reshape, create_copy});
-  r.add({"", "Flatten", 1, INT64_MAX, infer_flatten, create_copy});
-  r.add({"", "Identity", 1, INT64_MAX, infer_identity, create_copy});
-  r.add({"", "Squeeze", 1, 12, [](OpContext& ctx) { infer_squeeze(ctx, false); }, create_copy});
-  r.add({"", "Squeeze", 13, INT64_MAX, [](OpContext& ctx) { infer_squeeze(ctx, true); }, create_copy});
-  r.add({"", "Unsqueeze", 1, 12, [](OpContext& ctx) { infer_unsqueeze(ctx, false); }, create_copy});
-  r.add({"", "Unsqueeze", 13, INT64_MAX, [](OpContext& ctx) { infer_unsqueeze(ctx, true); }, create_copy});
+  // Data movement: an 8-bit output holds input values unchanged, so it keeps their scale and zero point.
+  const OpTraits moves{{}, -1, /*keeps_quantization=*/true};
+  r.add({"", "Reshape", 5, INT64_MAX, infer_reshape, create_copy, moves});
+  r.add({"", "Flatten", 1, INT64_MAX, infer_flatten, create_copy, moves});
+  r.add({"", "Identity", 1, INT64_MAX, infer_identity, create_copy, moves});
+  r.add({"", "Squeeze", 1, 12, [](OpContext& ctx) { infer_squeeze(ctx, false); }, create_copy, moves});
+  r.add({"", "Squeeze", 13, INT64_MAX, [](OpContext& ctx) { infer_squeeze(ctx, true); }, create_copy, moves});
+  r.add({"", "Unsqueeze", 1, 12, [](OpContext& ctx) { infer_unsqueeze(ctx, false); }, create_copy, moves});
+  r.add({"", "Unsqueeze", 13, INT64_MAX, [](OpContext& ctx) { infer_unsqueeze(ctx, true); }, create_copy, moves});
   r.add({"", "Transpose", 1, INT64_MAX, infer_transpose, [](const OpContext& ctx) {
            return make_kernel([p = TransposeParams{ctx.attrs().get_ints("perm")}](KernelContext& kc) {
              transpose_kernel(p, kc.input(0), kc.output(0));
            }, "tiled");
-         }});
+         }, moves});
   r.add({"", "Concat", 4, INT64_MAX, infer_concat, [](const OpContext& ctx) {
            return make_kernel(
                [p = ConcatParams{required_int(ctx.attrs(), "axis")}](KernelContext& kc) { concat_kernel(p, kc); }, "copy");
          }});
   r.add({"", "Slice", 1, 9, [](OpContext& ctx) { infer_slice(ctx, false); }, [](const OpContext& ctx) {
            return make_kernel([p = parse_slice(ctx, false)](KernelContext& kc) { slice_kernel(p, kc); }, "copy");
-         }});
+         }, moves});
   r.add({"", "Slice", 10, INT64_MAX, [](OpContext& ctx) { infer_slice(ctx, true); }, [](const OpContext& ctx) {
            return make_kernel([p = parse_slice(ctx, true)](KernelContext& kc) { slice_kernel(p, kc); }, "copy");
-         }});
+         }, moves});
 }
 
 }  // namespace ssdx

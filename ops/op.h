@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "graph/domains.h"
 #include "graph/graph.h"
 
 namespace ssdx {
@@ -137,11 +138,28 @@ std::unique_ptr<Kernel> make_kernel(F f, std::string impl = "ref") {
   return std::make_unique<LambdaKernel<F>>(std::move(f), std::move(impl));
 }
 
-// Domain of the engine's own ops, made by graph passes (FusedConv, ...); never read from a file.
-constexpr const char* kInternalDomain = "ssdx";
-
 using InferFn = std::function<void(OpContext&)>;
 using CreateFn = std::function<std::unique_ptr<Kernel>(const OpContext&)>;
+
+// One quantized tensor an op reads or writes, and the inputs holding its scale and zero point (-1: none).
+struct QuantSlot {
+  const char* role;  // "x", "w", "a", "b", "y"
+  int tensor;        // input index, or kOutput0 for the op's first output
+  int scale, zero_point;
+  static constexpr int kOutput0 = -1;
+};
+
+// What tools and passes may ask of an op without knowing its name: the op's signature facts, declared once in its
+// family file next to its kernels.
+struct OpTraits {
+  std::vector<QuantSlot> quant_slots;  // the 8-bit tensors and where their (scale, zero point) sit
+  int weight_input = -1;               // convolution family: the weight input; multiply-adds are conv_macs()
+  bool keeps_quantization = false;     // data movement: an 8-bit output carries its input 0's scale and zero point
+
+  // The format conversions: one quantized tensor, the output (QuantizeLinear) or input 0 (DequantizeLinear).
+  bool quantizes() const { return quant_slots.size() == 1 && quant_slots[0].tensor == QuantSlot::kOutput0; }
+  bool dequantizes() const { return quant_slots.size() == 1 && quant_slots[0].tensor == 0; }
+};
 
 struct OpDef {
   std::string domain;  // "" for the default ONNX domain, "com.microsoft" for ORT contrib ops
@@ -150,6 +168,7 @@ struct OpDef {
   int64_t end_version = INT64_MAX;  // inclusive; the last opset whose semantics this entry implements
   InferFn infer;
   CreateFn create;
+  OpTraits traits = {};
 };
 
 }  // namespace ssdx

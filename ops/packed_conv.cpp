@@ -1,5 +1,7 @@
 #include "ops/packed_conv.h"
 
+#include "ops/conv.h"
+
 #include <cstring>
 
 #include "ops/onednn_util.h"
@@ -88,7 +90,9 @@ std::unique_ptr<Kernel> finish_packed_conv(PackedConv c, const OpContext& ctx, i
   c.y_shape = y;
   c.x_layout = ctx.input(x_input).layout;
   c.y_blocked = ctx.output_blocked_ok(0);
-  c.flops = conv_flops(c.pd.weights_desc().dims(), y);
+  // oneDNN's weights are [M, C, k...] or [group, M/group, C/group, k...]: the last rank(y) dims count the same.
+  const dnnl::memory::dims w = c.pd.weights_desc().dims();
+  c.flops = 2 * conv_macs(Shape(w.end() - static_cast<std::ptrdiff_t>(y.size()), w.end()), y);
   return make_packed_conv_kernel(std::move(c));
 }
 
@@ -104,10 +108,5 @@ dnnl::memory::desc any_desc(const Shape& s, DataType dtype) {
   return dnnl::memory::desc(dnnl::memory::dims(s.begin(), s.end()), onednn_dtype(dtype), dnnl::memory::format_tag::any);
 }
 
-double conv_flops(const dnnl::memory::dims& w, const Shape& y) {
-  double per_output = 1;
-  for (size_t d = w.size() - (y.size() - 1); d < w.size(); ++d) per_output *= static_cast<double>(w[d]);
-  return 2.0 * static_cast<double>(shape_numel(y)) * per_output;
-}
 
 }  // namespace ssdx

@@ -36,6 +36,5 @@ dnnl::memory pack_weights(const dnnl::memory::desc& packed, const Tensor& w, con
 dnnl::memory::desc any_desc(const Shape& s, DataType dtype);
 
 // 2 * output elements * multiply-adds per output, from the (possibly grouped) weights' dims [(g,) oc, ic, k...].
-double conv_flops(const dnnl::memory::dims& weights, const Shape& y);
 
 }  // namespace ssdx

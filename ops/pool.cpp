@@ -202,7 +202,8 @@ std::unique_ptr<Kernel> create_maxpool(const OpContext& ctx) {
 }  // namespace
 
 void register_pool_ops(OpRegistry& r) {
-  r.add({"", "MaxPool", 1, INT64_MAX, infer_maxpool, create_maxpool});
+  // A maximum of 8-bit values is one of them: the output keeps the input's scale and zero point.
+  r.add({"", "MaxPool", 1, INT64_MAX, infer_maxpool, create_maxpool, OpTraits{{}, -1, /*keeps_quantization=*/true}});
 }
 
 }  // namespace ssdx

@@ -29,6 +29,12 @@ std::vector<std::string> OpRegistry::op_types(const std::string& domain) const {
   return names;
 }
 
+const OpTraits& op_traits(const OpRegistry& r, const Graph& g, const Node& n) {
+  static const OpTraits kNone;
+  const OpDef* def = r.find(n.domain, n.op_type, g.opset(n.domain));
+  return def ? def->traits : kNone;
+}
+
 void register_builtin_ops(OpRegistry& r) {
   register_conv_ops(r);
   register_batchnorm_ops(r);

@@ -25,6 +25,9 @@ class OpRegistry {
   std::map<std::pair<std::string, std::string>, std::vector<OpDef>> defs_;
 };
 
+// The traits of node n's op at g's opset for its domain; empty traits for an op `r` does not have.
+const OpTraits& op_traits(const OpRegistry& r, const Graph& g, const Node& n);
+
 // Every family of ops/, in a visible list (ops/registry.cpp).
 void register_builtin_ops(OpRegistry& r);
 

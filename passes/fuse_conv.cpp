@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "graph/graph_edit.h"
-#include "graph/pattern.h"
+#include "passes/pattern.h"
 
 namespace ssdx {
 namespace {
@@ -21,7 +21,7 @@ void make_fused(Graph& g, Node& conv) {
   if (conv.fused_from.empty()) conv.fused_from.push_back({conv.op_type, conv.name});  // provenance keeps "Conv"
   conv.op_type = "FusedConv";
   conv.domain = "ssdx";
-  if (!g.opsets.count("ssdx")) g.opsets["ssdx"] = 1;
+  if (!g.opsets.count(kInternalDomain)) g.opsets[kInternalDomain] = 1;
 }
 
 // `node` takes over the output of `absorbed`, which dies. The producer link is updated at once so later matches in

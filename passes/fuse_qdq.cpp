@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "graph/graph_edit.h"
-#include "graph/pattern.h"
+#include "passes/pattern.h"
 #include "passes/qdq_match.h"
 
 namespace ssdx {
@@ -12,7 +12,6 @@ using namespace qdq;
 
 namespace {
 
-constexpr const char* kMicrosoft = "com.microsoft";
 
 // A zero point input for an op that requires one: the node's own, or a new constant 0 of `dtype`.
 int zero_point_or_zero(Graph& g, const QNode& q, DataType dtype, const std::string& name) {
@@ -102,10 +101,10 @@ int fuse_qdq_add(Graph& g) {
     record_fused(add, *a.node);
     record_fused(add, *b.node);
     add.op_type = "QLinearAdd";
-    add.domain = kMicrosoft;
+    add.domain = kMicrosoftDomain;
     add.inputs = std::move(inputs);
     take_output(g, add, c);
-    if (!g.opsets.count(kMicrosoft)) g.opsets[kMicrosoft] = 1;
+    if (!g.opsets.count(kMicrosoftDomain)) g.opsets[kMicrosoftDomain] = 1;
     ++fused;
   }
   g.link();

@@ -135,7 +135,7 @@ int fuse_qdq_lookup(Graph& g) {
     for (Node& n : after[i]) nodes.push_back(std::move(n));
   }
   g.nodes = std::move(nodes);
-  if (!g.opsets.count("ssdx")) g.opsets["ssdx"] = 1;
+  if (!g.opsets.count(kInternalDomain)) g.opsets[kInternalDomain] = 1;
   g.link();
   return static_cast<int>(chains.size());
 }

@@ -2,7 +2,7 @@
 // Matching the QDQ node pairs the QDQ rewrites look for (passes/fuse_qdq.h): a DequantizeLinear or
 // QuantizeLinear with constant parameters, seen from the quantized value it reads or writes.
 #include "graph/graph.h"
-#include "graph/pattern.h"
+#include "passes/pattern.h"
 
 namespace ssdx::qdq {
 

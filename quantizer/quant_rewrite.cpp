@@ -9,7 +9,6 @@
 namespace ssdx::quantizer {
 namespace {
 
-constexpr const char* kMicrosoftDomain = "com.microsoft";
 
 // Builds the quantized graph's node list; shared parameter tensors are made once per value.
 class Rewriter {

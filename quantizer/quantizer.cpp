@@ -137,7 +137,7 @@ QuantizeReport quantize_graph(Graph& g, const RangeMap& ranges, const QuantizeOp
   g.nodes = opts.format == QuantFormat::QDQ
                 ? rewrite_qdq(g, plan, ranges, opts.per_channel)
                 : rewrite_qoperator(g, plan, ranges, opts.per_channel, /*uint8_maxpool=*/target >= 12);
-  if (opts.format == QuantFormat::QOperator && plan.adds > 0) g.opsets["com.microsoft"] = 1;
+  if (opts.format == QuantFormat::QOperator && plan.adds > 0) g.opsets[kMicrosoftDomain] = 1;
   g.ir_version = std::max(g.ir_version, min_ir_version(target));
   g.compact();
   g.verify();

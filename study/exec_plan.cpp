@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ops/registry.h"
 #include "study/model_cost.h"
 #include "study/model_summary.h"
 
@@ -17,8 +18,9 @@ PlanTensor plan_tensor(const Session& s, int id) {
 
 // What the kernel computes in: the format conversions say so, int8 whenever 8-bit activations flow through it.
 std::string kernel_precision(const Graph& g, const Node& n) {
-  if (n.domain.empty() && n.op_type == "QuantizeLinear") return "fp32->int8";
-  if (n.domain.empty() && n.op_type == "DequantizeLinear") return "int8->fp32";
+  const OpTraits& t = op_traits(OpRegistry::global(), g, n);
+  if (t.quantizes()) return "fp32->int8";
+  if (t.dequantizes()) return "int8->fp32";
   bool has_8bit = false, has_float = false;
   DataType first = DataType::Undefined;
   for (const std::vector<int>* ids : {&n.inputs, &n.outputs})

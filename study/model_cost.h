@@ -4,11 +4,8 @@
 
 namespace ssdx::study {
 
-// Conv, ssdx.FusedConv, ConvInteger and QLinearConv: N*M*OH*OW*(C/group)*KH*KW multiply-adds, i.e. the output's
-// element count times the weight's elements per output channel. 0 for other ops or when a shape is unknown.
+// The ops whose traits name a weight input (Conv, ssdx.FusedConv, ConvInteger, QLinearConv): conv_macs of the weight
+// and output shapes, N*M*OH*OW*(C/group)*KH*KW. 0 for other ops or when a shape is unknown.
 double node_macs(const Graph& g, const Node& n);
-
-// The convolution family above (their time is what int8 is meant to save).
-bool is_conv_op(const Node& n);
 
 }  // namespace ssdx::study

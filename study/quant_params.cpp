@@ -3,24 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "ops/registry.h"
+
 namespace ssdx::study {
 namespace {
-
-struct Slot {
-  const char* role;
-  int tensor;  // input index of the quantized tensor, -1: the node's output 0
-  int scale, zero_point;
-};
-
-std::vector<Slot> slots_of(const Node& n) {
-  const bool ms = n.domain == "com.microsoft";
-  if (n.domain.empty() && n.op_type == "QLinearConv") return {{"x", 0, 1, 2}, {"w", 3, 4, 5}, {"y", -1, 6, 7}};
-  if ((n.domain.empty() && n.op_type == "QLinearMatMul") || (ms && (n.op_type == "QLinearAdd" || n.op_type == "QLinearMul")))
-    return {{"a", 0, 1, 2}, {"b", 3, 4, 5}, {"y", -1, 6, 7}};
-  if (n.domain.empty() && n.op_type == "QuantizeLinear") return {{"y", -1, 1, 2}};
-  if (n.domain.empty() && n.op_type == "DequantizeLinear") return {{"x", 0, 1, 2}};
-  return {};
-}
 
 std::string num(const char* fmt, double v) {
   char buf[48];
@@ -32,7 +18,7 @@ std::string num(const char* fmt, double v) {
 
 std::vector<QuantParams> quant_params_of(const Graph& g, const Node& n) {
   std::vector<QuantParams> out;
-  for (const Slot& s : slots_of(n)) {
+  for (const QuantSlot& s : op_traits(OpRegistry::global(), g, n).quant_slots) {
     const Tensor* scale = n.has_input(s.scale) ? g.constant(n.inputs[static_cast<size_t>(s.scale)]) : nullptr;
     const Tensor* zp = n.has_input(s.zero_point) ? g.constant(n.inputs[static_cast<size_t>(s.zero_point)]) : nullptr;
     const int tensor = s.tensor < 0 ? (n.outputs.empty() ? kNoValue : n.outputs[0])

@@ -4,13 +4,20 @@
 #include <map>
 #include <set>
 
+#include "ops/registry.h"
+
 namespace ssdx::study {
 namespace {
 
 bool is_8bit(DataType t) { return t == DataType::UInt8 || t == DataType::Int8; }
 bool is_default(const Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
-bool is_qlinear_binary(const Node& n) {
-  return n.domain == "com.microsoft" && (n.op_type == "QLinearAdd" || n.op_type == "QLinearMul");
+const OpTraits& traits(const Graph& g, const Node& n) { return op_traits(OpRegistry::global(), g, n); }
+
+// The slot of n's op that quantizes `tensor` (an input index, or QuantSlot::kOutput0); null when none does.
+const QuantSlot* slot_of(const Graph& g, const Node& n, int tensor) {
+  for (const QuantSlot& s : traits(g, n).quant_slots)
+    if (s.tensor == tensor) return &s;
+  return nullptr;
 }
 
 const Node* producer(const Graph& g, int v) {
@@ -18,38 +25,38 @@ const Node* producer(const Graph& g, int v) {
   return p < 0 ? nullptr : &g.nodes[static_cast<size_t>(p)];
 }
 
-// Per-tensor constant (scale, zero point) at inputs s and z of n.
-bool read_params(const Graph& g, const Node& n, size_t s, size_t z, Probe& p) {
-  const Tensor* scale = n.has_input(static_cast<int>(s)) ? g.constant(n.inputs[s]) : nullptr;
-  const Tensor* zp = n.has_input(static_cast<int>(z)) ? g.constant(n.inputs[z]) : nullptr;
+// Per-tensor constant (scale, zero point) of slot s of n.
+bool read_params(const Graph& g, const Node& n, const QuantSlot& s, Probe& p) {
+  const Tensor* scale = n.has_input(s.scale) ? g.constant(n.inputs[static_cast<size_t>(s.scale)]) : nullptr;
+  const Tensor* zp = n.has_input(s.zero_point) ? g.constant(n.inputs[static_cast<size_t>(s.zero_point)]) : nullptr;
   if (!scale || scale->numel() != 1 || (zp && zp->numel() != 1)) return false;
   p.scale = static_cast<float>(scale->float_at(0));
   p.zero_point = zp ? static_cast<int32_t>(zp->int_at(0)) : 0;
   return p.scale > 0;
 }
 
-// The quantization of 8-bit value v: from its producer (QuantizeLinear, QLinear*), inherited through data movement
-// (MaxPool keeps its input's), else from a DequantizeLinear reading it.
+// The quantization of 8-bit value v: from the op producing it (QuantizeLinear, QLinear*: its output slot), inherited
+// through data movement (MaxPool, Reshape, ... keep their input's), else from a DequantizeLinear reading it.
 bool quant_params(const Graph& g, int v, Probe& p, int depth = 0) {
   const Node* n = producer(g, v);
-  if (n && is_default(*n, "QuantizeLinear")) return read_params(g, *n, 1, 2, p);
-  if (n && (is_default(*n, "QLinearConv") || is_qlinear_binary(*n))) return read_params(g, *n, 6, 7, p);
+  if (const QuantSlot* s = n ? slot_of(g, *n, QuantSlot::kOutput0) : nullptr) return read_params(g, *n, *s, p);
   if (n && depth < 8 && !n->inputs.empty() && n->inputs[0] != kNoValue && is_8bit(g.value(n->inputs[0]).dtype) &&
-      (is_default(*n, "MaxPool") || is_default(*n, "Reshape") || is_default(*n, "Transpose")))
+      traits(g, *n).keeps_quantization)
     return quant_params(g, n->inputs[0], p, depth + 1);
   for (int c : g.value(v).consumers) {
     const Node& dq = g.nodes[static_cast<size_t>(c)];
-    if (is_default(dq, "DequantizeLinear") && dq.inputs[0] == v) return read_params(g, dq, 1, 2, p);
+    const QuantSlot* s = traits(g, dq).dequantizes() && dq.inputs[0] == v ? slot_of(g, dq, 0) : nullptr;
+    if (s) return read_params(g, dq, *s, p);
   }
   return false;
 }
 
 std::string float_name_of(const Graph& g, int v) {
   const Node* n = producer(g, v);
-  if (n && is_default(*n, "QuantizeLinear")) return g.value(n->inputs[0]).name;
+  if (n && traits(g, *n).quantizes()) return g.value(n->inputs[0]).name;
   for (int c : g.value(v).consumers) {
     const Node& dq = g.nodes[static_cast<size_t>(c)];
-    if (is_default(dq, "DequantizeLinear") && dq.inputs[0] == v) return g.value(dq.outputs[0]).name;
+    if (traits(g, dq).dequantizes() && dq.inputs[0] == v) return g.value(dq.outputs[0]).name;
   }
   return g.value(v).name;
 }
@@ -60,7 +67,7 @@ const std::set<std::string> kLayerOps = {"Conv", "BatchNormalization", "Relu", "
 // QuantizeLinear reads.
 bool continues_or_quantized(const Graph& g, const Value& v) {
   for (int c : v.consumers)
-    if (is_default(g.nodes[static_cast<size_t>(c)], "QuantizeLinear")) return true;
+    if (traits(g, g.nodes[static_cast<size_t>(c)]).quantizes()) return true;
   if (v.is_graph_output || v.consumers.size() != 1) return false;
   const Node& next = g.nodes[static_cast<size_t>(v.consumers[0])];
   return is_default(next, "BatchNormalization") || is_default(next, "Relu");
@@ -78,19 +85,26 @@ int chain_end(const Graph& g, int v) {
   return v;
 }
 
-// The activation inputs of an int8 kernel and the float op it computes.
-bool int8_kernel(const Node& n, std::vector<int>& inputs, std::string& float_op) {
-  if (is_default(n, "QLinearConv") || is_default(n, "MaxPool")) {
-    inputs = {n.inputs[0]};
-    float_op = n.op_type == "MaxPool" ? "MaxPool" : "Conv";
-    return true;
-  }
-  if (is_qlinear_binary(n)) {
-    inputs = {n.inputs[0], n.inputs[3]};
-    float_op = n.op_type.substr(std::string("QLinear").size());  // QLinearAdd -> Add
-    return true;
-  }
-  return false;
+// The int8 kernels whose float counterpart compare looks for, by (domain, op type): the float op they compute.
+const std::map<std::pair<std::string, std::string>, std::string> kFloatOpOf = {
+    {{kOnnxDomain, "QLinearConv"}, "Conv"},
+    {{kOnnxDomain, "MaxPool"}, "MaxPool"},
+    {{kMicrosoftDomain, "QLinearAdd"}, "Add"},
+    {{kMicrosoftDomain, "QLinearMul"}, "Mul"},
+};
+
+// The activation inputs of an int8 kernel (its quantized inputs other than weights; MaxPool's only input) and the
+// float op it computes.
+bool int8_kernel(const Graph& g, const Node& n, std::vector<int>& inputs, std::string& float_op) {
+  auto it = kFloatOpOf.find({n.domain, n.op_type});
+  if (it == kFloatOpOf.end() || n.inputs.empty()) return false;
+  float_op = it->second;
+  inputs.clear();
+  const OpTraits& t = traits(g, n);
+  for (const QuantSlot& s : t.quant_slots)
+    if (s.tensor >= 0 && s.tensor != t.weight_input && n.has_input(s.tensor)) inputs.push_back(n.inputs[static_cast<size_t>(s.tensor)]);
+  if (t.quant_slots.empty()) inputs = {n.inputs[0]};
+  return !inputs.empty();
 }
 
 Shape weight_shape(const Graph& g, const Node& n, size_t index) {
@@ -104,7 +118,7 @@ Shape weight_shape(const Graph& g, const Node& n, size_t index) {
 int structural_match(const Graph& gq, const Node& k, const Graph& gf, const std::map<int, int>& q_to_f) {
   std::vector<int> inputs;
   std::string float_op;
-  if (!int8_kernel(k, inputs, float_op)) return kNoValue;
+  if (!int8_kernel(gq, k, inputs, float_op)) return kNoValue;
   std::vector<int> f_inputs;
   for (int in : inputs) {
     auto it = q_to_f.find(in);
@@ -118,7 +132,8 @@ int structural_match(const Graph& gq, const Node& k, const Graph& gf, const std:
     bool reads_all = true;
     for (int fi : f_inputs) reads_all = reads_all && std::count(n.inputs.begin(), n.inputs.end(), fi) > 0;
     if (!reads_all) continue;
-    if (float_op == "Conv" && weight_shape(gf, n, 1) != weight_shape(gq, k, 3)) continue;
+    const int wf = traits(gf, n).weight_input, wq = traits(gq, k).weight_input;
+    if (wf >= 0 && wq >= 0 && weight_shape(gf, n, static_cast<size_t>(wf)) != weight_shape(gq, k, static_cast<size_t>(wq))) continue;
     if (found != n.outputs[0]) ++count;
     found = n.outputs[0];
   }

@@ -25,7 +25,7 @@ inline bool static_float(const Graph& g, int value) {
 
 // A Conv or FusedConv whose weights (and bias, if any) are constants: what the fusion passes may rewrite.
 inline bool is_constant_weight_conv(const Graph& g, const Node& n) {
-  const bool conv = (n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == "ssdx");
+  const bool conv = (n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == kInternalDomain);
   if (!conv || n.dead || n.inputs.size() < 2 || !g.constant(n.inputs[1])) return false;
   return !n.has_input(2) || g.constant(n.inputs[2]);
 }
