@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "ops/conv.h"
+#include "ops/layout_caps.h"
 #include "ops/onednn_util.h"
 #include "ops/registry.h"
 
@@ -232,12 +233,17 @@ std::unique_ptr<Kernel> create_conv(const OpContext& ctx) {
   return k;
 }
 
+// The packed kernel (constant weights, static input) reads its activation and its residual summand blocked.
+bool conv_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  return input_static(g, n, 0) && input_constant(g, n, 1) && (input == 0 || input == 3);
+}
+
 }  // namespace
 
 void register_conv_ops(OpRegistry& r) {
-  r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv});
+  r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv, conv_reads_blocked});
   // Internal op made by the fusion passes: Conv with a fused residual sum (input Z) and/or Relu.
-  r.add({kInternalDomain, "FusedConv", 1, INT64_MAX, infer_conv, create_conv});
+  r.add({kInternalDomain, "FusedConv", 1, INT64_MAX, infer_conv, create_conv, conv_reads_blocked});
 }
 
 }  // namespace ssdx

@@ -142,6 +142,10 @@ constexpr const char* kInternalDomain = "ssdx";
 
 using InferFn = std::function<void(OpContext&)>;
 using CreateFn = std::function<std::unique_ptr<Kernel>(const OpContext&)>;
+// Whether the kernel this op will get for node `n` is expected to read input `input` in a oneDNN blocked layout
+// (its producer may then write one; engine/layout_negotiation.h). Decided before kernels exist, from the graph
+// alone: a wrong "yes" costs a plain copy at run time (Kernel::reads_layout), never a wrong result.
+using ReadsBlockedFn = std::function<bool(const Graph& g, const Node& n, size_t input)>;
 
 struct OpDef {
   std::string domain;  // "" for the default ONNX domain, "com.microsoft" for ORT contrib ops
@@ -150,6 +154,7 @@ struct OpDef {
   int64_t end_version = INT64_MAX;  // inclusive; the last opset whose semantics this entry implements
   InferFn infer;
   CreateFn create;
+  ReadsBlockedFn reads_blocked = nullptr;  // null: reads plain tensors only
 };
 
 }  // namespace ssdx

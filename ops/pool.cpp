@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "ops/layout_caps.h"
 #include "ops/onednn_util.h"
 #include "ops/registry.h"
 #include "ops/window.h"
@@ -199,10 +200,15 @@ std::unique_ptr<Kernel> create_maxpool(const OpContext& ctx) {
   return k;
 }
 
+// oneDNN pooling reads its input blocked; the reference kernel serving the Indices output does not.
+bool maxpool_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  return input == 0 && input_static(g, n, 0) && n.outputs.size() == 1;
+}
+
 }  // namespace
 
 void register_pool_ops(OpRegistry& r) {
-  r.add({"", "MaxPool", 1, INT64_MAX, infer_maxpool, create_maxpool});
+  r.add({"", "MaxPool", 1, INT64_MAX, infer_maxpool, create_maxpool, maxpool_reads_blocked});
 }
 
 }  // namespace ssdx

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ops/broadcast.h"
+#include "ops/layout_caps.h"
 #include "quant/qlinear_binary.h"
 #include "quant/quant_util.h"
 #include "quant/register_quant.h"
@@ -169,10 +170,18 @@ std::unique_ptr<Kernel> create_qconcat(const OpContext& ctx) {
   });
 }
 
+// A same-shape residual add (the fast kernel) reads both operands in whatever layout they share.
+bool qlinear_add_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  if (n.inputs.size() <= 3 || (input != 0 && input != 3) || !input_static(g, n, 0) || n.inputs[3] == kNoValue) return false;
+  const Value& b = g.value(n.inputs[3]);
+  return b.shape_known && b.shape == g.value(n.inputs[0]).shape;
+}
+
 }  // namespace
 
 void register_qlinear_binary_ops(OpRegistry& r) {
-  r.add({kMicrosoftDomain, "QLinearAdd", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Add>});
+  r.add({kMicrosoftDomain, "QLinearAdd", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Add>,
+         qlinear_add_reads_blocked});
   r.add({kMicrosoftDomain, "QLinearMul", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Mul>});
   r.add({kMicrosoftDomain, "QLinearConcat", 1, INT64_MAX, infer_qconcat, create_qconcat});
 }

@@ -1,6 +1,8 @@
 // QLinearConv and ConvInteger (opset 10): exact int32 accumulation of (x - x_zp) * (w - w_zp); QLinearConv then
 // requantizes the way onnxruntime's MLAS does (docs/ort_arithmetic.md §5). Window geometry comes from ops/conv.h.
 #include "quant/qlinear_conv.h"
+
+#include "ops/layout_caps.h"
 #include "quant/quant_util.h"
 #include "quant/register_quant.h"
 
@@ -164,9 +166,18 @@ QConvQuant read_qconv_quant(const Tensor& x_scale, const Tensor* x_zp, const Ten
   return q;
 }
 
+namespace {
+
+// The packed int8 kernel (constant weights, static input) reads its activation blocked.
+bool qlinear_conv_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  return input == 0 && input_static(g, n, 0) && input_constant(g, n, 3);
+}
+
+}  // namespace
+
 void register_qlinear_conv_ops(OpRegistry& r) {
   r.add({"", "QLinearConv", 10, INT64_MAX, [](OpContext& ctx) { infer_int_conv(ctx, kQLinearConvInputs); },
-         create_qlinear_conv});
+         create_qlinear_conv, qlinear_conv_reads_blocked});
   r.add({"", "ConvInteger", 10, INT64_MAX, [](OpContext& ctx) { infer_int_conv(ctx, kConvIntegerInputs); },
          create_conv_integer});
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ops/cpu_isa.h"
+#include "ops/layout_caps.h"
 #include "ops/onednn_util.h"
 #include "quant/quant_util.h"
 #include "quant/register_quant.h"
@@ -216,6 +217,12 @@ std::unique_ptr<Kernel> create_qdq(const OpContext& ctx, bool quantize) {
   return std::make_unique<QdqKernel>(quantize, p, x_layout, layout_with_dtype(x_layout, y));
 }
 
+// Per-tensor conversions are elementwise, so they run on any layout (create_qdq keeps it).
+bool qdq_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  const Tensor* scale = input_constant(g, n, 1);
+  return input == 0 && input_static(g, n, 0) && scale && scale->numel() == 1;
+}
+
 std::unique_ptr<Kernel> create_quantize(const OpContext& ctx) { return create_qdq(ctx, true); }
 std::unique_ptr<Kernel> create_dequantize(const OpContext& ctx) { return create_qdq(ctx, false); }
 
@@ -224,10 +231,10 @@ std::unique_ptr<Kernel> create_dequantize(const OpContext& ctx) { return create_
 void register_quantize_linear_ops(OpRegistry& r) {
   // Opset 13 adds per-axis scales; 19 only adds float8 types and `saturate` (float8 only); 21 adds block_size
   // (rejected when set) and int4.
-  r.add({"", "QuantizeLinear", 10, 12, infer_quantize, create_quantize});
-  r.add({"", "QuantizeLinear", 13, INT64_MAX, infer_quantize, create_quantize});
-  r.add({"", "DequantizeLinear", 10, 12, infer_dequantize, create_dequantize});
-  r.add({"", "DequantizeLinear", 13, INT64_MAX, infer_dequantize, create_dequantize});
+  r.add({"", "QuantizeLinear", 10, 12, infer_quantize, create_quantize, qdq_reads_blocked});
+  r.add({"", "QuantizeLinear", 13, INT64_MAX, infer_quantize, create_quantize, qdq_reads_blocked});
+  r.add({"", "DequantizeLinear", 10, 12, infer_dequantize, create_dequantize, qdq_reads_blocked});
+  r.add({"", "DequantizeLinear", 13, INT64_MAX, infer_dequantize, create_dequantize, qdq_reads_blocked});
 }
 
 }  // namespace ssdx
