@@ -148,7 +148,7 @@ TEST(CompareCli, WatchedInt8SessionIsTheSessionThatRuns) {
     for (const PlannedOutput& o : s.outputs) layouts[o.name] = o.layout;
   const cli::Probe* inner = nullptr;
   for (const cli::Probe* p : watched)
-    if (!inner && p->op == "QLinearConv" && layouts[p->name] != "plain") inner = p;
+    if (!inner && p->quantized && layouts[p->name] != "plain") inner = p;
   ASSERT_NE(inner, nullptr);
   Graph exposed = g;
   exposed.value(inner->value).is_graph_output = true;
@@ -169,6 +169,28 @@ TEST(CompareCli, WatchedInt8SessionIsTheSessionThatRuns) {
   ASSERT_EQ(watch.seen.dtype(), out.at(inner->name).dtype());
   EXPECT_EQ(watch.seen.nbytes(), out.at(inner->name).nbytes());
   EXPECT_EQ(std::memcmp(watch.seen.raw(), out.at(inner->name).raw(), watch.seen.nbytes()), 0) << inner->name;
+}
+
+// The fp32 session differs from the one that runs only where a probe would be fused away: the output of each
+// residual block's BatchNormalization, which the int8 form quantizes before its QLinearAdd. Those 13 Adds (and the
+// Relus after them) then run on their own; every other kernel is fused as in `ssdx run`.
+TEST(CompareCli, WatchedFp32SessionKeepsOnlyTheResidualInputs) {
+  const std::string& model = ssd480_fp32();
+  const Graph g = cli::load_for_probes(model);
+  const std::vector<cli::Probe> probes = cli::find_probes(g);
+  std::vector<const cli::Probe*> watched;
+  for (const cli::Probe& p : probes) watched.push_back(&p);
+  const auto studied = cli::probe_session(g, watched, {});
+  const auto runs = Session::load(model);
+  std::map<std::string, int> extra;  // op type -> steps in the watched session minus in the running one
+  for (const PlannedStep& s : studied->plan().steps) ++extra[s.op_type];
+  for (const PlannedStep& s : runs->plan().steps) --extra[s.op_type];
+  for (const auto& [op, n] : extra) {
+    if (op == "Add" || op == "Relu" || op == "Conv") EXPECT_EQ(n, 13) << op;
+    else if (op == "FusedConv") EXPECT_EQ(n, -13) << op;
+    else EXPECT_EQ(n, 0) << op;
+  }
+  EXPECT_EQ(studied->fused_nodes(), runs->fused_nodes() - 2 * 13);
 }
 
 TEST(CompareCli, Errors) {
