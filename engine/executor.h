@@ -77,6 +77,7 @@ class RunObserver {
   static Tensor plain_copy(const Tensor& t);
 };
 
+// Reads `graph` and `steps` in place: both must outlive it (the Session owns all three). Runs may be concurrent.
 class Executor {
  public:
   Executor(const Graph& graph, const std::vector<ExecStep>& steps, ValuePlacement placement,
