@@ -1,7 +1,9 @@
 #pragma once
 // Session-wide settings.
 #include <cstdint>
+#include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "graph/tensor.h"  // bytes_str, for the ceilings' messages
 
@@ -19,6 +21,11 @@ struct SessionOptions {
                                 // differences from direct convolution, within the ORT parity tolerances)
   bool verbose = false;         // at load, one stderr line per node: its kernel, output layout, and whether its
                                 // shapes wait for run time (library callers only; no CLI flag sets it)
+  std::ostream* dump_passes = nullptr;  // when set, the graph after each optimization pass (engine/pass_pipeline.h)
+  // Values a tool will watch through a RunObserver (engine/executor.h): the passes leave them computed, as they
+  // leave graph outputs, where a fusion would otherwise swallow them (Conv -> Add: the Conv's output); they stay
+  // inner values, so their layouts and arena places are those of any other value. Unknown names are ignored.
+  std::vector<std::string> keep_values = {};
   // Memory ceilings, 8 GiB each so that both together leave a 24 GiB machine a third of its memory.
   // Weights: the initializers, the constants folding makes (counted as they are made) and what fusion rewrites;
   // loading fails with one line instead of allocating more. Activations: the planned arena (activations with

@@ -5,20 +5,32 @@
 // merged with its free neighbours. O(n log n) in the number of requests, whatever their lifetimes. Plans of up to
 // kMaxRequestsPlacedLargestFirst requests are also placed largest first (each at the lowest offset clear of the
 // buffers live with it: often tighter, but it compares every pair), and the smaller arena wins.
+// In-place reuse: a request naming an earlier one in `reuse_of` takes over that buffer when it dies at this
+// request's first step and their sizes are equal (at most one taker per buffer); the pair then counts as one buffer
+// living from the first's first step to the last's last. Whether the data allows it (layouts, the reader not also
+// reading it elsewhere) is for the caller to judge: it names reuse_of only where it does.
+// Workspaces: scratch that a step uses while it runs. All workspace requests share one region, sized by the
+// largest, live across every step (kernels are run one at a time, so one region serves them all).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace ssdx {
 
+enum class BufferKind { Tensor, Workspace };
+
 struct BufferRequest {
   size_t bytes = 0;
-  int first_step = 0, last_step = 0;  // a last step before the first counts as the first
+  int first_step = 0, last_step = 0;  // a last step before the first counts as the first (workspaces: ignored)
+  int reuse_of = -1;                  // an earlier Tensor request whose buffer this one may take over; -1: none
+  BufferKind kind = BufferKind::Tensor;
 };
 
 struct MemoryPlan {
   std::vector<size_t> offsets;  // per request
+  std::vector<bool> reused;     // per request: it took over its reuse_of's buffer
   size_t arena_bytes = 0;
+  size_t workspace_offset = 0, workspace_bytes = 0;  // the shared workspace region
   // Work done: free-range operations (each O(log n), at most two per request) plus the pair comparisons of the
   // largest-first placement (none beyond kMaxRequestsPlacedLargestFirst requests).
   uint64_t work = 0;

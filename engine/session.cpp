@@ -1,62 +1,17 @@
 #include "engine/session.h"
 
-#include <chrono>
-#include <cstdlib>
 #include <iostream>
 
-#include <omp.h>
-
+#include "engine/layout_negotiation.h"
 #include "engine/node_error.h"
+#include "engine/pass_pipeline.h"
 #include "engine/planner.h"
 #include "engine/shape_inference.h"
 #include "graph/onnx_parser.h"
 #include "passes/eliminate_dead.h"
-#include "passes/fuse_conv.h"
-#include "passes/fuse_qdq.h"
-#include "ops/evaluate.h"
-#include "ops/layout_convert.h"
 #include "ops/registry.h"
 
 namespace ssdx {
-
-// One node ready to run: its kernel, and whether inference already fixed every output shape at load.
-struct Session::Step {
-  const Node* node = nullptr;
-  const OpDef* def = nullptr;
-  std::unique_ptr<Kernel> kernel;
-  std::vector<ValueInfo> static_outputs;  // valid when shapes_static
-  bool shapes_static = false;
-};
-
-// Arenas for concurrent runs: a run takes a free one (or makes one the first time) and gives it back, so steady
-// state allocates nothing for activations.
-class Session::ArenaPool {
- public:
-  explicit ArenaPool(size_t bytes) : bytes_(bytes) {}
-  using Buffer = std::unique_ptr<char, decltype(&std::free)>;
-  Buffer take() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!free_.empty()) {
-        Buffer b = std::move(free_.back());
-        free_.pop_back();
-        return b;
-      }
-    }
-    Buffer b(static_cast<char*>(std::aligned_alloc(64, std::max<size_t>(64, (bytes_ + 63) / 64 * 64))), &std::free);
-    if (!b) fail("out of memory allocating the ", bytes_, "-byte activation arena");
-    return b;
-  }
-  void give_back(Buffer b) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    free_.push_back(std::move(b));
-  }
-
- private:
-  size_t bytes_;
-  std::mutex mutex_;
-  std::vector<Buffer> free_;
-};
 
 std::unique_ptr<Session> Session::load(const std::string& path, const SessionOptions& opts) {
   LoadOptions load;
@@ -70,61 +25,10 @@ std::unique_ptr<Session> Session::load(const std::string& path, const SessionOpt
 
 namespace {
 
-// What one run allocates beyond its arena (tensors with run-time shapes, graph outputs), held against what the
-// activation ceiling leaves after the arena: arena and run-time tensors together stay within max_arena_bytes.
-class RunMemory {
- public:
-  RunMemory(size_t values, uint64_t budget, uint64_t limit) : held_(values, 0), budget_(budget), limit_(limit) {}
-  void check(uint64_t bytes) const {
-    if (bytes > budget_ - used_)
-      fail("tensors with run-time shapes would take this run's activation memory over the arena limit of ",
-           bytes_str(limit_), " (", bytes_str(limit_ - budget_ + used_), " in use, ", bytes_str(bytes), " more)");
-  }
-  void hold(int value, uint64_t bytes) {
-    check(bytes);
-    used_ += bytes;
-    held_[static_cast<size_t>(value)] += bytes;
-  }
-  void release(int value) {
-    used_ -= held_[static_cast<size_t>(value)];
-    held_[static_cast<size_t>(value)] = 0;
-  }
-
- private:
-  std::vector<uint64_t> held_;
-  uint64_t budget_, limit_, used_ = 0;
-};
-
-TensorInfo info_of(const Value& v) { return {v.name, v.dtype, v.shape_known ? v.shape : Shape{}}; }
-
 bool outputs_static(const std::vector<ValueInfo>& outs) {
   for (const ValueInfo& o : outs)
     if (o.dtype == DataType::Undefined || !o.shape_known || !shape_is_static(o.shape)) return false;
   return true;
-}
-
-// Inputs whose consumer is expected to read oneDNN's blocked layouts (its packed kernel): the activation (and the
-// residual) of a convolution with constant weights and a static input, the operands of a same-shape int8 residual
-// add, the input of a max pooling. A guess made before the consumer's kernel exists: a kernel that then turns out
-// not to read layouts (Kernel::reads_layout) gets a plain copy at run time, so a wrong guess costs time, not results.
-bool reads_blocked(const Graph& g, const Node& n, size_t input) {
-  const Value& x = g.value(n.inputs[0]);
-  const bool static_x = x.shape_known && shape_is_static(x.shape);
-  auto constant = [&](size_t i) { return i < n.inputs.size() && g.constant(n.inputs[i]); };
-  if ((n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == kInternalDomain))
-    return static_x && constant(1) && (input == 0 || input == 3);
-  if (n.op_type == "QLinearConv" && n.domain.empty()) return static_x && constant(3) && input == 0;
-  if (n.op_type == "QLinearAdd" && n.domain == "com.microsoft" && n.inputs.size() > 3 && (input == 0 || input == 3)) {
-    const Value& b = g.value(n.inputs[3]);
-    return static_x && b.shape_known && b.shape == x.shape;
-  }
-  // Elementwise 8-bit kernels that run on any layout: the table lookup, and per-tensor Quantize/DequantizeLinear.
-  if (n.op_type == "TableLookup" && n.domain == kInternalDomain) return input == 0;
-  if ((n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear") && n.domain.empty() && input == 0) {
-    const Tensor* scale = n.inputs.size() > 1 ? g.constant(n.inputs[1]) : nullptr;
-    return static_x && scale && scale->numel() == 1;
-  }
-  return n.op_type == "MaxPool" && n.domain.empty() && input == 0 && static_x && n.outputs.size() == 1;
 }
 
 }  // namespace
@@ -143,7 +47,7 @@ Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(gra
   // Report every unsupported op before doing any work.
   std::vector<const OpDef*> defs = resolve_ops(graph_, OpRegistry::global());
   const Fold fold = !opts_.constant_folding ? Fold::None : opts_.optimize ? Fold::KeepDequantize : Fold::All;
-  folded_ = infer_shapes(graph_, defs, fold, opts_.max_weight_bytes).folded;  // folded constants count as made
+  plan_.folded = infer_shapes(graph_, defs, fold, opts_.max_weight_bytes).folded;  // folded constants count as made
   eliminate_dead_nodes(graph_);  // also compacts away the folded nodes
   if (opts_.optimize) optimize();
   check_weights("constants after folding and fusion");
@@ -156,25 +60,33 @@ Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(gra
 Session::~Session() = default;
 
 void Session::optimize() {
-  // int8 groups first: a Conv between DequantizeLinear and QuantizeLinear must become QLinearConv, not FusedConv.
-  fused_ = fuse_qdq(graph_);
-  eliminate_dead_nodes(graph_);
-  // What the int8 fusions left of the weights' DequantizeLinear nodes (fp32 ops on dequantized weights) folds now.
-  if (opts_.constant_folding) folded_ += infer_shapes(graph_, resolve_ops(graph_, OpRegistry::global()), Fold::All, opts_.max_weight_bytes).folded;
-  // In this order: BN folds into the conv first, the residual Add joins it before the Relu after the sum does.
-  using Pass = int (*)(Graph&);
-  for (Pass pass : {&fold_batchnorm, &fuse_conv_add, &fuse_conv_relu, &remove_identity}) fused_ += pass(graph_);
-  eliminate_dead_nodes(graph_);
+  // Kept values are graph outputs while the passes run (no pass fuses a graph output away), then inner again:
+  // appended to the output list, which compaction renumbers but keeps in order.
+  const size_t output_count = graph_.outputs.size();
+  std::vector<std::string> kept;
+  for (const std::string& name : opts_.keep_values) {
+    const int id = graph_.find_value(name);
+    if (id < 0 || graph_.value(id).is_graph_output || graph_.value(id).is_graph_input) continue;
+    graph_.value(id).is_graph_output = true;
+    graph_.outputs.push_back(id);
+    kept.push_back(name);
+  }
+  const PipelineResult r = run_pipeline(graph_, optimization_passes(opts_), opts_.dump_passes);
+  graph_.outputs.resize(output_count);
+  for (const std::string& name : kept) graph_.value(graph_.find_value(name)).is_graph_output = false;
+  plan_.fused += r.fused;
+  plan_.folded += r.folded;
+  plan_.passes = r.log;
 }
 
 void Session::create_kernels() {
   const std::vector<const OpDef*> defs = resolve_ops(graph_, OpRegistry::global());
+  const std::vector<bool> blocked_ok = negotiate_layouts(graph_, defs);
   steps_.resize(graph_.nodes.size());
-  last_use_.assign(graph_.values.size(), -1);
   layouts_.assign(graph_.values.size(), nullptr);
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
     const Node& n = graph_.nodes[i];
-    Step& s = steps_[i];
+    ExecStep& s = steps_[i];
     s.node = &n;
     s.def = defs[i];
     try {
@@ -185,16 +97,8 @@ void Session::create_kernels() {
       KernelHints hints;
       hints.winograd = opts_.winograd;
       ctx.set_hints(hints);
-      for (size_t o = 0; o < n.outputs.size(); ++o) {
-        const int out = n.outputs[o];
-        bool ok = out != kNoValue && !graph_.value(out).is_graph_output && !graph_.value(out).consumers.empty();
-        for (int c = 0; ok && c < static_cast<int>(graph_.value(out).consumers.size()); ++c) {
-          const Node& consumer = graph_.nodes[static_cast<size_t>(graph_.value(out).consumers[static_cast<size_t>(c)])];
-          for (size_t k = 0; k < consumer.inputs.size(); ++k)
-            if (consumer.inputs[k] == out) ok = ok && reads_blocked(graph_, consumer, k);
-        }
-        ctx.set_output_blocked_ok(static_cast<int>(o), ok);
-      }
+      for (size_t o = 0; o < n.outputs.size(); ++o)
+        ctx.set_output_blocked_ok(static_cast<int>(o), n.outputs[o] != kNoValue && blocked_ok[static_cast<size_t>(n.outputs[o])]);
       s.def->infer(ctx);
       s.kernel = s.def->create(ctx);
       s.shapes_static = outputs_static(ctx.outputs());
@@ -204,200 +108,115 @@ void Session::create_kernels() {
     } catch (const std::exception& e) {
       fail_in_node(graph_.source + ": " + graph_.node_label(n), e);
     }
-    for (int in : n.inputs)
-      if (in != kNoValue) last_use_[static_cast<size_t>(in)] = static_cast<int>(i);
     if (opts_.verbose)
       std::cerr << "[ssdx] " << graph_.node_label(n) << " -> " << s.kernel->impl_name() << " "
                 << layout_name(s.kernel->output_layout(0)) << (s.shapes_static ? "" : " (shapes at run time)") << "\n";
   }
 }
 
-// Every output of a static-shape step that is not a graph output lives in the arena for its lifetime; a fused
-// residual sum writes into its summand's buffer when that summand dies there; one scratch region serves all steps.
+// Every output of a static-shape step that is not a graph output asks the planner for an arena buffer living from
+// its step to its last reader; a fused residual sum asks to take over its summand's buffer, where the data allows
+// it (same layout, no other input of the node reading it); each kernel's scratch is a workspace request.
 void Session::plan_memory() {
   const size_t nv = graph_.values.size();
-  std::vector<int> buffer_of(nv, -1);
+  ValuePlacement placement;
+  placement.last_use.assign(nv, -1);
+  for (size_t i = 0; i < steps_.size(); ++i)
+    for (int in : steps_[i].node->inputs)
+      if (in != kNoValue) placement.last_use[static_cast<size_t>(in)] = static_cast<int>(i);
+  std::vector<int> request_of(nv, -1);
   std::vector<BufferRequest> requests;
-  size_t workspace = 0;
   for (size_t i = 0; i < steps_.size(); ++i) {
-    const Step& s = steps_[i];
-    workspace = std::max(workspace, s.kernel->workspace_bytes());
+    const ExecStep& s = steps_[i];
+    BufferRequest scratch;
+    scratch.bytes = s.kernel->workspace_bytes();
+    scratch.first_step = scratch.last_step = static_cast<int>(i);
+    scratch.kind = BufferKind::Workspace;
+    requests.push_back(scratch);
     if (!s.shapes_static) continue;
     const Node& n = *s.node;
     for (size_t o = 0; o < n.outputs.size(); ++o) {
       const int out = n.outputs[o];
       if (out == kNoValue || graph_.value(out).is_graph_output) continue;
       const ValueInfo& info = s.static_outputs[o];
-      const size_t bytes = layouts_[static_cast<size_t>(out)] ? layouts_[static_cast<size_t>(out)]->bytes()
-                                                              : static_cast<size_t>(shape_numel(info.shape)) * dtype_size(info.dtype);
-      const int last = std::max(last_use_[static_cast<size_t>(out)], static_cast<int>(i));
+      const LayoutPtr& layout = layouts_[static_cast<size_t>(out)];
+      BufferRequest r;
+      r.bytes = layout ? layout->bytes() : static_cast<size_t>(shape_numel(info.shape)) * dtype_size(info.dtype);
+      r.first_step = static_cast<int>(i);
+      r.last_step = std::max(placement.last_use[static_cast<size_t>(out)], static_cast<int>(i));
       const int k = o == 0 ? s.kernel->inplace_input() : -1;
       const int z = k >= 0 && k < static_cast<int>(n.inputs.size()) ? n.inputs[static_cast<size_t>(k)] : kNoValue;
       // The summand's buffer is taken over only when nothing else of this node reads it: a convolution whose input
       // is also its summand (Add(Conv(r), r)) would otherwise overwrite its own input while reading it.
       int reads_of_z = 0;
       for (int in : n.inputs) reads_of_z += z != kNoValue && in == z;
-      if (z != kNoValue && reads_of_z == 1 && buffer_of[static_cast<size_t>(z)] >= 0 && last_use_[static_cast<size_t>(z)] == static_cast<int>(i) &&
-          requests[static_cast<size_t>(buffer_of[static_cast<size_t>(z)])].bytes == bytes &&
-          same_layout(layouts_[static_cast<size_t>(z)], layouts_[static_cast<size_t>(out)])) {
-        buffer_of[static_cast<size_t>(out)] = buffer_of[static_cast<size_t>(z)];  // in place
-        requests[static_cast<size_t>(buffer_of[static_cast<size_t>(out)])].last_step = last;
-        continue;
-      }
-      buffer_of[static_cast<size_t>(out)] = static_cast<int>(requests.size());
-      requests.push_back({bytes, static_cast<int>(i), last});
+      if (z != kNoValue && reads_of_z == 1 && request_of[static_cast<size_t>(z)] >= 0 &&
+          same_layout(layouts_[static_cast<size_t>(z)], layout))
+        r.reuse_of = request_of[static_cast<size_t>(z)];
+      request_of[static_cast<size_t>(out)] = static_cast<int>(requests.size());
+      requests.push_back(r);
     }
   }
-  requests.push_back({workspace, 0, static_cast<int>(steps_.size())});
-  const MemoryPlan plan = ssdx::plan_memory(requests);
-  arena_offset_.assign(nv, -1);
+  const MemoryPlan memory = ssdx::plan_memory(requests);
+  placement.arena_offset.assign(nv, -1);
+  std::vector<bool> in_place(nv, false);
   for (size_t v = 0; v < nv; ++v)
-    if (buffer_of[v] >= 0) arena_offset_[v] = static_cast<int64_t>(plan.offsets[static_cast<size_t>(buffer_of[v])]);
-  workspace_offset_ = plan.offsets.back();
-  arena_bytes_ = plan.arena_bytes;
-  if (arena_bytes_ > opts_.max_arena_bytes)
-    fail(graph_.source, ": activations and scratch need an arena of ", bytes_str(arena_bytes_),
+    if (request_of[v] >= 0) {
+      placement.arena_offset[v] = static_cast<int64_t>(memory.offsets[static_cast<size_t>(request_of[v])]);
+      in_place[v] = memory.reused[static_cast<size_t>(request_of[v])];
+    }
+  placement.workspace_offset = memory.workspace_offset;
+  placement.arena_bytes = memory.arena_bytes;
+  plan_.workspace_bytes = memory.workspace_bytes;
+  if (placement.arena_bytes > opts_.max_arena_bytes)
+    fail(graph_.source, ": activations and scratch need an arena of ", bytes_str(placement.arena_bytes),
          ", over the arena limit of ", bytes_str(opts_.max_arena_bytes));
-  arenas_ = std::make_unique<ArenaPool>(arena_bytes_);
+  describe_plan(placement, in_place);
+  executor_ = std::make_unique<Executor>(graph_, steps_, std::move(placement), opts_);
+}
+
+void Session::describe_plan(const ValuePlacement& placement, const std::vector<bool>& in_place) {
+  plan_.arena_bytes = placement.arena_bytes;
+  plan_.steps.clear();
+  plan_.steps.reserve(steps_.size());
+  for (const ExecStep& s : steps_) {
+    const Node& n = *s.node;
+    PlannedStep p;
+    p.name = n.name;
+    p.op_type = n.op_type;
+    p.domain = n.domain;
+    p.impl = s.kernel->impl_name();
+    p.shapes_static = s.shapes_static;
+    p.origins = origins_of(n);
+    for (int in : n.inputs) p.inputs.push_back(in == kNoValue ? "" : graph_.value(in).name);
+    for (size_t o = 0; o < n.outputs.size(); ++o) {
+      const int id = n.outputs[o];
+      PlannedOutput out;
+      out.layout = layout_name(s.kernel->output_layout(static_cast<int>(o)));
+      if (id != kNoValue) {
+        const size_t v = static_cast<size_t>(id);
+        out.name = graph_.value(id).name;
+        out.arena_offset = placement.arena_offset[v];
+        const LayoutPtr& layout = layouts_[v];
+        if (out.arena_offset >= 0 && s.shapes_static)
+          out.bytes = layout ? layout->bytes()
+                             : static_cast<size_t>(shape_numel(s.static_outputs[o].shape)) * dtype_size(s.static_outputs[o].dtype);
+        out.in_place = in_place[v];
+      }
+      p.outputs.push_back(std::move(out));
+    }
+    plan_.steps.push_back(std::move(p));
+  }
 }
 
 std::vector<std::string> Session::kernel_names() const {
   std::vector<std::string> names;
-  for (const Step& s : steps_) names.push_back(s.kernel->impl_name());
+  for (const ExecStep& s : steps_) names.push_back(s.kernel->impl_name());
   return names;
 }
 
-void Session::check_feed(const TensorInfo& info, const Tensor& t) const {
-  if (t.dtype() != info.dtype)
-    fail(graph_.source, ": input '", info.name, "' must be ", dtype_name(info.dtype), ", got ", dtype_name(t.dtype()));
-  if (!t.is_plain()) fail(graph_.source, ": input '", info.name, "' must be a plain row-major tensor");
-  const Value& v = graph_.value(graph_.find_value(info.name));
-  if (!v.shape_known) return;
-  bool ok = t.shape().size() == v.shape.size();
-  for (size_t d = 0; ok && d < v.shape.size(); ++d) ok = v.shape[d] < 0 || v.shape[d] == t.shape()[d];
-  if (!ok)
-    fail(graph_.source, ": input '", info.name, "' must have shape ", shape_str(v.shape), ", got ", shape_str(t.shape()));
-}
-
-TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
-  using clock = std::chrono::steady_clock;
-  const auto run_start = clock::now();
-  const ThreadCountScope threads(opts_.threads);
-  if (profile) profile->threads = omp_get_max_threads();
-  auto us_since = [&](clock::time_point t) { return std::chrono::duration<double, std::micro>(t - run_start).count(); };
-
-  std::vector<Tensor> env(graph_.values.size());
-  std::vector<const Tensor*> bound(graph_.values.size(), nullptr);
-  for (size_t i = 0; i < graph_.values.size(); ++i)
-    if (graph_.values[i].constant) bound[i] = graph_.values[i].constant.get();
-
-  for (const auto& kv : feeds) {
-    const int id = graph_.find_value(kv.first);
-    if (id < 0 || !graph_.value(id).is_graph_input) fail(graph_.source, ": the model has no input named '", kv.first, "'");
-  }
-  for (size_t k = 0; k < inputs_.size(); ++k) {
-    auto it = feeds.find(inputs_[k].name);
-    if (it == feeds.end()) fail(graph_.source, ": input '", inputs_[k].name, "' was not provided");
-    check_feed(inputs_[k], it->second);
-    const int id = graph_.inputs[k];
-    env[static_cast<size_t>(id)] = it->second;
-    bound[static_cast<size_t>(id)] = &env[static_cast<size_t>(id)];
-  }
-
-  ArenaPool::Buffer arena = arenas_->take();
-  struct ReturnArena {
-    ArenaPool& pool;
-    ArenaPool::Buffer& buffer;
-    ~ReturnArena() { pool.give_back(std::move(buffer)); }
-  } return_arena{*arenas_, arena};
-  char* const base = arena.get();
-
-  RunMemory run_memory(graph_.values.size(), opts_.max_arena_bytes - arena_bytes_, opts_.max_arena_bytes);
-  KernelContext kc;
-  std::vector<Tensor> converted;  // plain copies for kernels that cannot read a producer's layout
-  for (size_t i = 0; i < steps_.size(); ++i) {
-    const Step& s = steps_[i];
-    const Node& n = *s.node;
-    const auto step_start = clock::now();
-    try {
-      kc.inputs.clear();
-      converted.clear();
-      converted.reserve(n.inputs.size());
-      for (size_t k = 0; k < n.inputs.size(); ++k) {
-        const Tensor* t = n.inputs[k] == kNoValue ? nullptr : bound[static_cast<size_t>(n.inputs[k])];
-        if (t && !t->is_plain() && !s.kernel->reads_layout(static_cast<int>(k))) {
-          run_memory.check(static_cast<uint64_t>(t->numel()) * dtype_size(t->dtype()));  // the plain copy, for this step
-          converted.push_back(to_plain(*t));
-          t = &converted.back();
-        }
-        kc.inputs.push_back(t);
-      }
-      std::vector<ValueInfo> inferred;
-      if (!s.shapes_static) {
-        OpContext ctx(n, graph_.opset(n.domain), describe_inputs(kc.inputs), n.outputs.size());
-        s.def->infer(ctx);
-        inferred = ctx.outputs();
-      }
-      const std::vector<ValueInfo>& outs = s.shapes_static ? s.static_outputs : inferred;
-      kc.outputs.assign(outs.size(), Tensor());
-      for (size_t o = 0; o < outs.size(); ++o) {
-        const ValueInfo& info = outs[o];
-        const int id = o < n.outputs.size() ? n.outputs[o] : kNoValue;
-        if (info.dtype == DataType::Undefined || !info.shape_known || !shape_is_static(info.shape)) continue;
-        const LayoutPtr layout = s.kernel->output_layout(static_cast<int>(o));
-        if (id != kNoValue && arena_offset_[static_cast<size_t>(id)] >= 0)
-          kc.outputs[o] = Tensor::wrap(info.dtype, info.shape, base + arena_offset_[static_cast<size_t>(id)], nullptr, layout);
-        else {
-          run_memory.check(layout ? layout->bytes() : static_cast<uint64_t>(shape_numel(info.shape)) * dtype_size(info.dtype));
-          kc.outputs[o] = Tensor(info.dtype, info.shape, layout);
-        }
-      }
-      kc.workspace = base + workspace_offset_;
-      s.kernel->run(kc);
-      for (size_t o = 0; o < n.outputs.size(); ++o) {
-        const int id = n.outputs[o];
-        if (id == kNoValue) continue;
-        if (kc.outputs[o].dtype() == DataType::Undefined) fail("kernel did not produce output ", o);
-        if (arena_offset_[static_cast<size_t>(id)] < 0) run_memory.hold(id, kc.outputs[o].nbytes());
-        env[static_cast<size_t>(id)] = std::move(kc.outputs[o]);
-        bound[static_cast<size_t>(id)] = &env[static_cast<size_t>(id)];
-      }
-    } catch (const std::exception& e) {
-      fail_in_node(graph_.source + ": " + graph_.node_label(n), e);
-    }
-    if (profile) {
-      NodeProfile p;
-      p.name = n.name;
-      p.op_type = n.op_type;
-      p.impl = s.kernel->impl_name();
-      p.layout = layout_name(s.kernel->output_layout(0));
-      p.start_us = us_since(step_start);
-      p.duration_us = us_since(clock::now()) - p.start_us;
-      p.flops = s.kernel->flops(kc.inputs);
-      profile->nodes.push_back(std::move(p));
-    }
-    // Release run-time allocations whose last reader has run (graph outputs are kept; arena memory is reused).
-    for (int in : n.inputs) {
-      if (in == kNoValue || last_use_[static_cast<size_t>(in)] != static_cast<int>(i)) continue;
-      const Value& v = graph_.value(in);
-      if (!v.is_graph_output && !v.constant) {
-        env[static_cast<size_t>(in)] = Tensor();
-        run_memory.release(in);
-      }
-    }
-  }
-  if (profile) profile->total_us = us_since(clock::now());
-
-  // Outputs computed by this run own their buffers; an output that is a constant of the session or one of the
-  // caller's inputs is copied, so writing into a result can change neither.
-  TensorMap result;
-  for (int id : graph_.outputs) {
-    const Tensor* t = bound[static_cast<size_t>(id)];
-    const Value& v = graph_.value(id);
-    if (!t) fail(graph_.source, ": output '", v.name, "' was not computed");
-    result[v.name] = v.constant || v.is_graph_input ? t->clone() : *t;
-  }
-  return result;
+TensorMap Session::run(const TensorMap& feeds, RunProfile* profile, RunObserver* observer) const {
+  return executor_->run(feeds, profile, observer);
 }
 
 }  // namespace ssdx

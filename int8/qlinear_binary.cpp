@@ -5,6 +5,7 @@
 
 #include "ops/broadcast.h"
 #include "int8/qlinear_binary.h"
+#include "ops/layout_caps.h"
 #include "int8/quant_util.h"
 #include "int8/register_quant.h"
 
@@ -169,14 +170,23 @@ std::unique_ptr<Kernel> create_qconcat(const OpContext& ctx) {
   });
 }
 
+// A same-shape residual add (the fast kernel) reads both operands in whatever layout they share.
+bool qlinear_add_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  if (n.inputs.size() <= 3 || (input != 0 && input != 3) || !input_static(g, n, 0) || n.inputs[3] == kNoValue) return false;
+  const Value& b = g.value(n.inputs[3]);
+  return b.shape_known && b.shape == g.value(n.inputs[0]).shape;
+}
+
 }  // namespace
 
 void register_qlinear_binary_ops(OpRegistry& r) {
-  const OpTraits binary{{{"a", kQBinaryA, kQBinaryAScale, kQBinaryAZp},
-                         {"b", kQBinaryB, kQBinaryBScale, kQBinaryBZp},
-                         {"y", QuantSlot::kOutput0, kQBinaryCScale, kQBinaryCZp}}};
-  r.add({kMicrosoftDomain, "QLinearAdd", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Add>, binary});
-  r.add({kMicrosoftDomain, "QLinearMul", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Mul>, binary});
+  OpTraits add{{{"a", kQBinaryA, kQBinaryAScale, kQBinaryAZp},
+                {"b", kQBinaryB, kQBinaryBScale, kQBinaryBZp},
+                {"y", QuantSlot::kOutput0, kQBinaryCScale, kQBinaryCZp}}};
+  OpTraits mul = add;
+  add.reads_blocked = qlinear_add_reads_blocked;
+  r.add({kMicrosoftDomain, "QLinearAdd", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Add>, add});
+  r.add({kMicrosoftDomain, "QLinearMul", 1, INT64_MAX, infer_qbinary, create_qbinary<QBinaryOp::Mul>, mul});
   r.add({kMicrosoftDomain, "QLinearConcat", 1, INT64_MAX, infer_qconcat, create_qconcat});
 }
 

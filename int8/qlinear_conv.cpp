@@ -1,8 +1,10 @@
 // QLinearConv and ConvInteger (opset 10): exact int32 accumulation of (x - x_zp) * (w - w_zp); QLinearConv then
 // requantizes the way onnxruntime's MLAS does (docs/ort_arithmetic.md §5). Window geometry comes from ops/conv.h.
 #include "int8/qlinear_conv.h"
+
 #include "int8/quant_util.h"
 #include "int8/register_quant.h"
+#include "ops/layout_caps.h"
 
 namespace ssdx {
 namespace {
@@ -164,11 +166,20 @@ QConvQuant read_qconv_quant(const Tensor& x_scale, const Tensor* x_zp, const Ten
   return q;
 }
 
+namespace {
+
+// The packed int8 kernel (constant weights, static input) reads its activation blocked.
+bool qlinear_conv_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  return input == 0 && input_static(g, n, 0) && input_constant(g, n, 3);
+}
+
+}  // namespace
+
 void register_qlinear_conv_ops(OpRegistry& r) {
   constexpr IntConvInputs q = kQLinearConvInputs;
   const OpTraits qlinear_conv{{{"x", q.x, q.x_scale, q.x_zp}, {"w", q.w, q.w_scale, q.w_zp},
                                {"y", QuantSlot::kOutput0, q.y_scale, q.y_zp}},
-                              q.w};
+                              q.w, false, qlinear_conv_reads_blocked};
   const OpTraits conv_integer{{}, kConvIntegerInputs.w};
   r.add({"", "QLinearConv", 10, INT64_MAX, [](OpContext& ctx) { infer_int_conv(ctx, kQLinearConvInputs); },
          create_qlinear_conv, qlinear_conv});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ops/cpu_isa.h"
+#include "ops/layout_caps.h"
 #include "ops/onednn_util.h"
 #include "int8/quant_util.h"
 #include "int8/register_quant.h"
@@ -216,6 +217,12 @@ std::unique_ptr<Kernel> create_qdq(const OpContext& ctx, bool quantize) {
   return std::make_unique<QdqKernel>(quantize, p, x_layout, layout_with_dtype(x_layout, y));
 }
 
+// Per-tensor conversions are elementwise, so they run on any layout (create_qdq keeps it).
+bool qdq_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  const Tensor* scale = input_constant(g, n, 1);
+  return input == 0 && input_static(g, n, 0) && scale && scale->numel() == 1;
+}
+
 std::unique_ptr<Kernel> create_quantize(const OpContext& ctx) { return create_qdq(ctx, true); }
 std::unique_ptr<Kernel> create_dequantize(const OpContext& ctx) { return create_qdq(ctx, false); }
 
@@ -225,7 +232,8 @@ void register_quantize_linear_ops(OpRegistry& r) {
   // Opset 13 adds per-axis scales; 19 only adds float8 types and `saturate` (float8 only); 21 adds block_size
   // (rejected when set) and int4.
   // Inputs: x, scale, zero point; the 8-bit tensor is QuantizeLinear's output and DequantizeLinear's input.
-  const OpTraits quantize{{{"y", QuantSlot::kOutput0, 1, 2}}}, dequantize{{{"x", 0, 1, 2}}};
+  const OpTraits quantize{{{"y", QuantSlot::kOutput0, 1, 2}}, -1, false, qdq_reads_blocked};
+  const OpTraits dequantize{{{"x", 0, 1, 2}}, -1, false, qdq_reads_blocked};
   r.add({"", "QuantizeLinear", 10, 12, infer_quantize, create_quantize, quantize});
   r.add({"", "QuantizeLinear", 13, INT64_MAX, infer_quantize, create_quantize, quantize});
   r.add({"", "DequantizeLinear", 10, 12, infer_dequantize, create_dequantize, dequantize});

@@ -172,7 +172,10 @@ void table_lookup_span(const uint8_t* table, const uint8_t* x, uint8_t* y, int64
 }
 
 void register_table_lookup_ops(OpRegistry& r) {
-  r.add({kInternalDomain, "TableLookup", 1, INT64_MAX, infer_table_lookup, create_table_lookup});
+  // A byte-to-byte table runs over the whole buffer, whatever its layout.
+  auto reads_blocked = [](const Graph&, const Node&, size_t input) { return input == 0; };
+  r.add({kInternalDomain, "TableLookup", 1, INT64_MAX, infer_table_lookup, create_table_lookup,
+         OpTraits{{}, -1, false, reads_blocked}});
 }
 
 }  // namespace ssdx

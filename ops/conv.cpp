@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "ops/conv.h"
+#include "ops/layout_caps.h"
 #include "ops/onednn_util.h"
 #include "ops/registry.h"
 
@@ -234,13 +235,18 @@ std::unique_ptr<Kernel> create_conv(const OpContext& ctx) {
   return k;
 }
 
+// The packed kernel (constant weights, static input) reads its activation and its residual summand blocked.
+bool conv_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  return input_static(g, n, 0) && input_constant(g, n, 1) && (input == 0 || input == 3);
+}
+
 }  // namespace
 
 void register_conv_ops(OpRegistry& r) {
-  const OpTraits kConvTraits{{}, /*weight_input=*/1};
-  r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv, kConvTraits});
+  const OpTraits traits{{}, /*weight_input=*/1, false, conv_reads_blocked};
+  r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv, traits});
   // Internal op made by the fusion passes: Conv with a fused residual sum (input Z) and/or Relu.
-  r.add({kInternalDomain, "FusedConv", 1, INT64_MAX, infer_conv, create_conv, kConvTraits});
+  r.add({kInternalDomain, "FusedConv", 1, INT64_MAX, infer_conv, create_conv, traits});
 }
 
 }  // namespace ssdx

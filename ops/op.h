@@ -140,6 +140,10 @@ std::unique_ptr<Kernel> make_kernel(F f, std::string impl = "ref") {
 
 using InferFn = std::function<void(OpContext&)>;
 using CreateFn = std::function<std::unique_ptr<Kernel>(const OpContext&)>;
+// Whether the kernel this op will get for node `n` is expected to read input `input` in a oneDNN blocked layout
+// (its producer may then write one; engine/layout_negotiation.h). Decided before kernels exist, from the graph
+// alone: a wrong "yes" costs a plain copy at run time (Kernel::reads_layout), never a wrong result.
+using ReadsBlockedFn = std::function<bool(const Graph& g, const Node& n, size_t input)>;
 
 // One quantized tensor an op reads or writes, and the inputs holding its scale and zero point (-1: none).
 struct QuantSlot {
@@ -155,6 +159,7 @@ struct OpTraits {
   std::vector<QuantSlot> quant_slots;  // the 8-bit tensors and where their (scale, zero point) sit
   int weight_input = -1;               // convolution family: the weight input; multiply-adds are conv_macs()
   bool keeps_quantization = false;     // data movement: an 8-bit output carries its input 0's scale and zero point
+  ReadsBlockedFn reads_blocked = nullptr;  // the layouts it reads: null, plain tensors only
 
   // The format conversions: one quantized tensor, the output (QuantizeLinear) or input 0 (DequantizeLinear).
   bool quantizes() const { return quant_slots.size() == 1 && quant_slots[0].tensor == QuantSlot::kOutput0; }

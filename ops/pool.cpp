@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "ops/layout_caps.h"
 #include "ops/onednn_util.h"
 #include "ops/registry.h"
 #include "ops/window.h"
@@ -199,11 +200,17 @@ std::unique_ptr<Kernel> create_maxpool(const OpContext& ctx) {
   return k;
 }
 
+// oneDNN pooling reads its input blocked; the reference kernel serving the Indices output does not.
+bool maxpool_reads_blocked(const Graph& g, const Node& n, size_t input) {
+  return input == 0 && input_static(g, n, 0) && n.outputs.size() == 1;
+}
+
 }  // namespace
 
 void register_pool_ops(OpRegistry& r) {
   // A maximum of 8-bit values is one of them: the output keeps the input's scale and zero point.
-  r.add({"", "MaxPool", 1, INT64_MAX, infer_maxpool, create_maxpool, OpTraits{{}, -1, /*keeps_quantization=*/true}});
+  const OpTraits traits{{}, -1, /*keeps_quantization=*/true, maxpool_reads_blocked};
+  r.add({"", "MaxPool", 1, INT64_MAX, infer_maxpool, create_maxpool, traits});
 }
 
 }  // namespace ssdx

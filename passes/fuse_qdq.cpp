@@ -139,16 +139,24 @@ int drop_qdq_around_data_movement(Graph& g) {
   return dropped;
 }
 
+const std::vector<QdqPass>& qdq_passes() {
+  // In this order, each pass seeing its predecessors' results. The Relu goes first so Conv/Add -> Relu -> Q fuses.
+  // The requantization passes come last: a DequantizeLinear that also fed a Conv or Add has then lost that reader,
+  // so its chain to a QuantizeLinear is private; a removed Relu leaves DQ -> Q, which is either an identity or a
+  // plain requantization.
+  static const std::vector<QdqPass> kOrder = {
+      {"remove_relu_before_quantize", remove_relu_before_quantize},
+      {"fuse_qdq_conv", fuse_qdq_conv},
+      {"fuse_qdq_add", fuse_qdq_add},
+      {"drop_qdq_around_data_movement", drop_qdq_around_data_movement},
+      {"drop_identity_requantize", drop_identity_requantize},
+      {"fuse_qdq_lookup", fuse_qdq_lookup}};
+  return kOrder;
+}
+
 int fuse_qdq(Graph& g) {
-  // In this order, each pass seeing its predecessors' results (an explicit list: a sum of calls would leave the
-  // order to the compiler). The Relu goes first so Conv/Add -> Relu -> Q fuses. The requantization passes come last:
-  // a DequantizeLinear that also fed a Conv or Add has then lost that reader, so its chain to a QuantizeLinear is
-  // private; a removed Relu leaves DQ -> Q, which is either an identity or a plain requantization.
-  using Pass = int (*)(Graph&);
-  constexpr Pass kOrder[] = {remove_relu_before_quantize, fuse_qdq_conv,          fuse_qdq_add,
-                             drop_qdq_around_data_movement, drop_identity_requantize, fuse_qdq_lookup};
   int rewritten = 0;
-  for (Pass pass : kOrder) rewritten += pass(g);
+  for (const QdqPass& pass : qdq_passes()) rewritten += pass.run(g);
   return rewritten;
 }
 

@@ -4,6 +4,8 @@
 // (docs/ort_arithmetic.md §11): it fires only where ORT's CPU provider fuses too, and computes what ORT's fused op
 // computes. Each returns the number of nodes it replaced; replaced nodes are marked dead (compact() drops them, and
 // eliminate_dead_nodes the DequantizeLinear nodes nobody reads any more). Dtypes and shapes must be inferred.
+#include <vector>
+
 #include "graph/graph.h"
 
 namespace ssdx {
@@ -28,7 +30,14 @@ int drop_identity_requantize(Graph& g);
 // 256 byte values: constant folding then runs its own kernels on them, so the table is exact by construction.
 int fuse_qdq_lookup(Graph& g);
 
-// All of the above, in the order that lets each one see the previous one's result.
+// The rewrites above by name, in the order that lets each one see the previous one's result.
+struct QdqPass {
+  const char* name;
+  int (*run)(Graph&);
+};
+const std::vector<QdqPass>& qdq_passes();
+
+// All of them, in that order.
 int fuse_qdq(Graph& g);
 
 }  // namespace ssdx

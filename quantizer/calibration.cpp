@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <set>
 
 
 namespace ssdx::quantizer {
@@ -50,6 +52,38 @@ void update_histogram(TensorStats& s, const Tensor& t) {
     h.counts[std::min(static_cast<size_t>(x), last)] += 1;  // the limit itself falls in the last bin
   }
 }
+
+// Hands each watched tensor (by its index in `names`) to `visit` as the session computes it, in plain layout. The
+// graph input is no step's output: the caller visits it.
+class TensorWatcher : public RunObserver {
+ public:
+  using Visit = std::function<void(size_t, const Tensor&)>;
+  TensorWatcher(const std::vector<std::string>& names, const std::string& input, Visit visit) : visit_(std::move(visit)) {
+    for (size_t k = 0; k < names.size(); ++k)
+      if (names[k] != input) index_[names[k]].push_back(k);
+  }
+  void start_run() { seen_.clear(); }
+  void on_step(const StepView& step, const std::vector<const Tensor*>&, const std::vector<Tensor>& outputs) override {
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      const auto it = index_.find(step.output_name(o));
+      if (it == index_.end()) continue;
+      const Tensor t = plain(outputs[o]);
+      if (t.dtype() != DataType::Float)
+        fail("tensor '", it->first, "' is ", dtype_name(t.dtype()), ", not float32");
+      for (size_t k : it->second) visit_(k, t);
+      seen_.insert(it->first);
+    }
+  }
+  void check_all_seen(const std::string& source) const {
+    for (const auto& entry : index_)
+      if (!seen_.count(entry.first)) fail(source, ": tensor '", entry.first, "' was not computed by the session");
+  }
+
+ private:
+  Visit visit_;
+  std::map<std::string, std::vector<size_t>> index_;
+  std::set<std::string> seen_;
+};
 
 }  // namespace
 
@@ -150,33 +184,27 @@ RangeMap calibrate(const Graph& g, const std::vector<std::string>& tensors, cons
   if (inputs.empty()) fail("calibration needs at least one input");
   if (opts.bins < 1) fail("calibration: bins must be positive");
   const std::string input_name = g.value(g.inputs[0]).name;
-  // Intermediate tensors become graph outputs so the session hands them back (and keeps them out of fusions).
-  Graph copy = g;
   for (const std::string& name : tensors) {
-    const int id = copy.find_value(name);
+    const int id = g.find_value(name);
     if (id < 0) fail(g.source, ": no tensor named '", name, "' to calibrate");
-    Value& v = copy.value(id);
+    const Value& v = g.value(id);
     if (v.constant) fail(g.source, ": tensor '", name, "' is a constant, not an activation");
-    if (v.is_graph_input || v.is_graph_output) continue;
-    v.is_graph_output = true;
-    copy.outputs.push_back(id);
   }
+  // The session as it runs, watched by an observer; the tensors a fusion would swallow are kept computed.
   SessionOptions so;
   so.threads = opts.threads;
-  const Session session(std::move(copy), so);
-  for (const std::string& name : tensors) {
-    const DataType t = session.graph().value(session.graph().find_value(name)).dtype;
-    if (t != DataType::Float) fail(g.source, ": tensor '", name, "' is ", dtype_name(t), ", not float32");
-  }
+  so.keep_values = tensors;
+  const Session session(g, so);
 
   std::vector<TensorStats> stats(tensors.size());
   auto for_each_tensor = [&](const auto& visit) {
+    TensorWatcher watcher(tensors, input_name, [&](size_t k, const Tensor& t) { visit(stats[k], t); });
     for (const Tensor& input : inputs) {
-      const TensorMap out = session.run({{input_name, input}});
-      for (size_t k = 0; k < tensors.size(); ++k) {
-        const Tensor& t = tensors[k] == input_name ? input : out.at(tensors[k]);
-        visit(stats[k], t);
-      }
+      for (size_t k = 0; k < tensors.size(); ++k)
+        if (tensors[k] == input_name) visit(stats[k], input);
+      watcher.start_run();
+      session.run({{input_name, input}}, nullptr, &watcher);
+      watcher.check_all_seen(g.source);
     }
   };
   for_each_tensor(update_minmax);

@@ -57,7 +57,8 @@ Range entropy_range(const TensorHistogram& h, int levels);
 
 
 // Runs `g` (a float model with one input) on each of `inputs` and returns the range of every tensor in `tensors`
-// (value names; graph inputs allowed). The graph is copied with those tensors made graph outputs.
+// (value names; graph inputs allowed). The session runs as any other, watched by a RunObserver; the tensors a
+// fusion would swallow are kept computed (SessionOptions::keep_values).
 RangeMap calibrate(const Graph& g, const std::vector<std::string>& tensors, const std::vector<Tensor>& inputs,
                    const CalibrationOptions& opts);
 

@@ -1,6 +1,7 @@
 #include "study/exec_plan.h"
 
 #include <algorithm>
+#include <map>
 
 #include "ops/registry.h"
 #include "study/model_cost.h"
@@ -11,9 +12,11 @@ namespace {
 
 bool is_8bit(DataType t) { return t == DataType::UInt8 || t == DataType::Int8; }
 
-PlanTensor plan_tensor(const Session& s, int id) {
-  const Value& v = s.graph().value(id);
-  return {v.name, v.dtype, v.shape, v.shape_known, precision_of(v.dtype), s.value_layout(id)};
+// Layouts are the session's plan's (what each kernel writes); values no step writes are plain.
+PlanTensor plan_tensor(const Graph& g, const std::map<std::string, std::string>& layouts, int id) {
+  const Value& v = g.value(id);
+  auto it = layouts.find(v.name);
+  return {v.name, v.dtype, v.shape, v.shape_known, precision_of(v.dtype), it == layouts.end() ? "plain" : it->second};
 }
 
 // What the kernel computes in: the format conversions say so, int8 whenever 8-bit activations flow through it.
@@ -62,27 +65,30 @@ std::string describe_origins(const std::vector<NodeOrigin>& origins) {
 }
 
 ExecPlan describe_plan(const Session& session) {
-  const Graph& g = session.graph();
+  const Graph& g = session.graph();  // for what the plan does not say: dtypes, shapes, MACs, quantization
+  const ExecutionPlan& executed = session.plan();
+  std::map<std::string, std::string> layouts;
+  for (const PlannedStep& s : executed.steps)
+    for (const PlannedOutput& o : s.outputs) layouts[o.name] = o.layout;
   ExecPlan plan;
-  plan.arena_bytes = session.arena_bytes();
-  plan.folded = session.folded_nodes();
-  plan.fused = session.fused_nodes();
-  for (int id : g.inputs) plan.inputs.push_back(plan_tensor(session, id));
+  plan.arena_bytes = executed.arena_bytes;
+  plan.folded = executed.folded;
+  plan.fused = executed.fused;
+  for (int id : g.inputs) plan.inputs.push_back(plan_tensor(g, layouts, id));
   for (int id : g.outputs) plan.outputs.push_back(g.value(id).name);
-  const std::vector<std::string> impls = session.kernel_names();
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     PlanKernel k;
     k.name = n.name;
     k.op_type = qualified_op(n.domain, n.op_type);
-    k.impl = i < impls.size() ? impls[i] : "";
+    k.impl = i < executed.steps.size() ? executed.steps[i].impl : "";
     k.precision = kernel_precision(g, n);
     k.macs = node_macs(g, n);
     k.fused_from = n.fused_from;
     for (int id : n.inputs)
       if (id != kNoValue && !g.value(id).constant) k.inputs.push_back(g.value(id).name);
     for (int id : n.outputs)
-      if (id != kNoValue) k.outputs.push_back(plan_tensor(session, id));
+      if (id != kNoValue) k.outputs.push_back(plan_tensor(g, layouts, id));
     k.quant = quant_params_of(g, n);
     plan.total_macs += k.macs;
     plan.kernels.push_back(std::move(k));

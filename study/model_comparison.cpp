@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 
 #include "engine/shape_inference.h"
 #include "graph/onnx_parser.h"
@@ -12,15 +13,30 @@
 namespace ssdx::study {
 namespace {
 
-// The graph with the matched probes made graph outputs, so a run returns them.
-std::unique_ptr<Session> session_exposing(Graph g, const std::vector<const Probe*>& probes, const SessionOptions& opts) {
-  for (const Probe* p : probes) {
-    Value& v = g.value(p->value);
-    if (v.is_graph_input || v.is_graph_output) continue;
-    v.is_graph_output = true;
-    g.outputs.push_back(p->value);
+// Plain copies of the probe tensors as a run computes them (whatever layout and arena place they have there).
+class ProbeCollector : public RunObserver {
+ public:
+  explicit ProbeCollector(const std::vector<const Probe*>& probes) {
+    for (const Probe* p : probes) wanted_.insert(p->name);
   }
-  return std::make_unique<Session>(std::move(g), opts);
+  void on_step(const StepView& step, const std::vector<const Tensor*>&, const std::vector<Tensor>& outputs) override {
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      const std::string& name = step.output_name(o);
+      if (wanted_.count(name)) seen_[name] = plain_copy(outputs[o]);
+    }
+  }
+  TensorMap take() { return std::move(seen_); }
+
+ private:
+  std::set<std::string> wanted_;
+  TensorMap seen_;
+};
+
+// Runs the session on x, returning its outputs and the probe tensors the observer collected, by name.
+TensorMap run_watching(const Session& s, ProbeCollector& probes, const std::string& input, const Tensor& x) {
+  TensorMap out = s.run({{input, x}}, nullptr, &probes);
+  for (auto& [name, t] : probes.take()) out.emplace(name, std::move(t));
+  return out;
 }
 
 bool has_output(const Session& s, const std::string& name) {
@@ -29,14 +45,17 @@ bool has_output(const Session& s, const std::string& name) {
 
 // The kernel that writes a probe in the optimized session: QLinearConv rather than the QuantizeLinear it absorbed.
 std::string kernel_of(const Session& s, const std::string& name) {
-  const Graph& g = s.graph();
-  const int id = g.find_value(name);
-  const int p = id < 0 ? -1 : g.value(id).producer;
-  return p < 0 ? "input" : g.nodes[static_cast<size_t>(p)].op_type;
+  for (const PlannedStep& step : s.plan().steps)
+    for (const PlannedOutput& o : step.outputs)
+      if (o.name == name) return step.op_type;
+  return "input";
 }
 
 const Tensor& probe_tensor(const TensorMap& outputs, const Probe& p, const std::string& input_name, const Tensor& input) {
-  return p.name == input_name ? input : outputs.at(p.name);
+  if (p.name == input_name) return input;
+  const auto it = outputs.find(p.name);
+  if (it == outputs.end()) fail("compare: tensor '", p.name, "' was not computed by the session");
+  return it->second;
 }
 
 // Checked before the sessions are built (seconds for a large model).
@@ -49,6 +68,11 @@ void check_same_image_size(const Graph& ga, const Graph& gb) {
 }
 
 }  // namespace
+
+std::unique_ptr<Session> probe_session(Graph g, const std::vector<const Probe*>& probes, SessionOptions opts) {
+  for (const Probe* p : probes) opts.keep_values.push_back(p->name);
+  return std::make_unique<Session>(std::move(g), opts);
+}
 
 Graph load_for_probes(const std::string& path) {
   Graph g = load_onnx(path);
@@ -80,8 +104,9 @@ Comparison compare_models(const std::string& model_a, const std::string& model_b
     expose_a.push_back(&p.a);
     expose_b.push_back(&p.b);
   }
-  const auto sa = session_exposing(std::move(ga), expose_a, opts);
-  const auto sb = session_exposing(std::move(gb), expose_b, opts);
+  const auto sa = probe_session(std::move(ga), expose_a, opts);
+  const auto sb = probe_session(std::move(gb), expose_b, opts);
+  ProbeCollector watch_a(expose_a), watch_b(expose_b);
   const TensorInfo& in_a = app::detector_image_input(*sa, model_a);
   const TensorInfo& in_b = app::detector_image_input(*sb, model_b);
   if (in_a.shape[2] != in_b.shape[2] || in_a.shape[3] != in_b.shape[3])
@@ -98,8 +123,8 @@ Comparison compare_models(const std::string& model_a, const std::string& model_b
   for (size_t i = 0; i < images.size(); ++i) {
     const app::Image& image = decoded[i];
     const Tensor x = app::preprocess(image, width, height);
-    const TensorMap out_a = sa->run({{in_a.name, x}});
-    const TensorMap out_b = sb->run({{in_b.name, x}});
+    const TensorMap out_a = run_watching(*sa, watch_a, in_a.name, x);
+    const TensorMap out_b = run_watching(*sb, watch_b, in_b.name, x);
     for (LayerComparison& l : c.layers)
       accumulate(l.error, probe_tensor(out_a, l.pair.a, in_a.name, x), l.pair.a,
                  probe_tensor(out_b, l.pair.b, in_b.name, x), l.pair.b);

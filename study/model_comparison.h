@@ -38,6 +38,10 @@ struct Comparison {
 // weights kept for the QDQ fusion), so find_probes() ids stay valid in the session built from it.
 Graph load_for_probes(const std::string& path);
 
+// The session compare reads a model's probes from: the model as any session runs it, watched by an observer, with
+// the probes kept computed (SessionOptions::keep_values) where a fusion would otherwise swallow them.
+std::unique_ptr<Session> probe_session(Graph g, const std::vector<const Probe*>& probes, SessionOptions opts);
+
 // Fails with one line on a missing or unloadable model or image, on models whose image inputs differ, or with no
 // images.
 Comparison compare_models(const std::string& model_a, const std::string& model_b,

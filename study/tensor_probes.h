@@ -15,7 +15,7 @@ namespace ssdx::study {
 
 struct Probe {
   int value = kNoValue;    // in the model's graph
-  std::string name;        // the tensor read (made a graph output)
+  std::string name;        // the tensor read (watched through the session's RunObserver)
   std::string float_name;  // the float tensor it stands for: its own name, a QuantizeLinear's input, or a
                            // DequantizeLinear's output
   std::string op;          // the producing op (or "input")

@@ -1,5 +1,7 @@
 #include "tools/cli.h"
 
+#include <iostream>
+
 #include "graph/error.h"
 
 namespace ssdx::cli {
@@ -37,6 +39,7 @@ bool parse_session_option(const std::string& flag, Args& args, SessionOptions& o
   if (flag == "--threads") opts.threads = parse_int(args.next(flag), flag, 1, kMaxThreads);
   else if (flag == "--direct-conv") opts.winograd = false;
   else if (flag == "--no-optimize") opts.optimize = false;
+  else if (flag == "--dump-passes") opts.dump_passes = &std::cerr;
   else if (flag == "--max-weights-mb") opts.max_weight_bytes = uint64_t(parse_int(args.next(flag), flag, 1, 1 << 24)) << 20;
   else if (flag == "--max-arena-mb") opts.max_arena_bytes = uint64_t(parse_int(args.next(flag), flag, 1, 1 << 24)) << 20;
   else return false;

@@ -78,9 +78,9 @@ int cmd_run(Args& args) {
   }
   using ms = std::chrono::duration<double, std::milli>;
   std::cout << std::fixed << std::setprecision(1) << "load " << ms(t1 - t0).count() << " ms, run "
-            << ms(t3 - t2).count() << " ms (" << session->graph().nodes.size() << " nodes, "
-            << session->folded_nodes() << " folded and " << session->fused_nodes() << " fused at load, arena "
-            << std::setprecision(1) << session->arena_bytes() / 1048576.0 << " MiB)\n";
+            << ms(t3 - t2).count() << " ms (" << session->plan().steps.size() << " nodes, "
+            << session->plan().folded << " folded and " << session->plan().fused << " fused at load, arena "
+            << std::setprecision(1) << session->plan().arena_bytes / 1048576.0 << " MiB)\n";
   return 0;
 }
 

@@ -43,7 +43,8 @@ const char* kUsage =
     "engine options: --threads N, --direct-conv (no Winograd 3x3 convolutions), --no-optimize (no BN folding or\n"
     "  conv fusion: run the graph as written), --max-weights-mb N / --max-arena-mb N (weights, folded\n"
     "  constants included / activations of one run, arena and run-time tensors: fail with one line rather than\n"
-    "  allocate more; default 8 GiB each; SSDX_MAX_TENSOR_BYTES=N bytes caps any one tensor, default 8 GiB)\n";
+    "  allocate more; default 8 GiB each; SSDX_MAX_TENSOR_BYTES=N bytes caps any one tensor, default 8 GiB),\n"
+    "  --dump-passes (the graph after each optimization pass, on stderr)\n";
 
 // Every error is one line on stderr: names and paths in it come from models and users, so its control bytes and
 // invalid UTF-8 are escaped, and a model cannot make it longer than a few terminal screens.

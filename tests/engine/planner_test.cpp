@@ -1,4 +1,5 @@
-// The memory planner: live buffers never overlap, dead ones are reused, the arena beats the naive sum.
+// The memory planner: live buffers never overlap, dead ones are reused, the arena beats the naive sum; in-place
+// takers share their predecessor's buffer only at the handover step; workspaces share one region clear of all.
 #include <algorithm>
 #include <random>
 
@@ -18,6 +19,122 @@ void expect_no_overlap(const std::vector<BufferRequest>& req, const MemoryPlan& 
   for (size_t i = 0; i < req.size(); ++i) {
     EXPECT_EQ(plan.offsets[i] % 64, 0u);
     EXPECT_LE(plan.offsets[i] + req[i].bytes, plan.arena_bytes);
+  }
+}
+
+// Whether b took over a's buffer, directly or through a chain of takers.
+bool same_chain(const std::vector<BufferRequest>& req, const MemoryPlan& plan, size_t a, size_t b) {
+  if (a > b) std::swap(a, b);
+  while (b > a && plan.reused[b]) b = static_cast<size_t>(req[b].reuse_of);
+  return a == b;
+}
+
+int last_of(const BufferRequest& r) { return std::max(r.first_step, r.last_step); }
+
+// Live buffers never overlap, except an in-place chain, whose members meet only at a handover step; workspaces
+// share one region that no tensor buffer touches.
+void expect_valid_plan(const std::vector<BufferRequest>& req, const MemoryPlan& plan) {
+  ASSERT_EQ(plan.offsets.size(), req.size());
+  ASSERT_EQ(plan.reused.size(), req.size());
+  for (size_t a = 0; a < req.size(); ++a) {
+    if (req[a].kind == BufferKind::Workspace) {
+      EXPECT_EQ(plan.offsets[a], plan.workspace_offset) << a;
+      EXPECT_LE(req[a].bytes, plan.workspace_bytes) << a;
+      continue;
+    }
+    EXPECT_EQ(plan.offsets[a] % 64, 0u);
+    EXPECT_LE(plan.offsets[a] + req[a].bytes, plan.arena_bytes);
+    const bool clear_of_workspace = plan.offsets[a] + req[a].bytes <= plan.workspace_offset ||
+                                    plan.workspace_offset + plan.workspace_bytes <= plan.offsets[a];
+    EXPECT_TRUE(clear_of_workspace || !req[a].bytes || !plan.workspace_bytes) << a;
+    for (size_t b = a + 1; b < req.size(); ++b) {
+      if (req[b].kind == BufferKind::Workspace || !req[a].bytes || !req[b].bytes) continue;
+      const int from = std::max(req[a].first_step, req[b].first_step), to = std::min(last_of(req[a]), last_of(req[b]));
+      const bool memory_overlaps = plan.offsets[a] < plan.offsets[b] + req[b].bytes && plan.offsets[b] < plan.offsets[a] + req[a].bytes;
+      if (from > to || !memory_overlaps) continue;
+      EXPECT_TRUE(same_chain(req, plan, a, b) && from == to) << a << " and " << b << " live together at " << from;
+    }
+  }
+  EXPECT_LE(plan.workspace_offset + plan.workspace_bytes, plan.arena_bytes);
+}
+
+TEST(Planner, InPlaceTakerSharesItsPredecessorsBuffer) {
+  // a dies at step 2, where c (same size) is written in place of it; b, born at 1, lives on past 2.
+  std::vector<BufferRequest> req = {{1000, 0, 2}, {1000, 1, 4}, {1000, 2, 3}};
+  req[2].reuse_of = 0;
+  const MemoryPlan plan = plan_memory(req);
+  expect_valid_plan(req, plan);
+  EXPECT_TRUE(plan.reused[2]);
+  EXPECT_EQ(plan.offsets[2], plan.offsets[0]);
+  EXPECT_EQ(plan.arena_bytes, 2 * 1024u);  // without the handover, c would need a third buffer
+}
+
+TEST(Planner, InPlaceRefusedUnlessThePredecessorDiesThereWithTheSameSize) {
+  std::vector<BufferRequest> lives_on = {{1000, 0, 3}, {1000, 2, 4}};
+  lives_on[1].reuse_of = 0;
+  std::vector<BufferRequest> other_size = {{1000, 0, 2}, {2000, 2, 4}};
+  other_size[1].reuse_of = 0;
+  std::vector<BufferRequest> second_taker = {{1000, 0, 2}, {1000, 2, 4}, {1000, 2, 5}};
+  second_taker[1].reuse_of = second_taker[2].reuse_of = 0;
+  std::vector<BufferRequest> later = {{1000, 2, 4}, {1000, 0, 2}};
+  later[0].reuse_of = 1;  // names a later request: ignored
+  for (const auto* req : {&lives_on, &other_size, &second_taker, &later}) {
+    const MemoryPlan plan = plan_memory(*req);
+    expect_valid_plan(*req, plan);
+    for (size_t r = 0; r < req->size(); ++r) EXPECT_EQ(plan.reused[r], req == &second_taker && r == 1) << r;
+  }
+}
+
+TEST(Planner, WorkspacesShareOneRegionClearOfEveryBuffer) {
+  std::vector<BufferRequest> req = {{1000, 0, 1}, {300, 0, 0}, {1000, 1, 2}, {700, 2, 2}};
+  req[1].kind = req[3].kind = BufferKind::Workspace;
+  const MemoryPlan plan = plan_memory(req);
+  expect_valid_plan(req, plan);
+  EXPECT_EQ(plan.workspace_bytes, 700u);
+  EXPECT_EQ(plan.arena_bytes, 2 * 1024u + 704u);
+}
+
+// Random lifetimes with in-place chains (each taker named where its predecessor dies, with its size, as the
+// engine names them) and workspaces: the plan stays valid, every eligible handover happens, the arena beats the sum.
+TEST(Planner, RandomInPlaceChainsAndWorkspacesNeverCollide) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<BufferRequest> req;
+    for (int i = 0; i < 40; ++i) {
+      BufferRequest r;
+      r.bytes = 64 * (1 + rng() % 50) - rng() % 64;
+      r.first_step = static_cast<int>(rng() % 30);
+      r.last_step = r.first_step + 1 + static_cast<int>(rng() % 5);
+      const int pick = static_cast<int>(rng() % 4);
+      if (pick == 0 && !req.empty()) {  // a taker of a random earlier tensor, born where it dies
+        const size_t z = rng() % req.size();
+        if (req[z].kind == BufferKind::Tensor) {
+          r.bytes = req[z].bytes;
+          r.first_step = last_of(req[z]);
+          r.last_step = r.first_step + 1 + static_cast<int>(rng() % 5);
+          r.reuse_of = static_cast<int>(z);
+        }
+      } else if (pick == 1) {
+        r.kind = BufferKind::Workspace;
+      }
+      req.push_back(r);
+    }
+    const MemoryPlan plan = plan_memory(req);
+    expect_valid_plan(req, plan);
+    std::vector<bool> taken(req.size(), false);
+    for (size_t r = 0; r < req.size(); ++r) {
+      const int z = req[r].reuse_of;
+      if (z < 0) continue;
+      const bool eligible = !taken[static_cast<size_t>(z)];
+      EXPECT_EQ(plan.reused[r], eligible) << trial << ": " << r;
+      if (eligible) {
+        EXPECT_EQ(plan.offsets[r], plan.offsets[static_cast<size_t>(z)]);
+      }
+      taken[static_cast<size_t>(z)] = true;
+    }
+    size_t naive = 0;
+    for (const BufferRequest& r : req) naive += r.kind == BufferKind::Tensor ? (r.bytes + 63) / 64 * 64 : 0;
+    EXPECT_LE(plan.arena_bytes, naive + plan.workspace_bytes + 64);
   }
 }
 

@@ -1,6 +1,6 @@
 // Layer by layer against onnxruntime: every int8 tensor of a quantized SSD made by `ssdx quantize` is exposed as a
-// graph output and compared with ORT's, value by value, through the whole network (so a flip would compound
-// downstream). QOperator form: the image's QuantizeLinear and every QLinearConv / QLinearAdd / MaxPool output; QDQ in
+// graph output for ORT, watched through a RunObserver in ssdx (the session as it runs: its own layouts and arena),
+// and compared value by value through the whole network (so a flip would compound downstream). QOperator form: the image's QuantizeLinear and every QLinearConv / QLinearAdd / MaxPool output; QDQ in
 // onnxruntime's quantizer layout: every QuantizeLinear output (ssdx runs each Add's DQ -> Relu -> Q as a lookup). The int8 contract is ±1 LSB at
 // most; the kernels reproduce ORT's rounding, and the test prints how many values differ at all (0 when written).
 #include <algorithm>
@@ -49,11 +49,20 @@ TEST_P(Int8LayerParity, EveryInt8TensorWithinOneLsbOfOnnxRuntime) {
   }
   save_graph(g, exposed);
   const TensorMap feeds = {{"image", app::preprocess(app::load_image(photos + "/coffee.png"), 480, 480)}};
-  const auto session = Session::load(exposed);
+  SessionOptions watching;
+  watching.keep_values = names;
+  const auto session = Session::load(int8, watching);
   int lookups = 0;
-  for (const Node& n : session->graph().nodes) lookups += n.op_type == "TableLookup";
-  EXPECT_EQ(lookups, form.lookups) << "exposing the tensors must not keep the QDQ pass from rewriting";
-  const TensorMap ours = session->run(feeds);
+  for (const PlannedStep& s : session->plan().steps) lookups += s.op_type == "TableLookup";
+  EXPECT_EQ(lookups, form.lookups) << "watching the tensors must not keep the QDQ pass from rewriting";
+  struct Collect : RunObserver {
+    TensorMap seen;
+    void on_step(const StepView& step, const std::vector<const Tensor*>&, const std::vector<Tensor>& outputs) override {
+      for (size_t o = 0; o < outputs.size(); ++o) seen[step.output_name(o)] = plain_copy(outputs[o]);
+    }
+  } collect;
+  session->run(feeds, nullptr, &collect);
+  const TensorMap& ours = collect.seen;
   const TensorMap ref = run_ort(exposed, feeds);
   int64_t values = 0, differ = 0;
   for (const std::string& name : names) {

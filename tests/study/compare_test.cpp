@@ -4,9 +4,13 @@
 // found through its int8 kernels; and one-line errors.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <map>
+
 #include "graph/onnx_builder.h"
 #include "graph/tensor_io.h"
 #include "tests/photos.h"
+#include "tests/test_util.h"
 #include "tests/tools/cli_runner.h"
 #include "tests/tools/json_value.h"
 #include "tests/tools/ssd480_models.h"
@@ -111,6 +115,82 @@ TEST(CompareCli, QOperatorTensorsMatchedThroughTheirKernels) {
     EXPECT_EQ(p.b.name, p.a.float_name + "_quantized");
   }
   EXPECT_GE(structural, 40u);
+}
+
+// The int8 session compare studies is the one `ssdx run` builds: watching its probes keeps every kernel, layout and
+// the arena, and a watched tensor holds what the same tensor made a graph output holds.
+TEST(CompareCli, WatchedInt8SessionIsTheSessionThatRuns) {
+  SSDX_NEED_PHOTOS(photos);
+  const std::string& model = ssd480_int8(photos).qdq;
+  const Graph g = study::load_for_probes(model);
+  const std::vector<study::Probe> probes = study::find_probes(g);
+  std::vector<const study::Probe*> watched;
+  for (const study::Probe& p : probes) watched.push_back(&p);
+  ASSERT_GE(watched.size(), 60u);
+  const auto studied = study::probe_session(g, watched, {});
+  const auto runs = Session::load(model);
+  ASSERT_EQ(studied->plan().steps.size(), runs->plan().steps.size());
+  for (size_t i = 0; i < runs->plan().steps.size(); ++i) {
+    const PlannedStep &a = studied->plan().steps[i], &b = runs->plan().steps[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.impl, b.impl) << b.name;
+    ASSERT_EQ(a.outputs.size(), b.outputs.size());
+    for (size_t o = 0; o < a.outputs.size(); ++o) {
+      EXPECT_EQ(a.outputs[o].layout, b.outputs[o].layout) << b.name;
+      EXPECT_EQ(a.outputs[o].arena_offset, b.outputs[o].arena_offset) << b.name;
+    }
+  }
+  EXPECT_EQ(studied->arena_bytes(), runs->arena_bytes());
+
+  // A blocked int8 tensor in the middle of the backbone, watched, against the same tensor made a graph output.
+  std::map<std::string, std::string> layouts;
+  for (const PlannedStep& s : studied->plan().steps)
+    for (const PlannedOutput& o : s.outputs) layouts[o.name] = o.layout;
+  const study::Probe* inner = nullptr;
+  for (const study::Probe* p : watched)
+    if (!inner && p->quantized && layouts[p->name] != "plain") inner = p;
+  ASSERT_NE(inner, nullptr);
+  Graph exposed = g;
+  exposed.value(inner->value).is_graph_output = true;
+  exposed.outputs.push_back(inner->value);
+  const Session reference(std::move(exposed), {});
+  struct Watch : RunObserver {
+    std::string name;
+    Tensor seen;
+    void on_step(const StepView& step, const std::vector<const Tensor*>&, const std::vector<Tensor>& outputs) override {
+      for (size_t o = 0; o < outputs.size(); ++o)
+        if (step.output_name(o) == name) seen = plain_copy(outputs[o]);
+    }
+  } watch;
+  watch.name = inner->name;
+  const Tensor x = random_tensor(studied->inputs()[0].shape, 5, 0, 1);
+  studied->run({{studied->inputs()[0].name, x}}, nullptr, &watch);
+  const TensorMap out = reference.run({{reference.inputs()[0].name, x}});
+  ASSERT_EQ(watch.seen.dtype(), out.at(inner->name).dtype());
+  EXPECT_EQ(watch.seen.nbytes(), out.at(inner->name).nbytes());
+  EXPECT_EQ(std::memcmp(watch.seen.raw(), out.at(inner->name).raw(), watch.seen.nbytes()), 0) << inner->name;
+}
+
+// The fp32 session differs from the one that runs only where a probe would be fused away: the output of each
+// residual block's BatchNormalization, which the int8 form quantizes before its QLinearAdd. Those 13 Adds (and the
+// Relus after them) then run on their own; every other kernel is fused as in `ssdx run`.
+TEST(CompareCli, WatchedFp32SessionKeepsOnlyTheResidualInputs) {
+  const std::string& model = ssd480_fp32();
+  const Graph g = study::load_for_probes(model);
+  const std::vector<study::Probe> probes = study::find_probes(g);
+  std::vector<const study::Probe*> watched;
+  for (const study::Probe& p : probes) watched.push_back(&p);
+  const auto studied = study::probe_session(g, watched, {});
+  const auto runs = Session::load(model);
+  std::map<std::string, int> extra;  // op type -> steps in the watched session minus in the running one
+  for (const PlannedStep& s : studied->plan().steps) ++extra[s.op_type];
+  for (const PlannedStep& s : runs->plan().steps) --extra[s.op_type];
+  for (const auto& [op, n] : extra) {
+    if (op == "Add" || op == "Relu" || op == "Conv") EXPECT_EQ(n, 13) << op;
+    else if (op == "FusedConv") EXPECT_EQ(n, -13) << op;
+    else EXPECT_EQ(n, 0) << op;
+  }
+  EXPECT_EQ(studied->fused_nodes(), runs->fused_nodes() - 2 * 13);
 }
 
 TEST(CompareCli, Errors) {

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "engine/pass_pipeline.h"
 #include "engine/session.h"
 #include "graph/onnx_builder.h"
 #include "graph/onnx_parser.h"
@@ -187,6 +188,23 @@ TEST(InspectCli, DotPictureOfThePlan) {
     EXPECT_NE(text.find("<svg"), std::string::npos);
     EXPECT_GE(count_of(text, "class=\"node\""), 51u);
   }
+}
+
+// --dump-passes: the graph after each pass on stderr, the report on stdout unchanged.
+TEST(InspectCli, DumpPassesShowsEveryPass) {
+  const std::string model = save_tiny(temp_dir());
+  const CommandResult plain = run_command("inspect " + model + " --plan");
+  const CommandResult r = run_command("inspect " + model + " --plan --dump-passes");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, plain.out);
+  size_t at = 0;
+  for (const Pass& p : optimization_passes(SessionOptions{})) {
+    const size_t found = r.err.find("== after " + p.name + " (", at);
+    ASSERT_NE(found, std::string::npos) << p.name << ":\n" << r.err;
+    at = found + 1;
+  }
+  EXPECT_NE(r.err.find("== after fuse_conv_relu (1)\nconv_grouped: ssdx.FusedConv(x, wg, bg) -> r\n"), std::string::npos)
+      << r.err;
 }
 
 TEST(InspectCli, Errors) {
