@@ -6,6 +6,7 @@
 
 #include <omp.h>
 
+#include "engine/constant_release.h"
 #include "engine/node_error.h"
 #include "engine/planner.h"
 #include "engine/shape_inference.h"
@@ -150,6 +151,11 @@ Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(gra
   for (int id : graph_.inputs) inputs_.push_back(info_of(graph_.value(id)));
   for (int id : graph_.outputs) outputs_.push_back(info_of(graph_.value(id)));
   create_kernels();
+  std::vector<const Kernel*> kernels;
+  for (const Step& s : steps_) kernels.push_back(s.kernel.get());
+  const uint64_t released = release_packed_constants(graph_, kernels);  // packed weights live in the kernels now
+  return_free_heap();  // what parsing, folding and the release freed
+  if (opts_.verbose) std::cerr << "[ssdx] released " << bytes_str(released) << " of constants the kernels packed\n";
   plan_memory();
 }
 
@@ -213,15 +219,19 @@ void Session::create_kernels() {
 }
 
 // Every output of a static-shape step that is not a graph output lives in the arena for its lifetime; a fused
-// residual sum writes into its summand's buffer when that summand dies there; one scratch region serves all steps.
+// residual sum writes into its summand's buffer when that summand dies there; each step's scratch lives for that
+// step only, so a large one (Winograd's transformed tiles) reuses memory of activations dead by then.
 void Session::plan_memory() {
   const size_t nv = graph_.values.size();
   std::vector<int> buffer_of(nv, -1);
   std::vector<BufferRequest> requests;
-  size_t workspace = 0;
+  std::vector<int> workspace_of(steps_.size(), -1);
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& s = steps_[i];
-    workspace = std::max(workspace, s.kernel->workspace_bytes());
+    if (const size_t workspace = s.kernel->workspace_bytes()) {
+      workspace_of[i] = static_cast<int>(requests.size());
+      requests.push_back({workspace, static_cast<int>(i), static_cast<int>(i)});
+    }
     if (!s.shapes_static) continue;
     const Node& n = *s.node;
     for (size_t o = 0; o < n.outputs.size(); ++o) {
@@ -248,12 +258,13 @@ void Session::plan_memory() {
       requests.push_back({bytes, static_cast<int>(i), last});
     }
   }
-  requests.push_back({workspace, 0, static_cast<int>(steps_.size())});
   const MemoryPlan plan = ssdx::plan_memory(requests);
   arena_offset_.assign(nv, -1);
   for (size_t v = 0; v < nv; ++v)
     if (buffer_of[v] >= 0) arena_offset_[v] = static_cast<int64_t>(plan.offsets[static_cast<size_t>(buffer_of[v])]);
-  workspace_offset_ = plan.offsets.back();
+  workspace_offset_.assign(steps_.size(), 0);
+  for (size_t i = 0; i < steps_.size(); ++i)
+    if (workspace_of[i] >= 0) workspace_offset_[i] = plan.offsets[static_cast<size_t>(workspace_of[i])];
   arena_bytes_ = plan.arena_bytes;
   if (arena_bytes_ > opts_.max_arena_bytes)
     fail(graph_.source, ": activations and scratch need an arena of ", bytes_str(arena_bytes_),
@@ -352,7 +363,7 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
           kc.outputs[o] = Tensor(info.dtype, info.shape, layout);
         }
       }
-      kc.workspace = base + workspace_offset_;
+      kc.workspace = base + workspace_offset_[i];
       s.kernel->run(kc);
       for (size_t o = 0; o < n.outputs.size(); ++o) {
         const int id = n.outputs[o];
