@@ -177,7 +177,7 @@ TensorMap Executor::run(const TensorMap& feeds, RunProfile* profile, RunObserver
           kc.outputs[o] = Tensor(info.dtype, info.shape, layout);
         }
       }
-      kc.workspace = base + placement_.workspace_offset;
+      kc.workspace = base + placement_.workspace_offset[i];
       s.kernel->run(kc);
       for (size_t o = 0; o < n.outputs.size(); ++o)
         if (n.outputs[o] != kNoValue && kc.outputs[o].dtype() == DataType::Undefined)

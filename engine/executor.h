@@ -52,7 +52,8 @@ struct ExecStep {
 struct ValuePlacement {
   std::vector<int> last_use;           // per value: index of the last step reading it (-1: none)
   std::vector<int64_t> arena_offset;   // per value: offset in the arena, -1 when allocated at run time
-  size_t workspace_offset = 0, arena_bytes = 0;
+  std::vector<size_t> workspace_offset;  // per step: where its scratch sits in the arena
+  size_t arena_bytes = 0;
 };
 
 struct StepView {

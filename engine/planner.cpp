@@ -150,8 +150,8 @@ int last_step_of(const BufferRequest& r) { return std::max(r.first_step, r.last_
 
 }  // namespace
 
-// Requests become buffers: an in-place taker joins its predecessor's buffer (extending its lifetime), the
-// workspaces become one region after all others; the buffers are placed and each request gets its buffer's offset.
+// Requests become buffers: an in-place taker joins its predecessor's buffer (extending its lifetime), a workspace
+// is a buffer of its one step; the buffers are placed and each request gets its buffer's offset.
 MemoryPlan plan_memory(const std::vector<BufferRequest>& requests) {
   const size_t n = requests.size();
   std::vector<int> buffer_of(n, -1);
@@ -159,17 +159,14 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& requests) {
   std::vector<BufferRequest> buffers;
   MemoryPlan plan;
   plan.reused.assign(n, false);
-  int first = 0, last = 0;  // the span of every tensor request, which the workspace region covers
-  bool any_tensor = false;
   for (size_t r = 0; r < n; ++r) {
     const BufferRequest& req = requests[r];
     if (req.kind == BufferKind::Workspace) {
       plan.workspace_bytes = std::max(plan.workspace_bytes, req.bytes);
+      buffer_of[r] = static_cast<int>(buffers.size());
+      buffers.push_back({req.bytes, req.first_step, req.first_step});
       continue;
     }
-    first = any_tensor ? std::min(first, req.first_step) : req.first_step;
-    last = any_tensor ? std::max(last, last_step_of(req)) : last_step_of(req);
-    any_tensor = true;
     const int z = req.reuse_of;
     if (z >= 0 && static_cast<size_t>(z) < r && requests[static_cast<size_t>(z)].kind == BufferKind::Tensor &&
         !taken_over[static_cast<size_t>(z)] && req.bytes > 0 && requests[static_cast<size_t>(z)].bytes == req.bytes &&
@@ -184,12 +181,9 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& requests) {
     buffer_of[r] = static_cast<int>(buffers.size());
     buffers.push_back({req.bytes, req.first_step, req.last_step});
   }
-  buffers.push_back({plan.workspace_bytes, first, last});
   const MemoryPlan placed = place(buffers);
-  plan.offsets.assign(n, placed.offsets.back());
-  for (size_t r = 0; r < n; ++r)
-    if (buffer_of[r] >= 0) plan.offsets[r] = placed.offsets[static_cast<size_t>(buffer_of[r])];
-  plan.workspace_offset = placed.offsets.back();
+  plan.offsets.assign(n, 0);
+  for (size_t r = 0; r < n; ++r) plan.offsets[r] = placed.offsets[static_cast<size_t>(buffer_of[r])];
   plan.arena_bytes = placed.arena_bytes;
   plan.work = placed.work;
   return plan;

@@ -9,8 +9,8 @@
 // request's first step and their sizes are equal (at most one taker per buffer); the pair then counts as one buffer
 // living from the first's first step to the last's last. Whether the data allows it (layouts, the reader not also
 // reading it elsewhere) is for the caller to judge: it names reuse_of only where it does.
-// Workspaces: scratch that a step uses while it runs. All workspace requests share one region, sized by the
-// largest, live across every step (kernels are run one at a time, so one region serves them all).
+// Workspaces: scratch that one step uses while it runs, live at that step only (first_step; last_step ignored) and
+// never taken over, so a large one reuses the memory of activations dead by then.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -30,7 +30,7 @@ struct MemoryPlan {
   std::vector<size_t> offsets;  // per request
   std::vector<bool> reused;     // per request: it took over its reuse_of's buffer
   size_t arena_bytes = 0;
-  size_t workspace_offset = 0, workspace_bytes = 0;  // the shared workspace region
+  size_t workspace_bytes = 0;   // the largest workspace
   // Work done: free-range operations (each O(log n), at most two per request) plus the pair comparisons of the
   // largest-first placement (none beyond kMaxRequestsPlacedLargestFirst requests).
   uint64_t work = 0;

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "engine/constant_release.h"
 #include "engine/layout_negotiation.h"
 #include "engine/node_error.h"
 #include "engine/pass_pipeline.h"
@@ -54,6 +55,11 @@ Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(gra
   for (int id : graph_.inputs) inputs_.push_back(info_of(graph_.value(id)));
   for (int id : graph_.outputs) outputs_.push_back(info_of(graph_.value(id)));
   create_kernels();
+  std::vector<const Kernel*> kernels;
+  for (const ExecStep& s : steps_) kernels.push_back(s.kernel.get());
+  const uint64_t released = release_packed_constants(graph_, kernels);  // packed weights live in the kernels now
+  return_free_heap();  // what parsing, folding and the release freed
+  if (opts_.verbose) std::cerr << "[ssdx] released " << bytes_str(released) << " of constants the kernels packed\n";
   plan_memory();
 }
 
@@ -116,7 +122,8 @@ void Session::create_kernels() {
 
 // Every output of a static-shape step that is not a graph output asks the planner for an arena buffer living from
 // its step to its last reader; a fused residual sum asks to take over its summand's buffer, where the data allows
-// it (same layout, no other input of the node reading it); each kernel's scratch is a workspace request.
+// it (same layout, no other input of the node reading it); each step's scratch is a workspace request living for
+// that step only, so a large one (Winograd's transformed tiles) reuses memory of activations dead by then.
 void Session::plan_memory() {
   const size_t nv = graph_.values.size();
   ValuePlacement placement;
@@ -126,12 +133,14 @@ void Session::plan_memory() {
       if (in != kNoValue) placement.last_use[static_cast<size_t>(in)] = static_cast<int>(i);
   std::vector<int> request_of(nv, -1);
   std::vector<BufferRequest> requests;
+  std::vector<int> workspace_of(steps_.size(), -1);
   for (size_t i = 0; i < steps_.size(); ++i) {
     const ExecStep& s = steps_[i];
     BufferRequest scratch;
     scratch.bytes = s.kernel->workspace_bytes();
     scratch.first_step = scratch.last_step = static_cast<int>(i);
     scratch.kind = BufferKind::Workspace;
+    workspace_of[i] = static_cast<int>(requests.size());
     requests.push_back(scratch);
     if (!s.shapes_static) continue;
     const Node& n = *s.node;
@@ -165,7 +174,9 @@ void Session::plan_memory() {
       placement.arena_offset[v] = static_cast<int64_t>(memory.offsets[static_cast<size_t>(request_of[v])]);
       in_place[v] = memory.reused[static_cast<size_t>(request_of[v])];
     }
-  placement.workspace_offset = memory.workspace_offset;
+  placement.workspace_offset.assign(steps_.size(), 0);
+  for (size_t i = 0; i < steps_.size(); ++i)
+    placement.workspace_offset[i] = memory.offsets[static_cast<size_t>(workspace_of[i])];
   placement.arena_bytes = memory.arena_bytes;
   plan_.workspace_bytes = memory.workspace_bytes;
   if (placement.arena_bytes > opts_.max_arena_bytes)

@@ -101,7 +101,7 @@ class ConstantBudget {
     check(bytes);
   }
   void add(const Tensor& t) {
-    if (!seen_.insert(t.raw()).second) return;
+    if (t.empty_storage() || !seen_.insert(t.raw()).second) return;  // released data is held by kernels only
     check(t.nbytes());
     bytes_ += t.nbytes();
   }

@@ -34,7 +34,8 @@ enum class Fold {
 InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold,
                             uint64_t max_constant_bytes = UINT64_MAX);
 
-// Bytes of the distinct buffers behind the graph's constants (a folded Identity shares its input's).
+// Bytes of the distinct buffers behind the graph's constants (a folded Identity shares its input's); constants a
+// session released after its kernels packed them hold none.
 uint64_t constant_bytes(const Graph& g);
 
 }  // namespace ssdx

@@ -178,6 +178,14 @@ struct Loader {
     return t;
   }
 
+  // The same for a message discarded afterwards: its raw bytes are freed as soon as they are copied, so an
+  // initializer's data is held twice for one tensor at a time, not for the whole model.
+  Tensor take_tensor(onnx::TensorProto& tp, const std::string& what) {
+    Tensor t = tensor(tp, what);
+    std::string().swap(*tp.mutable_raw_data());
+    return t;
+  }
+
   // Every tensor the file makes us hold counts against the weight ceiling.
   void charge(uint64_t bytes, const std::string& what) {
     if (bytes > weight_limit || weight_bytes > weight_limit - bytes)
@@ -250,7 +258,8 @@ struct Loader {
 
   // ---- the graph ----
 
-  Graph graph(const onnx::ModelProto& model) {
+  // Consumes `model`'s initializer bytes (each freed once it is a tensor); the rest of the message is only read.
+  Graph graph(onnx::ModelProto& model) {
     Graph g;
     g.source = source;
     g.ir_version = model.ir_version();
@@ -264,12 +273,12 @@ struct Loader {
         fail(source, ": opset for domain '", op.domain(), "' is imported twice");
     }
     if (!g.opsets.count("")) fail(source, ": the model imports no opset for the default ONNX domain");
-    const onnx::GraphProto& gp = model.graph();
+    onnx::GraphProto& gp = *model.mutable_graph();
 
-    for (const auto& init : gp.initializer()) {
+    for (auto& init : *gp.mutable_initializer()) {
       if (init.name().empty()) fail(source, ": an initializer has no name");
       if (g.find_value(init.name()) >= 0) fail(source, ": initializer '", init.name(), "' is defined twice");
-      g.add_constant(init.name(), tensor(init, "initializer '" + init.name() + "'"));
+      g.add_constant(init.name(), take_tensor(init, "initializer '" + init.name() + "'"));
     }
     if (gp.sparse_initializer_size()) fail(source, ": sparse initializers are not supported");
 
@@ -344,13 +353,16 @@ struct Loader {
   }
 };
 
+void check_model_proto(const onnx::ModelProto& model, bool parsed, const std::string& source) {
+  if (!parsed) fail(source, ": not a valid ONNX model (protobuf parse failed: truncated or not an .onnx file)");
+  if (!model.has_graph() || model.ir_version() == 0)
+    fail(source, ": not an ONNX model (no graph or no IR version)");
+}
+
 void parse_model_proto(onnx::ModelProto& model, const std::string& bytes, const std::string& source) {
   if (bytes.empty()) fail(source, ": file is empty, not an ONNX model");
   if (bytes.size() > static_cast<size_t>(INT_MAX)) fail(source, ": file is larger than 2 GiB; use external data");
-  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-    fail(source, ": not a valid ONNX model (protobuf parse failed: truncated or not an .onnx file)");
-  if (!model.has_graph() || model.ir_version() == 0)
-    fail(source, ": not an ONNX model (no graph or no IR version)");
+  check_model_proto(model, model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())), source);
 }
 
 // The real path of an opened file (the file itself, not whatever its name points to by now).
@@ -374,15 +386,18 @@ Graph load_onnx_bytes(const std::string& bytes, const std::string& source_name, 
 }
 
 // The model's own folder holds its external data: a symbolic link to a model elsewhere loads that model with its
-// weights, as if it had been named by its real path. Refused by size before a byte is read, and read in one copy.
+// weights, as if it had been named by its real path. Refused by size before a byte is read, and parsed from the
+// descriptor through protobuf's small stream buffer: the file's bytes are never held whole beside the message.
 Graph load_onnx(const std::string& path, const LoadOptions& opts) {
   RegularFile file = open_regular_file(path);
+  if (file.size == 0) fail(path, ": file is empty, not an ONNX model");
   if (file.size > static_cast<uint64_t>(INT_MAX))
     fail(path, ": file is ", file.size, " bytes, larger than protobuf's 2 GiB limit; keep the weights as external data");
   const std::string real = opened_path(file.fd.get(), path);
-  std::string bytes(static_cast<size_t>(file.size), '\0');
-  read_exactly(file.fd.get(), 0, bytes.data(), file.size, path);
-  return load_onnx_bytes(bytes, path, dir_of(real), opts);
+  onnx::ModelProto model;
+  check_model_proto(model, model.ParseFromFileDescriptor(file.fd.get()), path);
+  Loader loader{path, dir_of(real), opts.max_weight_bytes};
+  return loader.graph(model);
 }
 
 Tensor parse_tensor_pb(const std::string& bytes, const std::string& source_name, std::string* name) {

@@ -160,7 +160,12 @@ Tensor Tensor::wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<voi
   return t;
 }
 
+void Tensor::fail_no_data() const {
+  fail("tensor ", shape_str(shape_), " of ", dtype_name(dtype_), " has no data (a constant released after its kernels packed it)");
+}
+
 Tensor Tensor::clone() const {
+  if (empty_storage()) fail_no_data();
   Tensor t(dtype_, shape_, layout_);
   if (nbytes()) std::memcpy(t.data_, data_, nbytes());
   return t;
@@ -175,6 +180,7 @@ Tensor Tensor::reshaped(Shape shape) const {
 }
 
 int64_t Tensor::int_at(int64_t i) const {
+  if (empty_storage()) fail_no_data();
   if (i < 0 || i >= numel_) fail("element ", i, " out of range for tensor ", shape_str(shape_));
   if (layout_) fail("tensor in layout ", layout_->name(), " read as plain row-major data");
   switch (dtype_) {
@@ -189,6 +195,7 @@ int64_t Tensor::int_at(int64_t i) const {
 }
 
 double Tensor::float_at(int64_t i) const {
+  if (empty_storage()) fail_no_data();
   if (i < 0 || i >= numel_) fail("element ", i, " out of range for tensor ", shape_str(shape_));
   if (layout_) fail("tensor in layout ", layout_->name(), " read as plain row-major data");
   switch (dtype_) {

@@ -91,6 +91,8 @@ class Tensor {
   size_t nbytes() const { return layout_ ? layout_->bytes() : static_cast<size_t>(numel_) * dtype_size(dtype_); }
   const LayoutPtr& layout() const { return layout_; }
   bool is_plain() const { return layout_ == nullptr; }
+  // No data behind the shape: a wrap of null, or a constant the session released once every kernel reading it had
+  // packed its own copy (its dtype and shape stay for tools). Element access to it fails.
   bool empty_storage() const { return data_ == nullptr && numel_ != 0; }
 
   void* raw() { return data_; }
@@ -112,7 +114,9 @@ class Tensor {
     if (DTypeOf<T>::value != dtype_)
       fail("tensor of ", dtype_name(dtype_), " accessed as ", dtype_name(DTypeOf<T>::value));
     if (layout_) fail("tensor in layout ", layout_->name(), " accessed as plain row-major data");
+    if (empty_storage()) fail_no_data();
   }
+  [[noreturn]] void fail_no_data() const;
   DataType dtype_ = DataType::Undefined;
   Shape shape_;
   int64_t numel_ = 0;

@@ -56,7 +56,11 @@ std::unique_ptr<Kernel> create_fast_qlinear_conv(const OpContext& ctx, const Con
     PackedConv c;
     c.pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
     c.weights = pack_weights(c.pd.weights_desc(), *w, wg);
-    if (bias) c.bias = bias->clone();
+    c.w_input = in.w;
+    if (bias) {
+      c.bias = bias->clone();
+      c.b_input = in.bias;
+    }
     c.x_dtype = c.y_dtype = xt;
     return finish_packed_conv(std::move(c), ctx, in.x, x, y);
   } catch (const dnnl::error& e) {

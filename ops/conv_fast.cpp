@@ -45,7 +45,11 @@ std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams&
     }
     if (!have_pd) c.pd = make_pd(dnnl::algorithm::convolution_direct);
     c.weights = pack_weights(c.pd.weights_desc(), w, wg);
-    if (has_bias) c.bias = ctx.input_constant(kConvInputB)->clone();
+    c.w_input = kConvInputW;
+    if (has_bias) {
+      c.bias = ctx.input_constant(kConvInputB)->clone();
+      c.b_input = kConvInputB;
+    }
     c.z_input = p.has_sum ? kConvInputZ : -1;
     return finish_packed_conv(std::move(c), ctx, kConvInputX, x, y);
   } catch (const dnnl::error& e) {

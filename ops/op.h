@@ -112,6 +112,9 @@ class Kernel {
   // Whether run() reads input i in the layout its producer writes (the ValueInfo::layout seen at creation); when
   // false the engine hands the kernel a plain copy of a blocked input.
   virtual bool reads_layout(int input) const { return false; }
+  // Whether constant input i was copied into the kernel's own form at creation (packed weights) and is never read
+  // by run(): when every reader of a constant packs it, the session releases the graph's copy after load.
+  virtual bool packs_input(int input) const { return false; }
   // Scratch memory run() needs in KernelContext::workspace (oneDNN scratchpads, input reorders).
   virtual size_t workspace_bytes() const { return 0; }
   // An input whose buffer output 0 may take over when that input is not read afterwards (a fused residual sum

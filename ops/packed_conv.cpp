@@ -57,6 +57,9 @@ class PackedConvKernel : public Kernel {
   size_t workspace_bytes() const override { return workspace_; }
   bool reads_layout(int i) const override { return i == c_.x_input || i == c_.z_input; }
   int inplace_input() const override { return c_.z_input; }
+  // Weights and bias live in c_ from creation on; the small scale and zero-point inputs stay with the graph (the
+  // study tools read them).
+  bool packs_input(int i) const override { return i >= 0 && (i == c_.w_input || i == c_.b_input); }
   double flops(const std::vector<const Tensor*>&) const override { return c_.flops; }
 
  private:

@@ -16,6 +16,7 @@ struct PackedConv {
   Tensor bias;                  // empty: none; else in pd.bias_desc()'s dtype
   int x_input = 0;              // the node input holding the activation
   int z_input = -1;             // the node input summed by a sum post-op (-1: none)
+  int w_input = -1, b_input = -1;  // the node inputs packed into weights and bias (-1: none), released after load
   Shape x_shape, y_shape;
   DataType x_dtype = DataType::Float, y_dtype = DataType::Float;
   LayoutPtr x_layout;           // the layout the producer writes x in
@@ -25,7 +26,7 @@ struct PackedConv {
 
 std::unique_ptr<Kernel> make_packed_conv_kernel(PackedConv c);
 // Fills what every packed convolution takes from its node (x input, shapes, layouts, flops from c.pd) and makes the
-// kernel; c.pd, c.weights, c.bias, the dtypes and z_input are the caller's.
+// kernel; c.pd, c.weights, c.bias, the dtypes, z_input, w_input and b_input are the caller's.
 std::unique_ptr<Kernel> finish_packed_conv(PackedConv c, const OpContext& ctx, int x_input, const Shape& x,
                                            const Shape& y);
 

@@ -1,5 +1,5 @@
 // The memory planner: live buffers never overlap, dead ones are reused, the arena beats the naive sum; in-place
-// takers share their predecessor's buffer only at the handover step; workspaces share one region clear of all.
+// takers share their predecessor's buffer only at the handover step; a workspace lives at its step only.
 #include <algorithm>
 #include <random>
 
@@ -31,31 +31,29 @@ bool same_chain(const std::vector<BufferRequest>& req, const MemoryPlan& plan, s
 
 int last_of(const BufferRequest& r) { return std::max(r.first_step, r.last_step); }
 
-// Live buffers never overlap, except an in-place chain, whose members meet only at a handover step; workspaces
-// share one region that no tensor buffer touches.
+// Live buffers never overlap, except an in-place chain, whose members meet only at a handover step; a workspace is
+// live at its first step only, and never part of a chain.
 void expect_valid_plan(const std::vector<BufferRequest>& req, const MemoryPlan& plan) {
   ASSERT_EQ(plan.offsets.size(), req.size());
   ASSERT_EQ(plan.reused.size(), req.size());
+  auto last = [&](size_t r) { return req[r].kind == BufferKind::Workspace ? req[r].first_step : last_of(req[r]); };
   for (size_t a = 0; a < req.size(); ++a) {
-    if (req[a].kind == BufferKind::Workspace) {
-      EXPECT_EQ(plan.offsets[a], plan.workspace_offset) << a;
-      EXPECT_LE(req[a].bytes, plan.workspace_bytes) << a;
-      continue;
-    }
     EXPECT_EQ(plan.offsets[a] % 64, 0u);
     EXPECT_LE(plan.offsets[a] + req[a].bytes, plan.arena_bytes);
-    const bool clear_of_workspace = plan.offsets[a] + req[a].bytes <= plan.workspace_offset ||
-                                    plan.workspace_offset + plan.workspace_bytes <= plan.offsets[a];
-    EXPECT_TRUE(clear_of_workspace || !req[a].bytes || !plan.workspace_bytes) << a;
+    if (req[a].kind == BufferKind::Workspace) {
+      EXPECT_FALSE(plan.reused[a]) << a;
+      EXPECT_LE(req[a].bytes, plan.workspace_bytes) << a;
+    }
     for (size_t b = a + 1; b < req.size(); ++b) {
-      if (req[b].kind == BufferKind::Workspace || !req[a].bytes || !req[b].bytes) continue;
-      const int from = std::max(req[a].first_step, req[b].first_step), to = std::min(last_of(req[a]), last_of(req[b]));
+      if (!req[a].bytes || !req[b].bytes) continue;
+      const int from = std::max(req[a].first_step, req[b].first_step), to = std::min(last(a), last(b));
       const bool memory_overlaps = plan.offsets[a] < plan.offsets[b] + req[b].bytes && plan.offsets[b] < plan.offsets[a] + req[a].bytes;
       if (from > to || !memory_overlaps) continue;
-      EXPECT_TRUE(same_chain(req, plan, a, b) && from == to) << a << " and " << b << " live together at " << from;
+      const bool workspace = req[a].kind == BufferKind::Workspace || req[b].kind == BufferKind::Workspace;
+      EXPECT_TRUE(!workspace && same_chain(req, plan, a, b) && from == to)
+          << a << " and " << b << " live together at " << from;
     }
   }
-  EXPECT_LE(plan.workspace_offset + plan.workspace_bytes, plan.arena_bytes);
 }
 
 TEST(Planner, InPlaceTakerSharesItsPredecessorsBuffer) {
@@ -85,13 +83,15 @@ TEST(Planner, InPlaceRefusedUnlessThePredecessorDiesThereWithTheSameSize) {
   }
 }
 
-TEST(Planner, WorkspacesShareOneRegionClearOfEveryBuffer) {
+TEST(Planner, WorkspacesLiveOnlyAtTheirStep) {
+  // Step 0: a (1000) and a 300-byte workspace; step 1: a and b; step 2: b and a 700-byte workspace, which takes a's
+  // memory (dead by then): two 1024-byte slots hold everything.
   std::vector<BufferRequest> req = {{1000, 0, 1}, {300, 0, 0}, {1000, 1, 2}, {700, 2, 2}};
   req[1].kind = req[3].kind = BufferKind::Workspace;
   const MemoryPlan plan = plan_memory(req);
   expect_valid_plan(req, plan);
   EXPECT_EQ(plan.workspace_bytes, 700u);
-  EXPECT_EQ(plan.arena_bytes, 2 * 1024u + 704u);
+  EXPECT_EQ(plan.arena_bytes, 2 * 1024u);
 }
 
 // Random lifetimes with in-place chains (each taker named where its predecessor dies, with its size, as the
