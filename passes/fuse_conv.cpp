@@ -4,15 +4,16 @@
 
 #include "graph/graph_edit.h"
 #include "passes/pattern.h"
+#include "passes/rewrite_rule.h"
 
 namespace ssdx {
 namespace {
 
 // The producer node of `value` when it is a constant-weight convolution reading only from private edges.
-Node* conv_producer(Graph& g, int value, int consumer) {
-  if (!private_edge(g, value, consumer)) return nullptr;
-  Node& p = g.nodes[static_cast<size_t>(g.value(value).producer)];
-  return is_constant_weight_conv(g, p) ? &p : nullptr;
+int conv_producer(const Graph& g, int value, int consumer) {
+  if (!private_edge(g, value, consumer)) return -1;
+  const int p = g.value(value).producer;
+  return is_constant_weight_conv(g, g.nodes[static_cast<size_t>(p)]) ? p : -1;
 }
 
 // Turns a Conv into the internal FusedConv (same attributes; inputs X, W, B with B possibly omitted).
@@ -20,7 +21,7 @@ void make_fused(Graph& g, Node& conv) {
   if (conv.op_type == "FusedConv") return;
   if (conv.fused_from.empty()) conv.fused_from.push_back({conv.op_type, conv.name});  // provenance keeps "Conv"
   conv.op_type = "FusedConv";
-  conv.domain = "ssdx";
+  conv.domain = kInternalDomain;
   if (!g.opsets.count(kInternalDomain)) g.opsets[kInternalDomain] = 1;
 }
 
@@ -33,116 +34,151 @@ void absorb(Graph& g, Node& node, Node& absorbed) {
   absorbed.dead = true;
 }
 
+// ---- Conv -> BatchNormalization ----
+
+struct BatchNormMatch {
+  int bn = -1, conv = -1;
+  const Tensor* params[4] = {};  // scale, bias, mean, var
+};
+
+bool select_batchnorm(const Graph& g, int anchor, BatchNormMatch& m) {
+  const Node& bn = g.nodes[static_cast<size_t>(anchor)];
+  if (bn.inputs.size() != 5 || bn.outputs.size() != 1 || bn.attrs.get_int("training_mode", 0) != 0) return false;
+  m.bn = anchor;
+  m.conv = conv_producer(g, bn.inputs[0], anchor);
+  if (m.conv < 0 || g.nodes[static_cast<size_t>(m.conv)].op_type != "Conv") return false;
+  for (int k = 0; k < 4; ++k) {
+    m.params[k] = g.constant(bn.inputs[static_cast<size_t>(k + 1)]);
+    if (!m.params[k] || m.params[k]->dtype() != DataType::Float) return false;
+  }
+  const Tensor& w = *g.constant(g.nodes[static_cast<size_t>(m.conv)].inputs[1]);
+  for (const Tensor* p : m.params)
+    if (p->numel() != w.dim(0)) return false;
+  return w.dtype() == DataType::Float;
+}
+
+void fold_into_conv(Graph& g, const BatchNormMatch& m) {
+  Node& conv = g.nodes[static_cast<size_t>(m.conv)];
+  Node& bn = g.nodes[static_cast<size_t>(m.bn)];
+  const Tensor& w = *g.constant(conv.inputs[1]);
+  const int64_t channels = w.dim(0);
+  const float eps = bn.attrs.get_float("epsilon", 1e-5f);
+  const float *scale = m.params[0]->data<float>(), *beta = m.params[1]->data<float>();
+  const float *mean = m.params[2]->data<float>(), *var = m.params[3]->data<float>();
+  const Tensor* b = conv.has_input(2) ? g.constant(conv.inputs[2]) : nullptr;
+  Tensor wf = w.clone();
+  Tensor bf(DataType::Float, {channels});
+  const int64_t per_channel = w.numel() / channels;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float a = scale[c] / std::sqrt(var[c] + eps);
+    float* wc = wf.data<float>() + c * per_channel;
+    for (int64_t k = 0; k < per_channel; ++k) wc[k] *= a;
+    bf.data<float>()[c] = ((b ? b->data<float>()[c] : 0.f) - mean[c]) * a + beta[c];
+  }
+  const int wid = add_fresh_constant(g, conv.name + ".folded_weight", std::move(wf));
+  const int bid = add_fresh_constant(g, conv.name + ".folded_bias", std::move(bf));
+  conv.inputs.resize(3);
+  conv.inputs[1] = wid;
+  conv.inputs[2] = bid;
+  absorb(g, conv, bn);
+}
+
+// ---- Conv -> Add(·, Z) ----
+
+struct ConvAddMatch {
+  int add = -1, conv = -1, z = kNoValue;
+};
+
+bool select_conv_add(const Graph& g, int anchor, ConvAddMatch& m) {
+  const Node& add = g.nodes[static_cast<size_t>(anchor)];
+  if (add.inputs.size() != 2) return false;
+  const int out = add.outputs[0];
+  if (!static_float(g, out) || !static_float(g, add.inputs[0]) || !static_float(g, add.inputs[1])) return false;
+  if (g.value(add.inputs[0]).shape != g.value(out).shape || g.value(add.inputs[1]).shape != g.value(out).shape)
+    return false;  // broadcasting Adds are not a residual sum
+  // Fuse into the convolution that runs last, so the other operand (Z) is ready when it runs.
+  m.add = anchor;
+  for (int side = 0; side < 2; ++side) {
+    const int conv = conv_producer(g, add.inputs[static_cast<size_t>(side)], anchor);
+    if (conv < 0) continue;
+    const Node& c = g.nodes[static_cast<size_t>(conv)];
+    if (c.has_input(3) || c.attrs.has("activation")) continue;
+    if (conv > m.conv) {  // later in topological order
+      m.conv = conv;
+      m.z = add.inputs[static_cast<size_t>(1 - side)];
+    }
+  }
+  return m.conv >= 0;
+}
+
+void fuse_residual(Graph& g, const ConvAddMatch& m) {
+  Node& conv = g.nodes[static_cast<size_t>(m.conv)];
+  make_fused(g, conv);
+  conv.inputs.resize(3, kNoValue);
+  conv.inputs.push_back(m.z);
+  absorb(g, conv, g.nodes[static_cast<size_t>(m.add)]);
+}
+
+// ---- Conv -> Relu ----
+
+struct ConvReluMatch {
+  int relu = -1, conv = -1;
+};
+
+bool select_conv_relu(const Graph& g, int anchor, ConvReluMatch& m) {
+  const Node& relu = g.nodes[static_cast<size_t>(anchor)];
+  if (!static_float(g, relu.outputs[0])) return false;
+  m.relu = anchor;
+  m.conv = conv_producer(g, relu.inputs[0], anchor);
+  return m.conv >= 0 && !g.nodes[static_cast<size_t>(m.conv)].attrs.has("activation");
+}
+
+void fuse_relu(Graph& g, const ConvReluMatch& m) {
+  Node& conv = g.nodes[static_cast<size_t>(m.conv)];
+  make_fused(g, conv);
+  conv.attrs.set_string("activation", "Relu");
+  absorb(g, conv, g.nodes[static_cast<size_t>(m.relu)]);
+}
+
+// ---- Identity ----
+
+struct IdentityMatch {
+  int node = -1;
+};
+
+bool select_identity(const Graph& g, int anchor, IdentityMatch& m) {
+  const Node& n = g.nodes[static_cast<size_t>(anchor)];
+  if (n.inputs.size() != 1 || n.outputs.size() != 1 || n.inputs[0] == kNoValue || is_graph_output(g, n.outputs[0]))
+    return false;
+  m.node = anchor;
+  return true;
+}
+
+void bypass_identity(Graph& g, const IdentityMatch& m) {
+  Node& n = g.nodes[static_cast<size_t>(m.node)];
+  const int in = n.inputs[0], out = n.outputs[0];
+  for (Node& c : g.nodes)
+    for (int& v : c.inputs)
+      if (v == out) v = in;
+  n.dead = true;
+}
+
 }  // namespace
 
 int fold_batchnorm(Graph& g) {
-  g.link();
-  int removed = 0;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    Node& bn = g.nodes[i];
-    if (bn.dead || bn.op_type != "BatchNormalization" || !bn.domain.empty() || bn.inputs.size() != 5) continue;
-    if (bn.outputs.size() != 1 || bn.attrs.get_int("training_mode", 0) != 0) continue;
-    Node* conv = conv_producer(g, bn.inputs[0], static_cast<int>(i));
-    if (!conv || conv->op_type != "Conv") continue;
-    const Tensor* params[4];
-    bool ok = true;
-    for (int k = 0; k < 4; ++k) {
-      params[k] = g.constant(bn.inputs[static_cast<size_t>(k + 1)]);
-      ok = ok && params[k] && params[k]->dtype() == DataType::Float;
-    }
-    const Tensor& w = *g.constant(conv->inputs[1]);
-    const int64_t channels = w.dim(0);
-    for (int k = 0; ok && k < 4; ++k) ok = params[k]->numel() == channels;
-    if (!ok || w.dtype() != DataType::Float) continue;
-    const float eps = bn.attrs.get_float("epsilon", 1e-5f);
-    const float *scale = params[0]->data<float>(), *beta = params[1]->data<float>();
-    const float *mean = params[2]->data<float>(), *var = params[3]->data<float>();
-    const Tensor* b = conv->has_input(2) ? g.constant(conv->inputs[2]) : nullptr;
-    Tensor wf = w.clone();
-    Tensor bf(DataType::Float, {channels});
-    const int64_t per_channel = w.numel() / channels;
-    for (int64_t c = 0; c < channels; ++c) {
-      const float a = scale[c] / std::sqrt(var[c] + eps);
-      float* wc = wf.data<float>() + c * per_channel;
-      for (int64_t k = 0; k < per_channel; ++k) wc[k] *= a;
-      bf.data<float>()[c] = ((b ? b->data<float>()[c] : 0.f) - mean[c]) * a + beta[c];
-    }
-    const int wid = add_fresh_constant(g, conv->name + ".folded_weight", std::move(wf));
-    const int bid = add_fresh_constant(g, conv->name + ".folded_bias", std::move(bf));
-    conv->inputs.resize(3);
-    conv->inputs[1] = wid;
-    conv->inputs[2] = bid;
-    absorb(g, *conv, bn);
-    ++removed;
-  }
-  g.link();
-  return removed;
+  return apply_rule(g, RewriteRule<BatchNormMatch>{kOnnxDomain, "BatchNormalization", select_batchnorm, fold_into_conv});
 }
 
 int fuse_conv_add(Graph& g) {
-  g.link();
-  int removed = 0;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    Node& add = g.nodes[i];
-    if (add.dead || add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2) continue;
-    const int out = add.outputs[0];
-    if (!static_float(g, out) || !static_float(g, add.inputs[0]) || !static_float(g, add.inputs[1])) continue;
-    if (g.value(add.inputs[0]).shape != g.value(out).shape || g.value(add.inputs[1]).shape != g.value(out).shape)
-      continue;  // broadcasting Adds are not a residual sum
-    // Fuse into the convolution that runs last, so the other operand (Z) is ready when it runs.
-    Node* best = nullptr;
-    int z = kNoValue;
-    for (int side = 0; side < 2; ++side) {
-      Node* conv = conv_producer(g, add.inputs[static_cast<size_t>(side)], static_cast<int>(i));
-      if (!conv || conv->has_input(3) || conv->attrs.has("activation")) continue;
-      if (!best || conv - g.nodes.data() > best - g.nodes.data()) {  // later in topological order
-        best = conv;
-        z = add.inputs[static_cast<size_t>(1 - side)];
-      }
-    }
-    if (!best) continue;
-    make_fused(g, *best);
-    best->inputs.resize(3, kNoValue);
-    best->inputs.push_back(z);
-    absorb(g, *best, add);
-    ++removed;
-  }
-  g.link();
-  return removed;
+  return apply_rule(g, RewriteRule<ConvAddMatch>{kOnnxDomain, "Add", select_conv_add, fuse_residual});
 }
 
 int fuse_conv_relu(Graph& g) {
-  g.link();
-  int removed = 0;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    Node& relu = g.nodes[i];
-    if (relu.dead || relu.op_type != "Relu" || !relu.domain.empty() || !static_float(g, relu.outputs[0])) continue;
-    Node* conv = conv_producer(g, relu.inputs[0], static_cast<int>(i));
-    if (!conv || conv->attrs.has("activation")) continue;
-    make_fused(g, *conv);
-    conv->attrs.set_string("activation", "Relu");
-    absorb(g, *conv, relu);
-    ++removed;
-  }
-  g.link();
-  return removed;
+  return apply_rule(g, RewriteRule<ConvReluMatch>{kOnnxDomain, "Relu", select_conv_relu, fuse_relu});
 }
 
 int remove_identity(Graph& g) {
-  g.link();
-  int removed = 0;
-  for (Node& n : g.nodes) {
-    if (n.dead || n.op_type != "Identity" || !n.domain.empty() || n.inputs.size() != 1 || n.outputs.size() != 1) continue;
-    const int in = n.inputs[0], out = n.outputs[0];
-    if (in == kNoValue || is_graph_output(g, out)) continue;
-    for (Node& c : g.nodes)
-      for (int& v : c.inputs)
-        if (v == out) v = in;
-    n.dead = true;
-    ++removed;
-  }
-  g.link();
-  return removed;
+  return apply_rule(g, RewriteRule<IdentityMatch>{kOnnxDomain, "Identity", select_identity, bypass_identity});
 }
 
 }  // namespace ssdx

@@ -5,13 +5,13 @@
 #include "graph/graph_edit.h"
 #include "passes/pattern.h"
 #include "passes/qdq_match.h"
+#include "passes/rewrite_rule.h"
 
 namespace ssdx {
 
 using namespace qdq;
 
 namespace {
-
 
 // A zero point input for an op that requires one: the node's own, or a new constant 0 of `dtype`.
 int zero_point_or_zero(Graph& g, const QNode& q, DataType dtype, const std::string& name) {
@@ -22,120 +22,172 @@ int zero_point_or_zero(Graph& g, const QNode& q, DataType dtype, const std::stri
 }
 
 // `node` takes over `q`'s output value; q dies.
-void take_output(Graph& g, Node& node, QNode& q) {
+void take_output(Graph& g, Node& node, const QNode& q) {
   record_fused(node, *q.node);
   node.outputs.assign(1, q.q);
   g.value(q.q).producer = static_cast<int>(&node - g.nodes.data());
-  q.node->dead = true;
+  node_of(g, q).dead = true;
+}
+
+// ---- Relu -> QuantizeLinear with the type's minimum as zero point: the quantization clamps at 0 already ----
+
+struct ReluMatch {
+  int relu = -1;
+  QNode q;
+};
+
+bool select_relu_before_quantize(const Graph& g, int anchor, ReluMatch& m) {
+  const Node& relu = g.nodes[static_cast<size_t>(anchor)];
+  if (relu.inputs.size() != 1 || relu.outputs.size() != 1) return false;
+  m.relu = anchor;
+  m.q = quantize_reading(g, relu.outputs[0]);
+  if (!m.q.node || !m.q.per_tensor) return false;
+  const DataType t = qtype(g, m.q);
+  const int32_t type_min = t == DataType::UInt8 ? 0 : t == DataType::Int8 ? -128 : 1;
+  return zero_point_value(g, m.q) == type_min;
+}
+
+void remove_relu(Graph& g, const ReluMatch& m) {
+  Node& relu = g.nodes[static_cast<size_t>(m.relu)];
+  Node& q = node_of(g, m.q);
+  q.inputs[0] = relu.inputs[0];
+  record_fused(q, relu);
+  relu.dead = true;
+}
+
+// ---- DQ(x), DQ(w), DQ(b) -> Conv -> Q  =>  QLinearConv ----
+
+struct ConvMatch {
+  int conv = -1;
+  QNode x, w, b, y;
+  DataType xt = DataType::Undefined, wt = DataType::Undefined;
+};
+
+bool select_qdq_conv(const Graph& g, int anchor, ConvMatch& m) {
+  const Node& conv = g.nodes[static_cast<size_t>(anchor)];
+  if (conv.inputs.size() < 2 || conv.outputs.size() != 1) return false;
+  m.conv = anchor;
+  m.x = dequantize_of(g, conv.inputs[0]);
+  m.w = dequantize_of(g, conv.inputs[1]);
+  m.b = conv.has_input(2) ? dequantize_of(g, conv.inputs[2]) : QNode{};
+  m.y = quantize_reading(g, conv.outputs[0]);
+  if (!m.x.node || !m.w.node || !m.y.node || (conv.has_input(2) && !m.b.node)) return false;
+  if (!m.x.per_tensor || !m.y.per_tensor || !g.constant(m.w.q)) return false;
+  m.xt = qtype(g, m.x);
+  m.wt = qtype(g, m.w);
+  if (!is_8bit(m.xt) || !is_8bit(m.wt) || qtype(g, m.y) != m.xt || g.value(m.x.q).dtype != m.xt ||
+      g.value(m.w.q).dtype != m.wt)
+    return false;
+  if (m.xt == DataType::Int8 && m.wt != DataType::Int8) return false;  // no s8 x u8 kernels (ONNX QLinearConv allows none)
+  if (!m.w.per_tensor && m.w.node->attrs.get_int("axis", 1) != 0) return false;  // per output channel only
+  return !m.b.node || (g.constant(m.b.q) && g.value(m.b.q).dtype == DataType::Int32);
+}
+
+void make_qlinear_conv(Graph& g, const ConvMatch& m) {
+  const std::string name = g.nodes[static_cast<size_t>(m.conv)].name;
+  // Rewritten in place, so the node keeps its position in topological order. (Adding constants may move the node
+  // list's values, not its nodes.)
+  std::vector<int> inputs = {m.x.q, m.x.scale, zero_point_or_zero(g, m.x, m.xt, name + ".x"), m.w.q, m.w.scale,
+                             zero_point_or_zero(g, m.w, m.wt, name + ".w"), m.y.scale,
+                             zero_point_or_zero(g, m.y, m.xt, name + ".y")};
+  if (m.b.node) inputs.push_back(m.b.q);
+  Node& conv = g.nodes[static_cast<size_t>(m.conv)];
+  // The DequantizeLinear nodes are shared and die later (eliminate_dead); they are part of this kernel all the same.
+  record_fused(conv, *m.x.node);
+  record_fused(conv, *m.w.node);
+  if (m.b.node) record_fused(conv, *m.b.node);
+  conv.op_type = "QLinearConv";
+  conv.inputs = std::move(inputs);
+  take_output(g, conv, m.y);
+}
+
+// ---- DQ(a), DQ(b) -> Add -> Q  =>  com.microsoft QLinearAdd ----
+
+struct AddMatch {
+  int add = -1;
+  QNode a, b, c;
+  DataType t = DataType::Undefined;
+};
+
+bool select_qdq_add(const Graph& g, int anchor, AddMatch& m) {
+  const Node& add = g.nodes[static_cast<size_t>(anchor)];
+  if (add.inputs.size() != 2 || add.outputs.size() != 1) return false;
+  m.add = anchor;
+  m.a = dequantize_of(g, add.inputs[0]);
+  m.b = dequantize_of(g, add.inputs[1]);
+  m.c = quantize_reading(g, add.outputs[0]);
+  if (!m.a.node || !m.b.node || !m.c.node || !m.a.per_tensor || !m.b.per_tensor || !m.c.per_tensor) return false;
+  m.t = qtype(g, m.c);
+  return is_8bit(m.t) && qtype(g, m.a) == m.t && qtype(g, m.b) == m.t && g.value(m.a.q).dtype == m.t &&
+         g.value(m.b.q).dtype == m.t;
+}
+
+void make_qlinear_add(Graph& g, const AddMatch& m) {
+  const std::string name = g.nodes[static_cast<size_t>(m.add)].name;
+  std::vector<int> inputs = {m.a.q, m.a.scale, zero_point_or_zero(g, m.a, m.t, name + ".a"), m.b.q, m.b.scale,
+                             zero_point_or_zero(g, m.b, m.t, name + ".b"), m.c.scale,
+                             zero_point_or_zero(g, m.c, m.t, name + ".c")};
+  Node& add = g.nodes[static_cast<size_t>(m.add)];
+  record_fused(add, *m.a.node);
+  record_fused(add, *m.b.node);
+  add.op_type = "QLinearAdd";
+  add.domain = kMicrosoftDomain;
+  add.inputs = std::move(inputs);
+  take_output(g, add, m.c);
+  if (!g.opsets.count(kMicrosoftDomain)) g.opsets[kMicrosoftDomain] = 1;
+}
+
+// ---- DQ -> data movement -> Q with equal parameters  =>  the op on the 8-bit tensor ----
+
+// The ops that move 8-bit values without arithmetic (MaxPool picks one of them), so equal (scale, zero point) on
+// both sides make the pair around them a no-op.
+const char* const kDataMovementOps[] = {"MaxPool", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten"};
+
+struct MovementMatch {
+  int node = -1;
+  QNode x, y;
+};
+
+bool select_data_movement(const Graph& g, int anchor, MovementMatch& m) {
+  const Node& n = g.nodes[static_cast<size_t>(anchor)];
+  if (n.outputs.size() != 1 || n.inputs.empty()) return false;
+  m.node = anchor;
+  m.x = dequantize_of(g, n.inputs[0]);
+  m.y = quantize_reading(g, n.outputs[0]);
+  if (!m.x.node || !m.y.node || !m.x.per_tensor || !m.y.per_tensor || qtype(g, m.x) != qtype(g, m.y)) return false;
+  if (!is_8bit(qtype(g, m.x)) || g.value(m.x.q).dtype != qtype(g, m.x)) return false;
+  const float xs = static_cast<float>(g.constant(m.x.scale)->float_at(0));
+  return xs > 0 && xs == static_cast<float>(g.constant(m.y.scale)->float_at(0)) &&
+         zero_point_value(g, m.x) == zero_point_value(g, m.y);
+}
+
+void run_on_8bit(Graph& g, const MovementMatch& m) {
+  Node& n = g.nodes[static_cast<size_t>(m.node)];
+  n.inputs[0] = m.x.q;
+  record_fused(n, *m.x.node);
+  const int old_out = n.outputs[0];
+  take_output(g, n, m.y);
+  g.value(old_out).producer = -1;
 }
 
 }  // namespace
 
 int remove_relu_before_quantize(Graph& g) {
-  g.link();
-  int removed = 0;
-  for (Node& relu : g.nodes) {
-    if (!is_op(relu, "Relu") || relu.inputs.size() != 1 || relu.outputs.size() != 1) continue;
-    QNode q = quantize_reading(g, relu.outputs[0]);
-    if (!q.node || !q.per_tensor) continue;
-    const DataType t = qtype(g, q);
-    const int32_t type_min = t == DataType::UInt8 ? 0 : t == DataType::Int8 ? -128 : 1;
-    if (zero_point_value(g, q) != type_min) continue;
-    q.node->inputs[0] = relu.inputs[0];
-    record_fused(*q.node, relu);
-    relu.dead = true;
-    ++removed;
-  }
-  g.link();
-  return removed;
+  return apply_rule(g, RewriteRule<ReluMatch>{kOnnxDomain, "Relu", select_relu_before_quantize, remove_relu});
 }
 
 int fuse_qdq_conv(Graph& g) {
-  g.link();
-  int fused = 0;
-  for (Node& conv : g.nodes) {
-    if (!is_op(conv, "Conv") || conv.inputs.size() < 2 || conv.outputs.size() != 1) continue;
-    QNode x = dequantize_of(g, conv.inputs[0]), w = dequantize_of(g, conv.inputs[1]);
-    QNode b = conv.has_input(2) ? dequantize_of(g, conv.inputs[2]) : QNode{};
-    QNode y = quantize_reading(g, conv.outputs[0]);
-    if (!x.node || !w.node || !y.node || (conv.has_input(2) && !b.node)) continue;
-    if (!x.per_tensor || !y.per_tensor || !g.constant(w.q)) continue;
-    const DataType xt = qtype(g, x), wt = qtype(g, w);
-    if (!is_8bit(xt) || !is_8bit(wt) || qtype(g, y) != xt || g.value(x.q).dtype != xt || g.value(w.q).dtype != wt)
-      continue;
-    if (xt == DataType::Int8 && wt != DataType::Int8) continue;  // no s8 x u8 kernels (ONNX QLinearConv allows none)
-    if (!w.per_tensor && w.node->attrs.get_int("axis", 1) != 0) continue;  // per-channel must be per output channel
-    if (b.node && (!g.constant(b.q) || g.value(b.q).dtype != DataType::Int32)) continue;
-    // Rewritten in place, so the node keeps its position in topological order.
-    std::vector<int> inputs = {x.q, x.scale, zero_point_or_zero(g, x, xt, conv.name + ".x"), w.q, w.scale,
-                               zero_point_or_zero(g, w, wt, conv.name + ".w"), y.scale,
-                               zero_point_or_zero(g, y, xt, conv.name + ".y")};
-    if (b.node) inputs.push_back(b.q);
-    // The DequantizeLinear nodes are shared and die later (eliminate_dead); they are part of this kernel all the same.
-    record_fused(conv, *x.node);
-    record_fused(conv, *w.node);
-    if (b.node) record_fused(conv, *b.node);
-    conv.op_type = "QLinearConv";
-    conv.inputs = std::move(inputs);
-    take_output(g, conv, y);
-    ++fused;
-  }
-  g.link();
-  return fused;
+  return apply_rule(g, RewriteRule<ConvMatch>{kOnnxDomain, "Conv", select_qdq_conv, make_qlinear_conv});
 }
 
 int fuse_qdq_add(Graph& g) {
-  g.link();
-  int fused = 0;
-  for (Node& add : g.nodes) {
-    if (!is_op(add, "Add") || add.inputs.size() != 2 || add.outputs.size() != 1) continue;
-    QNode a = dequantize_of(g, add.inputs[0]), b = dequantize_of(g, add.inputs[1]);
-    QNode c = quantize_reading(g, add.outputs[0]);
-    if (!a.node || !b.node || !c.node || !a.per_tensor || !b.per_tensor || !c.per_tensor) continue;
-    const DataType t = qtype(g, c);
-    if (!is_8bit(t) || qtype(g, a) != t || qtype(g, b) != t || g.value(a.q).dtype != t || g.value(b.q).dtype != t)
-      continue;
-    std::vector<int> inputs = {a.q, a.scale, zero_point_or_zero(g, a, t, add.name + ".a"), b.q, b.scale,
-                               zero_point_or_zero(g, b, t, add.name + ".b"), c.scale,
-                               zero_point_or_zero(g, c, t, add.name + ".c")};
-    record_fused(add, *a.node);
-    record_fused(add, *b.node);
-    add.op_type = "QLinearAdd";
-    add.domain = kMicrosoftDomain;
-    add.inputs = std::move(inputs);
-    take_output(g, add, c);
-    if (!g.opsets.count(kMicrosoftDomain)) g.opsets[kMicrosoftDomain] = 1;
-    ++fused;
-  }
-  g.link();
-  return fused;
+  return apply_rule(g, RewriteRule<AddMatch>{kOnnxDomain, "Add", select_qdq_add, make_qlinear_add});
 }
 
 int drop_qdq_around_data_movement(Graph& g) {
-  g.link();
   int dropped = 0;
-  for (Node& n : g.nodes) {
-    if (n.dead || !n.domain.empty() || n.outputs.size() != 1 || n.inputs.empty()) continue;
-    const std::string& op = n.op_type;
-    if (op != "MaxPool" && op != "Reshape" && op != "Transpose" && op != "Squeeze" && op != "Unsqueeze" &&
-        op != "Flatten")
-      continue;
-    QNode x = dequantize_of(g, n.inputs[0]);
-    QNode y = quantize_reading(g, n.outputs[0]);
-    if (!x.node || !y.node || !x.per_tensor || !y.per_tensor || qtype(g, x) != qtype(g, y)) continue;
-    if (!is_8bit(qtype(g, x)) || g.value(x.q).dtype != qtype(g, x)) continue;
-    const float xs = static_cast<float>(g.constant(x.scale)->float_at(0));
-    if (!(xs > 0) || xs != static_cast<float>(g.constant(y.scale)->float_at(0)) ||
-        zero_point_value(g, x) != zero_point_value(g, y))
-      continue;
-    n.inputs[0] = x.q;
-    record_fused(n, *x.node);
-    const int old_out = n.outputs[0];
-    take_output(g, n, y);
-    g.value(old_out).producer = -1;
-    ++dropped;
-  }
-  g.link();
+  for (const char* op : kDataMovementOps)
+    dropped += apply_rule(g, RewriteRule<MovementMatch>{kOnnxDomain, op, select_data_movement, run_on_8bit});
   return dropped;
 }
 

@@ -89,8 +89,8 @@ int drop_identity_requantize(Graph& g) {
     for (Node& reader : g.nodes)
       for (int& in : reader.inputs)
         if (in == c.q.q) in = c.dq.q;
-    c.dq.node->dead = true;
-    c.q.node->dead = true;
+    node_of(g, c.dq).dead = true;
+    node_of(g, c.q).dead = true;
     ++dropped;
   }
   g.link();
@@ -109,9 +109,9 @@ int fuse_qdq_lookup(Graph& g) {
   std::vector<std::vector<Node>> after(g.nodes.size());
   for (Chain& c : chains) {
     Node lookup;
-    lookup.name = c.q.node->name;
+    lookup.name = node_of(g, c.q).name;
     lookup.op_type = "TableLookup";
-    lookup.domain = "ssdx";
+    lookup.domain = kInternalDomain;
     lookup.inputs = {c.dq.q};
     lookup.outputs = {c.q.q};
     lookup.fused_from = origins_of(*c.dq.node);
@@ -119,12 +119,12 @@ int fuse_qdq_lookup(Graph& g) {
     record_fused(lookup, *c.q.node);
     // The chain now computes the table from the byte values; names are copied first (adding values moves them).
     const std::string base = g.value(c.dq.q).name, table_name = g.value(c.q.q).name + ".table";
-    c.dq.node->inputs[0] = add_fresh_constant(g, base + ".byte_values", byte_values(qtype(g, c.dq)));
-    set_table_shape(g.value(c.dq.node->outputs[0]));
+    node_of(g, c.dq).inputs[0] = add_fresh_constant(g, base + ".byte_values", byte_values(qtype(g, c.dq)));
+    set_table_shape(g.value(node_of(g, c.dq).outputs[0]));
     for (Node* op : c.ops) set_table_shape(g.value(op->outputs[0]));
     const int table = add_fresh_value(g, table_name, qtype(g, c.q), {kByteValues}, true);
-    c.q.node->outputs[0] = table;
-    c.q.node->name += ".table";
+    node_of(g, c.q).outputs[0] = table;
+    node_of(g, c.q).name += ".table";
     lookup.inputs.push_back(table);
     after[static_cast<size_t>(c.q.node - g.nodes.data())].push_back(std::move(lookup));
   }

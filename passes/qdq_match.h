@@ -13,7 +13,7 @@ inline bool is_8bit(DataType t) { return t == DataType::UInt8 || t == DataType::
 // A DequantizeLinear or QuantizeLinear node with constant parameters: the quantized-side value, its scale and zero
 // point (kNoValue when omitted), and whether both are per-tensor.
 struct QNode {
-  Node* node = nullptr;
+  const Node* node = nullptr;
   int q = kNoValue, scale = kNoValue, zp = kNoValue;
   bool per_tensor = false;
 };
@@ -25,7 +25,7 @@ inline bool constant_params(const Graph& g, const Node& n) {
 }
 
 // `n` (a Q or DQ with constant parameters) whose quantized-side value is `q`.
-inline QNode describe_qnode(const Graph& g, Node& n, int q) {
+inline QNode describe_qnode(const Graph& g, const Node& n, int q) {
   QNode r;
   r.node = &n;
   r.q = q;
@@ -36,24 +36,27 @@ inline QNode describe_qnode(const Graph& g, Node& n, int q) {
 }
 
 // The DequantizeLinear producing `value`, if any.
-inline QNode dequantize_of(Graph& g, int value) {
+inline QNode dequantize_of(const Graph& g, int value) {
   QNode r;
   const int p = value == kNoValue ? -1 : g.value(value).producer;
   if (p < 0) return r;
-  Node& n = g.nodes[static_cast<size_t>(p)];
+  const Node& n = g.nodes[static_cast<size_t>(p)];
   if (!is_op(n, "DequantizeLinear") || !constant_params(g, n)) return r;
   return describe_qnode(g, n, n.inputs[0]);
 }
 
 // The QuantizeLinear that is the only reader of `value` (which must not be a graph output), if any.
-inline QNode quantize_reading(Graph& g, int value) {
+inline QNode quantize_reading(const Graph& g, int value) {
   QNode r;
   const int c = is_graph_output(g, value) ? -1 : single_consumer(g, value);
   if (c < 0) return r;
-  Node& n = g.nodes[static_cast<size_t>(c)];
+  const Node& n = g.nodes[static_cast<size_t>(c)];
   if (!is_op(n, "QuantizeLinear") || n.inputs[0] != value || !constant_params(g, n)) return r;
   return describe_qnode(g, n, n.outputs[0]);
 }
+
+// The Q or DQ node of `q`, to rewrite (matches hold it read-only).
+inline Node& node_of(Graph& g, const QNode& q) { return g.nodes[static_cast<size_t>(q.node - g.nodes.data())]; }
 
 // The quantized dtype a (De)QuantizeLinear works in: its zero point's, uint8 when omitted (ONNX's default).
 inline DataType qtype(const Graph& g, const QNode& q) {
