@@ -45,5 +45,5 @@ for exe in "$tmp/embed/embed" "$tmp/embed_pkgconfig"; do
     exit 1
   }
 done
-head -n 8 "$tmp/out.txt"
+head -n 12 "$tmp/out.txt"
 step "ok"

@@ -28,15 +28,26 @@ void expect_same(const std::vector<api::Detection>& got, const std::vector<app::
   }
 }
 
-TEST(ApiDetector, PhotoEqualsAppDetector) {
-  SSDX_NEED_PHOTOS(photos);
-  const std::string model = std::string(SSDX_BINARY_DIR) + "/api_detector_" + std::to_string(getpid()) + ".onnx";
-  models::write_ssd_model({480, 12, 3, true, false}, model);
-  const std::string photo = photos + "/astronaut.png";
+// One generated SSD-480 (BatchNormalization folded) for the suite: generating it takes seconds.
+class ApiDetector : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    model_ = new std::string(std::string(SSDX_BINARY_DIR) + "/api_detector_" + std::to_string(getpid()) + ".onnx");
+    models::write_ssd_model({480, 12, 3, true, false}, *model_);
+  }
+  static void TearDownTestSuite() {
+    std::remove(model_->c_str());
+    delete model_;
+  }
+  static std::string* model_;
+};
+std::string* ApiDetector::model_ = nullptr;
 
-  const api::Detector detector = api::Detector::load(model);
-  const app::Detector reference(model, SessionOptions{});
-  std::remove(model.c_str());
+TEST_F(ApiDetector, PhotoEqualsAppDetector) {
+  SSDX_NEED_PHOTOS(photos);
+  const std::string photo = photos + "/astronaut.png";
+  const api::Detector detector = api::Detector::load(*model_);
+  const app::Detector reference(*model_, SessionOptions{});
   EXPECT_EQ(detector.input_width(), 480);
   EXPECT_EQ(detector.input_height(), 480);
 
@@ -48,7 +59,7 @@ TEST(ApiDetector, PhotoEqualsAppDetector) {
   expect_same(detector.detect_file(photo), reference.detect(image, 0.3f));  // the default threshold
 }
 
-TEST(ApiDetector, BadModelsAndImagesFailWithOneLine) {
+TEST_F(ApiDetector, BadModelsAndImagesFailWithOneLine) {
   const std::string dir = std::string(SSDX_BINARY_DIR);
   try {
     api::Detector::load(dir + "/no_such_detector.onnx");
@@ -56,10 +67,7 @@ TEST(ApiDetector, BadModelsAndImagesFailWithOneLine) {
   } catch (const api::Error& e) {
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
   }
-  const std::string model = dir + "/api_detector_bad_" + std::to_string(getpid()) + ".onnx";
-  models::write_ssd_model({480, 12, 3, true, false}, model);
-  const api::Detector detector = api::Detector::load(model);
-  std::remove(model.c_str());
+  const api::Detector detector = api::Detector::load(*model_);
   const uint8_t pixel[3] = {1, 2, 3};
   EXPECT_THROW(detector.detect(pixel, 0, 1), api::Error);
   EXPECT_THROW(detector.detect(nullptr, 1, 1), api::Error);
