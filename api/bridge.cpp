@@ -21,14 +21,20 @@ void set_reference_kernels(O&, bool on, long) {
 
 DataType to_internal(DType dtype) {
   const auto code = static_cast<int32_t>(dtype);
-  if (dtype == DType::Unknown || !dtype_is_known(code) || code == static_cast<int32_t>(DataType::String))
-    fail("unknown dtype code ", code);
+  if (dtype_size(dtype) == 0) fail("unknown dtype code ", code);
   return static_cast<DataType>(code);
 }
 
 DType to_public(DataType dtype) {
-  // The codes agree (both ONNX's); strings and undefined have no public element type.
-  return dtype == DataType::String ? DType::Unknown : static_cast<DType>(static_cast<int32_t>(dtype));
+  // The codes agree (both ONNX's); strings, complex numbers and the like have no public element type.
+  switch (dtype) {
+    case DataType::Float: case DataType::UInt8: case DataType::Int8: case DataType::UInt16: case DataType::Int16:
+    case DataType::Int32: case DataType::Int64: case DataType::Bool: case DataType::Float16: case DataType::Double:
+    case DataType::UInt32: case DataType::UInt64: case DataType::BFloat16:
+      return static_cast<DType>(static_cast<int32_t>(dtype));
+    default:
+      return DType::Unknown;
+  }
 }
 
 TensorInfo to_public(const ssdx::TensorInfo& info) { return {info.name, to_public(info.dtype), info.shape}; }

@@ -30,9 +30,9 @@ void check_dtype_known(DType dtype) {
 }  // namespace
 
 size_t dtype_size(DType dtype) {
-  // The codes are ONNX's on both sides; the engine's table answers (0 for codes it does not know).
-  const auto code = static_cast<int32_t>(dtype);
-  return dtype == DType::Unknown || !dtype_is_known(code) ? 0 : ssdx::dtype_size(static_cast<DataType>(code));
+  // The codes are ONNX's on both sides: the engine's table answers for the codes DType names, 0 for any other.
+  const auto internal = static_cast<DataType>(static_cast<int32_t>(dtype));
+  return dtype != DType::Unknown && bridge::to_public(internal) == dtype ? ssdx::dtype_size(internal) : 0;
 }
 
 const char* dtype_name(DType dtype) {

@@ -60,8 +60,9 @@ class Session {
   NamedTensors run(const NamedTensors& feeds, Profile* profile = nullptr) const;
 
   // Same, into caller buffers: each entry of `outputs` named after a model output must have that output's dtype
-  // and shape (typically Tensor::borrow of the caller's memory) and receives its values; outputs not present are
-  // added as owned tensors. Wrong names, dtypes, shapes or read-only buffers throw Error before anything is written.
+  // and shape (typically Tensor::borrow of the caller's memory) and receives its values, copied once from the
+  // engine's own output buffer; outputs not present are added as owned tensors. Wrong names, dtypes, shapes or
+  // read-only buffers throw Error before anything is written.
   void run(const NamedTensors& feeds, NamedTensors& outputs, Profile* profile = nullptr) const;
 
   struct Impl;  // the library's; opaque here

@@ -194,6 +194,26 @@ TEST_F(SmallModel, ReferenceKernelOptionIsHonouredOrRefused) {
   }
 }
 
+TEST(ApiTensor, DTypesAndOwnership) {
+  EXPECT_EQ(api::dtype_size(api::DType::Float32), 4u);
+  EXPECT_EQ(api::dtype_size(api::DType::Int64), 8u);
+  EXPECT_EQ(api::dtype_size(api::DType::Bool), 1u);
+  EXPECT_EQ(api::dtype_size(api::DType::Float16), 2u);
+  EXPECT_EQ(api::dtype_size(api::DType::Unknown), 0u);
+  EXPECT_EQ(api::dtype_size(static_cast<api::DType>(14)), 0u);  // complex64: ONNX has it, the API does not
+  EXPECT_STREQ(api::dtype_name(api::DType::Int64), "int64");
+  EXPECT_STREQ(api::dtype_name(static_cast<api::DType>(8)), "unknown");  // string
+  EXPECT_NE(one_line_error([] { api::Tensor(static_cast<api::DType>(14), {1}); }).find("code 14"), std::string::npos);
+  EXPECT_EQ(api::shape_string({1, -1, 4}), "[1,?,4]");
+
+  api::Tensor a = api::Tensor::from<int32_t>({2}, {7, 8});
+  const api::Tensor shared = a, deep = a.clone();
+  a.data<int32_t>()[0] = 9;
+  EXPECT_EQ(shared.data<int32_t>()[0], 9);  // copies share the bytes
+  EXPECT_EQ(deep.data<int32_t>()[0], 7);    // clone() does not
+  EXPECT_EQ(api::Tensor(api::DType::Float32, {0, 3}).nbytes(), 0u);
+}
+
 // A generated SSD at a small size: every output bit-identical to the internal Session on the same seeded image, and
 // the profile names the same nodes in the same order.
 TEST(ApiSsd, ResultsAndProfileEqualTheInternalSession) {
