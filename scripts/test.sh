@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs the whole test suite (unit, ONNX conformance, CLI, onnxruntime parity),
-# then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer (Clang build) and a bounded fuzzing run.
+# Installs dependencies, builds, runs the whole test suite (unit, ONNX conformance, CLI, onnxruntime parity) and the
+# install check (scripts/check_install.sh), then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer (Clang build) and a bounded fuzzing run.
 # Extra arguments go to the main ctest run. SSDX_FUZZ_SECONDS (default 120) bounds the fuzzing; 0 skips it and
 # SSDX_SKIP_SANITIZERS=1 skips the sanitizer suite (both run in CI).
 set -euo pipefail
@@ -12,6 +12,7 @@ scripts/build.sh
 export SSDX_REQUIRE_ORT=1     # parity tests fail, rather than skip, if onnxruntime cannot run
 export SSDX_REQUIRE_PHOTOS=1  # likewise for the real photos
 (cd build && ctest --output-on-failure -j"$(nproc)" "$@")
+scripts/check_install.sh  # the installed library, headers, CMake package and pkg-config file, from a consumer's side
 if [ "${SSDX_SKIP_SANITIZERS:-0}" != 1 ]; then
   scripts/sanitize.sh
 fi
