@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 photos="$(scripts/fetch_photos.sh)"
-mkdir -p out models
-model="${1:-models/ssd-12-synthetic-1200.onnx}"
+mkdir -p out
+model="${1:-out/ssd-12-synthetic-1200.onnx}"
 if [ $# -eq 0 ] && [ ! -f "$model" ]; then
   build/tools/ssdx make-model "$model" --size 1200 --opset 12
 fi
