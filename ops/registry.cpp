@@ -6,8 +6,13 @@ namespace ssdx {
 
 void OpRegistry::add(OpDef def) {
   auto& list = defs_[{def.domain, def.op_type}];
+  if (def.end_version < def.since_version)
+    fail("op ", def.op_type, " registered for the empty opset range [", def.since_version, ", ", def.end_version, "]");
+  // Ranges of one op must not overlap: find() would silently pick one of two definitions for the same opset.
   for (const OpDef& d : list)
-    if (d.since_version == def.since_version) fail("op ", def.op_type, " registered twice for opset ", def.since_version);
+    if (d.since_version <= def.end_version && def.since_version <= d.end_version)
+      fail("op ", def.op_type, " registered twice for opsets ", std::max(d.since_version, def.since_version), "..",
+           std::min(d.end_version, def.end_version));
   list.push_back(std::move(def));
   std::sort(list.begin(), list.end(), [](const OpDef& a, const OpDef& b) { return a.since_version < b.since_version; });
 }
