@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 
 #include <omp.h>
@@ -19,13 +20,60 @@
 
 namespace ssdx {
 
-// One node ready to run: its kernel, and whether inference already fixed every output shape at load.
+// The plans of a step whose input shapes are known only at run time, by input dtypes, shapes and layouts. Only the
+// lookup and the insert hold the lock: a run prepares a missing plan on its own thread, and a plan, once made, is
+// shared read-only by every run with those shapes.
+class Session::PlanCache {
+ public:
+  std::shared_ptr<const KernelPlan> get(const Kernel& kernel, const std::vector<ValueInfo>& inputs) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const Entry& e : entries_)
+        if (same_key(e.key, inputs)) return e.plan;
+    }
+    std::shared_ptr<const KernelPlan> plan = kernel.prepare(inputs);
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Entry& e : entries_)
+      if (same_key(e.key, inputs)) return e.plan;  // another run prepared the same shapes meanwhile
+    if (entries_.size() >= kMaxPlans) entries_.pop_front();  // runs still holding the oldest keep their reference
+    entries_.push_back({inputs, plan});
+    return plan;
+  }
+
+ private:
+  static constexpr size_t kMaxPlans = 8;  // input shapes a step keeps plans for (a video's few resolutions)
+  struct Entry {
+    std::vector<ValueInfo> key;
+    std::shared_ptr<const KernelPlan> plan;
+  };
+  static bool same_key(const std::vector<ValueInfo>& a, const std::vector<ValueInfo>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].dtype != b[i].dtype || a[i].shape_known != b[i].shape_known || a[i].shape != b[i].shape ||
+          !same_layout(a[i].layout, b[i].layout))
+        return false;
+    return true;
+  }
+  std::mutex mutex_;
+  std::deque<Entry> entries_;
+};
+
+// One node ready to run: its kernel, whether inference already fixed every output shape at load, and its plan:
+// prepared at load when every input shape is static then, else per run through the step's cache.
 struct Session::Step {
   const Node* node = nullptr;
   const OpDef* def = nullptr;
   std::unique_ptr<Kernel> kernel;
   std::vector<ValueInfo> static_outputs;  // valid when shapes_static
   bool shapes_static = false;
+  bool prepared_at_load = false;
+  std::shared_ptr<const KernelPlan> plan;  // when prepared_at_load (null: the kernel needs none)
+  std::unique_ptr<PlanCache> plans;        // otherwise
+  // The implementation that runs with `run_plan` (the load-time plan when null): for profiles and tools.
+  std::string impl(const KernelPlan* run_plan = nullptr) const {
+    const KernelPlan* p = run_plan ? run_plan : plan.get();
+    return p && !p->impl.empty() ? p->impl : kernel->impl_name();
+  }
 };
 
 // Arenas for concurrent runs: a run takes a free one (or makes one the first time) and gives it back, so steady
@@ -101,6 +149,19 @@ bool outputs_static(const std::vector<ValueInfo>& outs) {
   for (const ValueInfo& o : outs)
     if (o.dtype == DataType::Undefined || !o.shape_known || !shape_is_static(o.shape)) return false;
   return true;
+}
+
+// Whether every present input has a static shape (a step can then be prepared at load).
+bool inputs_static(const std::vector<ValueInfo>& ins) {
+  for (const ValueInfo& i : ins)
+    if (i.dtype != DataType::Undefined && (!i.shape_known || !shape_is_static(i.shape))) return false;
+  return true;
+}
+
+// What Kernel::prepare sees: dtypes, shapes and layouts; no values, since plans are shared across runs by shape.
+std::vector<ValueInfo> shapes_only(std::vector<ValueInfo> ins) {
+  for (ValueInfo& i : ins) i.constant = nullptr;
+  return ins;
 }
 
 // Inputs whose consumer is expected to read oneDNN's blocked layouts (its packed kernel): the activation (and the
@@ -181,13 +242,17 @@ void Session::create_kernels() {
       std::vector<ValueInfo> in = node_input_infos(graph_, n);
       for (size_t k = 0; k < in.size(); ++k)
         if (n.inputs[k] != kNoValue) in[k].layout = layouts_[static_cast<size_t>(n.inputs[k])];
+      const std::vector<ValueInfo> in_shapes = shapes_only(in);
       OpContext ctx(n, graph_.opset(n.domain), std::move(in), n.outputs.size());
       KernelHints hints;
       hints.winograd = opts_.winograd;
+      hints.reference = opts_.reference_kernels;
       ctx.set_hints(hints);
       for (size_t o = 0; o < n.outputs.size(); ++o) {
         const int out = n.outputs[o];
-        bool ok = out != kNoValue && !graph_.value(out).is_graph_output && !graph_.value(out).consumers.empty();
+        // Reference kernels read and write plain tensors only.
+        bool ok = !opts_.reference_kernels && out != kNoValue && !graph_.value(out).is_graph_output &&
+                  !graph_.value(out).consumers.empty();
         for (int c = 0; ok && c < static_cast<int>(graph_.value(out).consumers.size()); ++c) {
           const Node& consumer = graph_.nodes[static_cast<size_t>(graph_.value(out).consumers[static_cast<size_t>(c)])];
           for (size_t k = 0; k < consumer.inputs.size(); ++k)
@@ -199,6 +264,9 @@ void Session::create_kernels() {
       s.kernel = s.def->create(ctx);
       s.shapes_static = outputs_static(ctx.outputs());
       if (s.shapes_static) s.static_outputs = ctx.outputs();
+      s.prepared_at_load = inputs_static(in_shapes);
+      if (s.prepared_at_load) s.plan = s.kernel->prepare(in_shapes);
+      else s.plans = std::make_unique<PlanCache>();
       for (size_t o = 0; o < n.outputs.size(); ++o)
         if (n.outputs[o] != kNoValue) layouts_[static_cast<size_t>(n.outputs[o])] = s.kernel->output_layout(static_cast<int>(o));
     } catch (const std::exception& e) {
@@ -207,7 +275,7 @@ void Session::create_kernels() {
     for (int in : n.inputs)
       if (in != kNoValue) last_use_[static_cast<size_t>(in)] = static_cast<int>(i);
     if (opts_.verbose)
-      std::cerr << "[ssdx] " << graph_.node_label(n) << " -> " << s.kernel->impl_name() << " "
+      std::cerr << "[ssdx] " << graph_.node_label(n) << " -> " << s.impl() << " "
                 << layout_name(s.kernel->output_layout(0)) << (s.shapes_static ? "" : " (shapes at run time)") << "\n";
   }
 }
@@ -221,7 +289,7 @@ void Session::plan_memory() {
   size_t workspace = 0;
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& s = steps_[i];
-    workspace = std::max(workspace, s.kernel->workspace_bytes());
+    workspace = std::max({workspace, s.kernel->workspace_bytes(), s.plan ? s.plan->workspace_bytes : 0});
     if (!s.shapes_static) continue;
     const Node& n = *s.node;
     for (size_t o = 0; o < n.outputs.size(); ++o) {
@@ -254,6 +322,7 @@ void Session::plan_memory() {
   for (size_t v = 0; v < nv; ++v)
     if (buffer_of[v] >= 0) arena_offset_[v] = static_cast<int64_t>(plan.offsets[static_cast<size_t>(buffer_of[v])]);
   workspace_offset_ = plan.offsets.back();
+  workspace_bytes_ = workspace;
   arena_bytes_ = plan.arena_bytes;
   if (arena_bytes_ > opts_.max_arena_bytes)
     fail(graph_.source, ": activations and scratch need an arena of ", bytes_str(arena_bytes_),
@@ -263,7 +332,7 @@ void Session::plan_memory() {
 
 std::vector<std::string> Session::kernel_names() const {
   std::vector<std::string> names;
-  for (const Step& s : steps_) names.push_back(s.kernel->impl_name());
+  for (const Step& s : steps_) names.push_back(s.impl());
   return names;
 }
 
@@ -315,6 +384,8 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
   RunMemory run_memory(graph_.values.size(), opts_.max_arena_bytes - arena_bytes_, opts_.max_arena_bytes);
   KernelContext kc;
   std::vector<Tensor> converted;  // plain copies for kernels that cannot read a producer's layout
+  std::unique_ptr<char, decltype(&std::free)> step_workspace(nullptr, &std::free);
+  std::string run_impl;
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& s = steps_[i];
     const Node& n = *s.node;
@@ -352,8 +423,21 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
           kc.outputs[o] = Tensor(info.dtype, info.shape, layout);
         }
       }
+      // The plan for these input shapes: the one prepared at load, or the cached (or newly prepared) one.
+      std::shared_ptr<const KernelPlan> plan = s.prepared_at_load ? s.plan : s.plans->get(*s.kernel, describe_input_shapes(kc.inputs));
+      kc.prepared = plan.get();
+      run_impl = s.impl(plan.get());
       kc.workspace = base + workspace_offset_;
+      // A plan for run-time shapes may need more scratch than the arena's region: this step gets its own.
+      const size_t ws = std::max(s.kernel->workspace_bytes(), plan ? plan->workspace_bytes : 0);
+      if (ws > workspace_bytes_) {
+        run_memory.check(ws);
+        step_workspace.reset(static_cast<char*>(std::aligned_alloc(64, (ws + 63) / 64 * 64)));
+        if (!step_workspace) fail("out of memory allocating a ", bytes_str(ws), " workspace");
+        kc.workspace = step_workspace.get();
+      }
       s.kernel->run(kc);
+      step_workspace.reset();
       for (size_t o = 0; o < n.outputs.size(); ++o) {
         const int id = n.outputs[o];
         if (id == kNoValue) continue;
@@ -369,7 +453,7 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
       NodeProfile p;
       p.name = n.name;
       p.op_type = n.op_type;
-      p.impl = s.kernel->impl_name();
+      p.impl = run_impl;
       p.layout = layout_name(s.kernel->output_layout(0));
       p.start_us = us_since(step_start);
       p.duration_us = us_since(clock::now()) - p.start_us;

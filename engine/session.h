@@ -66,6 +66,7 @@ class Session {
  private:
   struct Step;
   class ArenaPool;
+  class PlanCache;
   void optimize();
   void create_kernels();
   void plan_memory();
@@ -78,7 +79,7 @@ class Session {
   std::vector<int> last_use_;          // per value: index of the last step reading it (-1: none)
   std::vector<LayoutPtr> layouts_;     // per value: the layout its producer writes
   std::vector<int64_t> arena_offset_;  // per value: offset in the arena, -1 when allocated at run time
-  size_t workspace_offset_ = 0, arena_bytes_ = 0;
+  size_t workspace_offset_ = 0, workspace_bytes_ = 0, arena_bytes_ = 0;
   std::unique_ptr<ArenaPool> arenas_;
   int folded_ = 0, fused_ = 0;
 };

@@ -110,9 +110,9 @@ TEST(SessionContract, VectorizedKernelsSayWhatTheyAre) {
   auto s = session_of(b);
   const std::string isa = isa_name(host_isa());
   ASSERT_EQ(s->kernel_names().size(), 3u);
-  EXPECT_EQ(s->kernel_names()[0], "simd:" + isa);  // Softmax
+  EXPECT_EQ(s->kernel_names()[0], "softmax:" + isa);  // Softmax
   EXPECT_EQ(s->kernel_names()[1], "tiled");        // Transpose
-  EXPECT_EQ(s->kernel_names()[2], "simd:" + isa);  // NonMaxSuppression
+  EXPECT_EQ(s->kernel_names()[2], "nms:" + isa);  // NonMaxSuppression
 }
 
 // Runs fail_in_node on `e` and returns the Error's message.
