@@ -473,13 +473,14 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
   if (profile) profile->total_us = us_since(clock::now());
 
   // Outputs computed by this run own their buffers; an output that is a constant of the session or one of the
-  // caller's inputs is copied, so writing into a result can change neither.
+  // caller's inputs is copied, so writing into a result can change neither. Results are plain row-major: a kernel
+  // that writes its producer's blocked layout whatever its consumers (the fast QLinearAdd) may end at an output.
   TensorMap result;
   for (int id : graph_.outputs) {
     const Tensor* t = bound[static_cast<size_t>(id)];
     const Value& v = graph_.value(id);
     if (!t) fail(graph_.source, ": output '", v.name, "' was not computed");
-    result[v.name] = v.constant || v.is_graph_input ? t->clone() : *t;
+    result[v.name] = !t->is_plain() ? to_plain(*t) : v.constant || v.is_graph_input ? t->clone() : *t;
   }
   return result;
 }

@@ -2,9 +2,6 @@
 #include "ops/softmax.h"
 #include "ops/softmax_rows.h"
 
-// GCC 12's own AVX-512 intrinsics fill unused operands with _mm512_undefined_ps(), which this warning flags.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 namespace ssdx {
 namespace {
 

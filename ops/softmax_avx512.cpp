@@ -3,7 +3,9 @@
 #include "ops/softmax_rows.h"
 
 // GCC 12's own AVX-512 intrinsics fill unused operands with _mm512_undefined_ps(), which this warning flags.
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace ssdx {
 namespace {
