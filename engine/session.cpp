@@ -386,6 +386,7 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
   std::vector<Tensor> converted;  // plain copies for kernels that cannot read a producer's layout
   std::unique_ptr<char, decltype(&std::free)> step_workspace(nullptr, &std::free);
   std::string run_impl;
+  std::shared_ptr<const KernelPlan> run_plan;  // a run-time step's plan (the cache may drop it meanwhile)
   for (size_t i = 0; i < steps_.size(); ++i) {
     const Step& s = steps_[i];
     const Node& n = *s.node;
@@ -423,10 +424,12 @@ TensorMap Session::run(const TensorMap& feeds, RunProfile* profile) const {
           kc.outputs[o] = Tensor(info.dtype, info.shape, layout);
         }
       }
-      // The plan for these input shapes: the one prepared at load, or the cached (or newly prepared) one.
-      std::shared_ptr<const KernelPlan> plan = s.prepared_at_load ? s.plan : s.plans->get(*s.kernel, describe_input_shapes(kc.inputs));
-      kc.prepared = plan.get();
-      run_impl = s.impl(plan.get());
+      // The plan for these input shapes: the one prepared at load, or the cached (or newly prepared) one, held by
+      // this run while it runs.
+      if (!s.prepared_at_load) run_plan = s.plans->get(*s.kernel, describe_input_shapes(kc.inputs));
+      const KernelPlan* plan = s.prepared_at_load ? s.plan.get() : run_plan.get();
+      kc.prepared = plan;
+      if (profile) run_impl = s.impl(plan);
       kc.workspace = base + workspace_offset_;
       // A plan for run-time shapes may need more scratch than the arena's region: this step gets its own.
       const size_t ws = std::max(s.kernel->workspace_bytes(), plan ? plan->workspace_bytes : 0);

@@ -1,6 +1,7 @@
 // Softmax (float32). Opset 1-12: the input is coerced to 2-D [prod(dims[:axis]), prod(dims[axis:])] and each row is
 // normalized jointly over all trailing dims (default axis 1). Opset 13+: normalized along the single dim `axis`
-// (default -1). Numerics are onnxruntime's (MLAS), see the kernels below.
+// (default -1). Numerics are onnxruntime's (MLAS): the row kernel in softmax_rows.h, one variant per ISA chosen at
+// creation ("softmax:avx512"); KernelHints::reference runs the plain definition instead.
 #include "ops/softmax.h"
 
 #include <cmath>
