@@ -12,7 +12,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const {loadOrt} = require('../tools/ort_reference/ort_module');
+const {loadOrt} = require('../tests/ort_reference/ort_module');
 
 function die(msg) {
   process.stderr.write('ort_bench: ' + String(msg).replace(/\s*\n\s*/g, ' ') + '\n');

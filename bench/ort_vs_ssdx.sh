@@ -5,7 +5,7 @@
 #   bench/ort_vs_ssdx.sh MODEL [--threads N] [--runs N] [--warmup N] [--json] [--ssdx PATH]
 #
 # Defaults: 2 threads, 10 timed runs after 2 warm-up; PATH defaults to $SSDX_BIN, else build/tools/ssdx.
-# onnxruntime-node is installed by tools/ort_reference/install_ort.sh when missing.
+# onnxruntime-node is installed by tests/ort_reference/install_ort.sh when missing.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,8 +27,8 @@ done
 [ -n "$MODEL" ] || usage
 [ -f "$MODEL" ] || die "$MODEL: no such file"
 [ -x "$SSDX" ] || die "$SSDX: no ssdx binary (build it, or pass --ssdx PATH)"
-if ! node "$ROOT/tools/ort_reference/run_ort.js" --check >/dev/null 2>&1; then
-  bash "$ROOT/tools/ort_reference/install_ort.sh" >/dev/null || die "cannot install onnxruntime-node"
+if ! node "$ROOT/tests/ort_reference/run_ort.js" --check >/dev/null 2>&1; then
+  bash "$ROOT/tests/ort_reference/install_ort.sh" >/dev/null || die "cannot install onnxruntime-node"
 fi
 
 TMP="$(mktemp -d /tmp/ort_vs_ssdx.XXXXXX)"

@@ -1,6 +1,6 @@
 // The SSD post-processing chain's heavy ops at the 1200 model's sizes, through the engine's kernels: Softmax over
 // [1,15130,81], NonMaxSuppression of [1,15130,4] boxes x [1,80,15130] scores, TopK over what NMS keeps.
-// Data like the generated model's (tools/ssd_model.cpp): logits N(0, 2) with +4 on the background class, boxes
+// Data like the generated model's (models/ssd_model.cpp): logits N(0, 2) with +4 on the background class, boxes
 // decoded from N(0, 1) offsets against the real default boxes, so NMS sees realistic overlaps and score counts.
 #include <benchmark/benchmark.h>
 
@@ -8,7 +8,7 @@
 #include <random>
 
 #include "bench/kernel_bench.h"
-#include "tools/ssd_model.h"
+#include "models/ssd_model.h"
 
 namespace ssdx::bench {
 namespace {
@@ -22,7 +22,7 @@ struct PostprocessData {
   Tensor score_thr = make_tensor<float>({1}, {0.05f});
 
   PostprocessData() {
-    const std::vector<float> dbox = ssd_default_boxes(kSize);  // cx, cy, w, h
+    const std::vector<float> dbox = models::ssd_default_boxes(kSize);  // cx, cy, w, h
     const int64_t n = static_cast<int64_t>(dbox.size() / 4);
     std::mt19937 rng(1);
     std::normal_distribution<float> logit(0.f, 2.f), offset(0.f, 1.f);

@@ -1,4 +1,4 @@
-# Compile flags of the kernel libraries (ops/, quant/), the same for GCC and Clang.
+# Compile flags of the kernel libraries (ops/, int8/), the same for GCC and Clang.
 #
 # The libraries are built for x86-64-v2, so they run on any x86-64 server. The SIMD variants that ship live in
 # per-ISA translation units named <family>_avx2.cpp, <family>_avx512.cpp and <family>_vbmi.cpp, which get their

@@ -1,7 +1,7 @@
 // OpRegistry::global() lives here rather than in ops/: the engine is the first layer that links every op library
 // (ops <- quant <- engine), so the full registry is assembled without ops depending on the layers above it.
 #include "ops/registry.h"
-#include "quant/register_quant.h"
+#include "int8/register_quant.h"
 
 namespace ssdx {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "graph/error.h"
-#include "tools/image.h"
+#include "app/image.h"
 
 namespace {
 
@@ -28,8 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   try {
-    const ssdx::cli::Image image = ssdx::cli::load_image(path);
-    ssdx::cli::preprocess(image, 37, 29);  // odd sizes: both up- and down-sampling happen
+    const ssdx::app::Image image = ssdx::app::load_image(path);
+    ssdx::app::preprocess(image, 37, 29);  // odd sizes: both up- and down-sampling happen
   } catch (const ssdx::Error&) {
   } catch (const std::bad_alloc&) {
   }

@@ -13,19 +13,19 @@
 #include <stb_image_write.h>
 #include <sys/stat.h>
 
-#include "tools/calibration.h"
-#include "tools/quantizer.h"
-#include "tools/ssd_model.h"
+#include "quantizer/calibration.h"
+#include "quantizer/quantizer.h"
+#include "models/ssd_model.h"
 
 namespace ssdx {
 namespace {
 
 void write_ssd_postprocess(int opset, const std::string& path) {
-  SsdModelOptions o;
+  models::SsdModelOptions o;
   o.size = 385;  // the smallest the generator makes
   o.opset = opset;
   o.fold_bn = true;
-  write_ssd_postprocess_model(o, path);
+  models::write_ssd_postprocess_model(o, path);
 }
 
 void write_int8_nets(const std::string& dir) {
@@ -59,18 +59,18 @@ void write_int8_nets(const std::string& dir) {
   const std::vector<Tensor> calib = {random({1, 3, 16, 16}), random({1, 3, 16, 16})};
   const struct {
     const char* name;
-    QuantFormat format;
+    quantizer::QuantFormat format;
     bool per_channel;
-  } forms[] = {{"int8_qdq", QuantFormat::QDQ, false},
-               {"int8_qdq_per_channel", QuantFormat::QDQ, true},
-               {"int8_qoperator", QuantFormat::QOperator, true}};
+  } forms[] = {{"int8_qdq", quantizer::QuantFormat::QDQ, false},
+               {"int8_qdq_per_channel", quantizer::QuantFormat::QDQ, true},
+               {"int8_qoperator", quantizer::QuantFormat::QOperator, true}};
   for (const auto& f : forms) {
-    Graph g = load_for_quantization(fp32);
-    const RangeMap ranges = calibrate(g, tensors_to_calibrate(g), calib, CalibrationOptions{});
-    QuantizeOptions q;
+    Graph g = quantizer::load_for_quantization(fp32);
+    const quantizer::RangeMap ranges = quantizer::calibrate(g, quantizer::tensors_to_calibrate(g), calib, quantizer::CalibrationOptions{});
+    quantizer::QuantizeOptions q;
     q.format = f.format;
     q.per_channel = f.per_channel;
-    quantize_graph(g, ranges, q);
+    quantizer::quantize_graph(g, ranges, q);
     save_graph(g, dir + "/" + f.name + ".onnx");
   }
 }

@@ -17,7 +17,7 @@ class OpRegistry {
   std::vector<std::string> op_types(const std::string& domain) const;
 
   // The registry with every op family of the engine: the families of ops/ (register_builtin_ops) and of the
-  // libraries layered above ops (quant/). Defined in engine/op_registry.cpp, the first layer that sees them all,
+  // libraries layered above ops (int8/). Defined in engine/op_registry.cpp, the first layer that sees them all,
   // so ops never depends on quant; every binary that calls it links ssdx_engine.
   static const OpRegistry& global();
 

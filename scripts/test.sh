@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-tools/ort_reference/install_ort.sh >/dev/null
+tests/ort_reference/install_ort.sh >/dev/null
 scripts/fetch_photos.sh >/dev/null
 scripts/build.sh
 export SSDX_REQUIRE_ORT=1     # parity tests fail, rather than skip, if onnxruntime cannot run

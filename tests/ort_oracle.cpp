@@ -1,6 +1,6 @@
 #include "tests/ort_oracle.h"
 
-#include "tools/json.h"
+#include "graph/json.h"
 
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kToolDir = std::string(SSDX_SOURCE_DIR) + "/tools/ort_reference";
+const std::string kToolDir = std::string(SSDX_SOURCE_DIR) + "/tests/ort_reference";
 
 
 // Just enough JSON to read run_ort.js's output manifest: objects, arrays, strings, integers.

@@ -1,5 +1,5 @@
 #pragma once
-// onnxruntime as a test oracle, run out of process: tools/ort_reference/run_ort.js under node (npm's
+// onnxruntime as a test oracle, run out of process: tests/ort_reference/run_ort.js under node (npm's
 // onnxruntime-node). Test-only: nothing in the engine or the `ssdx` binary links, loads or calls onnxruntime.
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 namespace ssdx::test {
 
 // Whether run_ort() can work. The first call per process checks node + onnxruntime-node and, when the module is
-// missing, runs tools/ort_reference/install_ort.sh once. On false, `why` says what is missing.
+// missing, runs tests/ort_reference/install_ort.sh once. On false, `why` says what is missing.
 bool ort_available(std::string* why = nullptr);
 
 // SSDX_REQUIRE_ORT=1 (set in CI): a missing onnxruntime fails the tests that need it instead of skipping them.

@@ -11,12 +11,12 @@
 #include "tests/ort_oracle.h"
 #include "tests/photos.h"
 #include "tests/test_util.h"
-#include "tools/image.h"
-#include "tools/ssd_model.h"
+#include "app/image.h"
+#include "models/ssd_model.h"
 
 namespace ssdx {
 // gtest prints parameters through PrintTo found by argument-dependent lookup: name the variant, not its bytes.
-inline void PrintTo(const SsdModelOptions& o, std::ostream* os) {
+inline void PrintTo(const models::SsdModelOptions& o, std::ostream* os) {
   *os << o.size << "x" << o.size << " opset " << o.opset << (o.fold_bn ? " folded" : " batchnorm")
       << (o.constant_view_shapes ? " constant views" : " dynamic views") << " seed " << o.seed;
 }
@@ -91,11 +91,11 @@ inline SsdDetectionsMatch match_detections(const TensorMap& ours, const TensorMa
 }
 
 // One file per variant and process (ctest runs tests in parallel processes).
-inline std::string ssd_model_path(const SsdModelOptions& o) {
+inline std::string ssd_model_path(const models::SsdModelOptions& o) {
   const std::string path = std::string(SSDX_BINARY_DIR) + "/parity_ssd_" + std::to_string(getpid()) + "_" + std::to_string(o.size) + "_op" +
                            std::to_string(o.opset) + (o.fold_bn ? "_folded" : "_bn") +
                            (o.constant_view_shapes ? "_const" : "_dyn") + ".onnx";
-  write_ssd_model(o, path);
+  models::write_ssd_model(o, path);
   return path;
 }
 
@@ -105,7 +105,7 @@ inline std::vector<std::pair<std::string, Tensor>> ssd_parity_inputs(int size) {
   const std::string dir = photo_dir();
   if (!dir.empty())
     for (const char* photo : {"astronaut.png", "coffee.png", "motorcycle_left.png"})
-      inputs.emplace_back(photo, cli::preprocess(cli::load_image(dir + "/" + photo), size, size));
+      inputs.emplace_back(photo, app::preprocess(app::load_image(dir + "/" + photo), size, size));
   for (uint32_t seed : {1u, 2u}) {
     Tensor t(DataType::Float, {1, 3, size, size});
     std::mt19937 rng(seed);

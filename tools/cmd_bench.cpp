@@ -8,11 +8,11 @@
 #include "graph/file_writer.h"
 #include "graph/tensor_io.h"
 #include "graph/printable.h"
-#include "tools/bench_run.h"
-#include "tools/bench_vs.h"
-#include "tools/chrome_trace.h"
+#include "study/bench_run.h"
+#include "study/bench_vs.h"
+#include "study/chrome_trace.h"
 #include "tools/cli.h"
-#include "tools/json.h"
+#include "graph/json.h"
 
 namespace ssdx::cli {
 namespace {
@@ -24,12 +24,12 @@ constexpr double kDefaultPeakPerCoreGflops = 240;
 // peak estimate. AMX tiles go far beyond it; the percentage then says so by exceeding 100.
 constexpr double kInt8OpsPerFp32Flop = 4;
 
-BenchOptions parse_options(Args& args) {
-  BenchOptions o;
+study::BenchOptions parse_options(Args& args) {
+  study::BenchOptions o;
   o.peak_per_core = kDefaultPeakPerCoreGflops;
   while (!args.done()) {
     const std::string a = args.next("");
-    if (a == "--input") o.inputs.push_back(parse_input_spec(args.next(a)));
+    if (a == "--input") o.inputs.push_back(study::parse_input_spec(args.next(a)));
     else if (parse_session_option(a, args, o.session)) continue;
     else if (a == "--runs") o.runs = parse_int(args.next(a), a, 1, 1000000);
     else if (a == "--warmup") o.warmup = parse_int(args.next(a), a, 0, 1000000);
@@ -51,24 +51,24 @@ BenchOptions parse_options(Args& args) {
 bool is_conv_family(const std::string& op_type) { return op_type.find("Conv") != std::string::npos; }
 
 struct Report {
-  const BenchOptions* opts = nullptr;
+  const study::BenchOptions* opts = nullptr;
   int threads = 0;
   double load_ms = 0;
-  LatencySummary latency;
-  std::vector<NodeAverage> nodes;  // execution order
-  std::map<std::string, OpTypeTotal> op_types;
+  study::LatencySummary latency;
+  std::vector<study::NodeAverage> nodes;  // execution order
+  std::map<std::string, study::OpTypeTotal> op_types;
   double node_ms = 0;  // sum of the nodes' mean times: the denominator of every share
-  OpTypeTotal conv;    // all conv-family nodes together
+  study::OpTypeTotal conv;    // all conv-family nodes together
   bool int8 = false;   // every conv-family node is an integer one (QLinearConv, ConvInteger)
   double peak_gflops() const { return opts->peak_per_core * threads * (int8 ? kInt8OpsPerFp32Flop : 1); }
   double share(double ms) const { return node_ms > 0 ? ms / node_ms : 0; }
 };
 
 
-std::string display_name(const NodeAverage& n) { return printable(n.name.empty() ? "<" + n.op_type + ">" : n.name); }
+std::string display_name(const study::NodeAverage& n) { return printable(n.name.empty() ? "<" + n.op_type + ">" : n.name); }
 
 void print_tables(const Report& r) {
-  const BenchOptions& o = *r.opts;
+  const study::BenchOptions& o = *r.opts;
   std::printf("model %s: %zu nodes, %d threads\n", o.model.c_str(), r.nodes.size(), r.threads);
   std::printf("load %.1f ms\n", r.load_ms);
   std::printf("latency over %d runs after %d warm-up (ms, nearest-rank percentiles): min %.1f  median %.1f  p90 %.1f  "
@@ -76,8 +76,8 @@ void print_tables(const Report& r) {
               r.latency.max);
   std::printf("throughput %.3f runs/s (1000 / mean latency %.1f ms)\n", 1000.0 / r.latency.mean, r.latency.mean);
 
-  std::vector<const NodeAverage*> order;
-  for (const NodeAverage& n : r.nodes) order.push_back(&n);
+  std::vector<const study::NodeAverage*> order;
+  for (const study::NodeAverage& n : r.nodes) order.push_back(&n);
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->ms > b->ms; });
   const size_t shown = o.top == 0 ? order.size() : std::min(order.size(), static_cast<size_t>(o.top));
   int name_w = 4, op_w = 7, impl_w = 4;
@@ -92,7 +92,7 @@ void print_tables(const Report& r) {
   std::printf("%-*s  %-*s  %9s  %6s  %8s  %-*s  %s\n", name_w, "name", op_w, "op type", "ms", "share%", "GFLOP/s", impl_w,
               "impl", "layout");
   for (size_t i = 0; i < shown; ++i) {
-    const NodeAverage& n = *order[i];
+    const study::NodeAverage& n = *order[i];
     std::printf("%-*.*s  %-*s  %9.3f  %6.2f  %8.1f  %-*s  %s\n", name_w, name_w, display_name(n).c_str(), op_w,
                 n.op_type.c_str(), n.ms, 100 * r.share(n.ms), n.gflops(), impl_w, n.impl.c_str(), n.layout.c_str());
   }
@@ -117,7 +117,7 @@ void print_tables(const Report& r) {
 }
 
 void print_json(const Report& r) {
-  const BenchOptions& o = *r.opts;
+  const study::BenchOptions& o = *r.opts;
   std::ostringstream os;
   os.precision(6);
   os << std::fixed << "{\"model\": " << json_quote(o.model) << ", \"threads\": " << r.threads << ", \"runs\": " << o.runs
@@ -127,7 +127,7 @@ void print_json(const Report& r) {
      << "},\n \"throughput_per_s\": " << 1000.0 / r.latency.mean << ",\n \"profile\": [";
   // Shares are fractions of the nodes' total; profile entries are in execution order.
   for (size_t i = 0; i < r.nodes.size(); ++i) {
-    const NodeAverage& n = r.nodes[i];
+    const study::NodeAverage& n = r.nodes[i];
     os << (i ? ",\n  " : "\n  ") << "{\"name\": " << json_quote(n.name) << ", \"op_type\": " << json_quote(n.op_type)
        << ", \"ms\": " << n.ms << ", \"share\": " << r.share(n.ms) << ", \"gflops\": " << n.gflops()
        << ", \"impl\": " << json_quote(n.impl) << ", \"layout\": " << json_quote(n.layout) << "}";
@@ -149,20 +149,20 @@ void print_json(const Report& r) {
 
 int cmd_bench(Args& args) {
   Report r;
-  const BenchOptions o = parse_options(args);
+  const study::BenchOptions o = parse_options(args);
   if (!o.vs.empty() && !o.profile_path.empty()) fail("bench: --profile traces one model; leave out --vs");
-  if (!o.vs.empty()) return bench_vs(o);
+  if (!o.vs.empty()) return study::bench_vs(o);
   r.opts = &o;
   // Fail on an unwritable trace path now rather than after minutes of runs.
   if (!o.profile_path.empty()) check_can_create(o.profile_path);
-  const auto session = load_timed(o.model, o.session, r.load_ms);
-  const TensorMap feeds = make_feeds(*session, o.inputs, RandomFill::Normal, o.seed);
-  Measurement m = measure(*session, feeds, o);
+  const auto session = study::load_timed(o.model, o.session, r.load_ms);
+  const TensorMap feeds = study::make_feeds(*session, o.inputs, study::RandomFill::Normal, o.seed);
+  study::Measurement m = study::measure(*session, feeds, o);
   r.threads = m.threads;
   r.latency = m.latency;
   r.nodes = std::move(m.nodes);
-  r.op_types = totals_by_op_type(r.nodes);
-  for (const NodeAverage& n : r.nodes) r.node_ms += n.ms;
+  r.op_types = study::totals_by_op_type(r.nodes);
+  for (const study::NodeAverage& n : r.nodes) r.node_ms += n.ms;
   r.int8 = true;
   for (const auto& [type, t] : r.op_types) {
     if (!is_conv_family(type)) continue;
@@ -171,7 +171,7 @@ int cmd_bench(Args& args) {
     r.conv.ms += t.ms;
     r.conv.flops += t.flops;
   }
-  if (!o.profile_path.empty()) write_file_bytes(o.profile_path, chrome_trace_json(m.last, o.model));
+  if (!o.profile_path.empty()) write_file_bytes(o.profile_path, study::chrome_trace_json(m.last, o.model));
   if (o.json) print_json(r);
   else print_tables(r);
   return 0;

@@ -5,7 +5,7 @@
 #include "graph/file_writer.h"
 #include "graph/tensor_io.h"
 #include "tools/cli.h"
-#include "tools/compare_report.h"
+#include "study/compare_report.h"
 
 namespace ssdx::cli {
 
@@ -27,9 +27,9 @@ int cmd_compare(Args& args) {
   if (positional.size() < 2) fail("compare: needs two models and at least one image (ssdx compare MODEL_A MODEL_B IMAGE...)");
   const std::vector<std::string> images(positional.begin() + 2, positional.end());
   if (!plot_path.empty()) check_can_create(plot_path);  // an unwritable path fails before the runs
-  const Comparison c = compare_models(positional[0], positional[1], images, static_cast<float>(threshold), opts);
-  if (!plot_path.empty()) write_file_bytes(plot_path, sqnr_plot_svg(c));
-  std::cout << (json ? comparison_json(c) : comparison_text(c));
+  const study::Comparison c = study::compare_models(positional[0], positional[1], images, static_cast<float>(threshold), opts);
+  if (!plot_path.empty()) write_file_bytes(plot_path, study::sqnr_plot_svg(c));
+  std::cout << (json ? study::comparison_json(c) : study::comparison_text(c));
   return 0;
 }
 

@@ -2,9 +2,9 @@
 #include <iostream>
 
 #include "tools/cli.h"
-#include "tools/detection_report.h"
-#include "tools/detector.h"
-#include "tools/image.h"
+#include "app/detection_report.h"
+#include "app/detector.h"
+#include "app/image.h"
 
 namespace ssdx::cli {
 namespace {
@@ -49,19 +49,19 @@ int cmd_detect(Args& args) {
   if (model.empty() || images.empty())
     fail("detect: needs a model and at least one image (ssdx detect MODEL IMAGE...)");
 
-  const Detector detector(model, opts);
-  std::vector<ImageDetections> results;
+  const app::Detector detector(model, opts);
+  std::vector<app::ImageDetections> results;
   for (size_t i = 0; i < images.size(); ++i) {
-    Image image = load_image(images[i]);
-    ImageDetections result{images[i], image.width, image.height, detector.detect(image, static_cast<float>(threshold))};
+    app::Image image = app::load_image(images[i]);
+    app::ImageDetections result{images[i], image.width, image.height, detector.detect(image, static_cast<float>(threshold))};
     if (!draw_out.empty()) {
-      draw_detections(image, result.objects);
-      save_png(image, draw_path(draw_out, i, images.size()));
+      app::draw_detections(image, result.objects);
+      app::save_png(image, draw_path(draw_out, i, images.size()));
     }
     if (json) results.push_back(std::move(result));
-    else std::cout << format_text(result) << std::flush;  // streamed: a long run shows progress
+    else std::cout << app::format_text(result) << std::flush;  // streamed: a long run shows progress
   }
-  if (json) std::cout << format_json(model, results);
+  if (json) std::cout << app::format_json(model, results);
   return 0;
 }
 

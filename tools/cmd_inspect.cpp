@@ -5,15 +5,15 @@
 
 #include "graph/tensor_io.h"
 #include "tools/cli.h"
-#include "tools/inspect_report.h"
-#include "tools/plan_dot.h"
+#include "study/inspect_report.h"
+#include "study/plan_dot.h"
 
 namespace ssdx::cli {
 
 int cmd_inspect(Args& args) {
   std::string model, dot_path, svg_path;
   bool plan = false, json = false;
-  DotOptions dot;
+  study::DotOptions dot;
   SessionOptions opts;
   while (!args.done()) {
     const std::string a = args.next("");
@@ -29,18 +29,18 @@ int cmd_inspect(Args& args) {
   }
   if (model.empty()) fail("inspect: no model given (ssdx inspect MODEL [--plan] [--json] [--dot OUT.dot] [--svg OUT.svg])");
 
-  const ModelSummary summary = summarize_model(model);
-  ExecPlan exec;
+  const study::ModelSummary summary = study::summarize_model(model);
+  study::ExecPlan exec;
   const bool need_plan = plan || !dot_path.empty() || !svg_path.empty();
-  if (need_plan) exec = describe_plan(*Session::load(model, opts));
+  if (need_plan) exec = study::describe_plan(*Session::load(model, opts));
   if (!dot_path.empty() || !svg_path.empty()) {
     dot.title = model;
-    const std::string text = plan_to_dot(exec, dot);
+    const std::string text = study::plan_to_dot(exec, dot);
     if (!dot_path.empty()) write_file_bytes(dot_path, text);
-    if (!svg_path.empty()) render_svg(text, svg_path);
+    if (!svg_path.empty()) study::render_svg(text, svg_path);
   }
-  if (json) std::cout << inspect_json(summary, plan ? &exec : nullptr);
-  else std::cout << summary_text(summary) << (plan ? plan_text(exec) : "");
+  if (json) std::cout << study::inspect_json(summary, plan ? &exec : nullptr);
+  else std::cout << study::summary_text(summary) << (plan ? study::plan_text(exec) : "");
   return 0;
 }
 

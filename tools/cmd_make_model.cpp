@@ -4,12 +4,12 @@
 #include "graph/error.h"
 
 #include "tools/cli.h"
-#include "tools/ssd_model.h"
+#include "models/ssd_model.h"
 
 namespace ssdx::cli {
 
 int cmd_make_model(Args& args) {
-  SsdModelOptions o;
+  models::SsdModelOptions o;
   std::string out;
   while (!args.done()) {
     const std::string a = args.next("");
@@ -23,7 +23,7 @@ int cmd_make_model(Args& args) {
     else fail("make-model: unexpected argument '", a, "'");
   }
   if (out.empty()) fail("make-model: no output file given (ssdx make-model OUT.onnx ...)");
-  write_ssd_model(o, out);
+  models::write_ssd_model(o, out);
   std::cout << "wrote " << out << ": SSD-ResNet34 " << o.size << "x" << o.size << ", opset " << o.opset
             << (o.fold_bn ? ", BatchNormalization folded" : ", 29 BatchNormalization nodes")
             << (o.constant_view_shapes ? ", constant head views" : ", dynamic head views") << ", seed " << o.seed << "\n";

@@ -3,34 +3,35 @@
 
 #include "graph/error.h"
 #include "graph/graph_writer.h"
-#include "tools/calibration.h"
+#include "app/calibration_images.h"
+#include "quantizer/calibration.h"
 #include "tools/cli.h"
-#include "tools/quantizer.h"
+#include "quantizer/quantizer.h"
 
 namespace ssdx::cli {
 namespace {
 
-QuantFormat parse_format(const std::string& s) {
-  if (s == "qdq") return QuantFormat::QDQ;
-  if (s == "qoperator") return QuantFormat::QOperator;
+quantizer::QuantFormat parse_format(const std::string& s) {
+  if (s == "qdq") return quantizer::QuantFormat::QDQ;
+  if (s == "qoperator") return quantizer::QuantFormat::QOperator;
   fail("quantize: unknown --format '", s, "' (qdq or qoperator)");
 }
 
-QdqStyle parse_qdq_style(const std::string& s) {
-  if (s == "absorbed") return QdqStyle::Absorbed;
-  if (s == "ort") return QdqStyle::Ort;
+quantizer::QdqStyle parse_qdq_style(const std::string& s) {
+  if (s == "absorbed") return quantizer::QdqStyle::Absorbed;
+  if (s == "ort") return quantizer::QdqStyle::Ort;
   fail("quantize: unknown --qdq-style '", s, "' (absorbed or ort)");
 }
 
-CalibrationMethod parse_method(const std::string& s) {
-  if (s == "minmax") return CalibrationMethod::MinMax;
-  if (s == "percentile") return CalibrationMethod::Percentile;
-  if (s == "entropy") return CalibrationMethod::Entropy;
+quantizer::CalibrationMethod parse_method(const std::string& s) {
+  if (s == "minmax") return quantizer::CalibrationMethod::MinMax;
+  if (s == "percentile") return quantizer::CalibrationMethod::Percentile;
+  if (s == "entropy") return quantizer::CalibrationMethod::Entropy;
   fail("quantize: unknown --method '", s, "' (minmax, percentile or entropy)");
 }
 
-const char* method_name(CalibrationMethod m) {
-  return m == CalibrationMethod::MinMax ? "minmax" : m == CalibrationMethod::Percentile ? "percentile" : "entropy";
+const char* method_name(quantizer::CalibrationMethod m) {
+  return m == quantizer::CalibrationMethod::MinMax ? "minmax" : m == quantizer::CalibrationMethod::Percentile ? "percentile" : "entropy";
 }
 
 bool is_option(const std::string& a) { return a.size() > 1 && a[0] == '-'; }
@@ -41,8 +42,8 @@ int cmd_quantize(Args& args) {
   std::string model, out, format;
   std::vector<std::string> images;
   bool calib_given = false, style_given = false;
-  QuantizeOptions q;
-  CalibrationOptions c;
+  quantizer::QuantizeOptions q;
+  quantizer::CalibrationOptions c;
   while (!args.done()) {
     const std::string a = args.next("");
     if (a == "--calib") {
@@ -80,14 +81,14 @@ int cmd_quantize(Args& args) {
   if (!calib_given) fail("quantize: no calibration images (--calib IMAGE...)");
   if (format.empty()) fail("quantize: no --format given (qdq or qoperator)");
   if (out.empty()) fail("quantize: no output file given (-o OUT.onnx)");
-  if (style_given && q.format != QuantFormat::QDQ) fail("quantize: --qdq-style needs --format qdq");
+  if (style_given && q.format != quantizer::QuantFormat::QDQ) fail("quantize: --qdq-style needs --format qdq");
 
-  Graph g = load_for_quantization(model);
-  const std::vector<Tensor> inputs = load_calibration_images(g, images);
-  check_quantizable(g);  // before calibration spends time on the model
-  const std::vector<std::string> tensors = tensors_to_calibrate(g, q.qdq_style);
-  const RangeMap ranges = calibrate(g, tensors, inputs, c);
-  const QuantizeReport r = quantize_graph(g, ranges, q);
+  Graph g = quantizer::load_for_quantization(model);
+  const std::vector<Tensor> inputs = app::load_calibration_images(g, images);
+  quantizer::check_quantizable(g);  // before calibration spends time on the model
+  const std::vector<std::string> tensors = quantizer::tensors_to_calibrate(g, q.qdq_style);
+  const quantizer::RangeMap ranges = quantizer::calibrate(g, tensors, inputs, c);
+  const quantizer::QuantizeReport r = quantizer::quantize_graph(g, ranges, q);
   save_graph(g, out);
   std::cout << "calibrated " << tensors.size() << " tensors on " << images.size() << " image"
             << (images.size() == 1 ? "" : "s") << " (" << method_name(c.method) << ")\n"

@@ -9,7 +9,7 @@
 #include "graph/printable.h"
 #include "graph/onnx_parser.h"
 #include "tools/cli.h"
-#include "tools/feeds.h"
+#include "study/feeds.h"
 #include "tools/output_file_name.h"
 
 namespace ssdx::cli {
@@ -30,14 +30,14 @@ void print_summary(const std::string& name, const Tensor& t) {
 
 int cmd_run(Args& args) {
   std::string model, output_dir;
-  std::vector<InputFile> input_files;
+  std::vector<study::InputFile> input_files;
   bool random_inputs = false;
   SessionOptions opts;
   unsigned seed = 0;
   while (!args.done()) {
     const std::string a = args.next("");
     if (a == "--input") {
-      input_files.push_back(parse_input_spec(args.next(a)));
+      input_files.push_back(study::parse_input_spec(args.next(a)));
     } else if (a == "--random-inputs") {
       random_inputs = true;
     } else if (a == "--seed") {
@@ -59,7 +59,7 @@ int cmd_run(Args& args) {
   auto session = Session::load(model, opts);
   auto t1 = std::chrono::steady_clock::now();
 
-  const TensorMap feeds = make_feeds(*session, input_files, random_inputs ? RandomFill::Uniform : RandomFill::None, seed);
+  const TensorMap feeds = study::make_feeds(*session, input_files, random_inputs ? study::RandomFill::Uniform : study::RandomFill::None, seed);
 
   auto t2 = std::chrono::steady_clock::now();
   TensorMap outputs = session->run(feeds);

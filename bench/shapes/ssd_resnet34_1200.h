@@ -1,6 +1,6 @@
 #pragma once
 // The distinct convolutions of SSD-ResNet34 at 1200x1200 (docs/ssd12_model.md §2) and how often each occurs.
-// tests/tools/bench_conv_shapes_test.cpp checks the table against a generated model, so it cannot drift.
+// tests/models/bench_conv_shapes_test.cpp checks the table against a generated model, so it cannot drift.
 
 namespace ssdx::bench {
 

@@ -1,4 +1,4 @@
-// The QDQ pass's requantization rewrites (graph/passes/fuse_qdq.h): DequantizeLinear -> elementwise float ops ->
+// The QDQ pass's requantization rewrites (passes/fuse_qdq.h): DequantizeLinear -> elementwise float ops ->
 // QuantizeLinear becomes one ssdx.TableLookup, an identity DQ -> Q pair goes, and chains the table cannot stand for
 // stay as written. Each case runs the graph as written (no passes) and optimized on inputs holding every byte value,
 // compares them bit for bit, and checks the rewritten chains against onnxruntime too.

@@ -8,7 +8,7 @@
 #include "graph/onnx_builder.h"
 #include "graph/onnx_parser.h"
 #include "ops/cpu_isa.h"
-#include "quant/table_lookup.h"
+#include "int8/table_lookup.h"
 #include "tests/dynamic_models.h"
 #include "tests/test_util.h"
 

@@ -12,7 +12,7 @@ namespace {
 TEST(Ssd1200Int8Parity, ZooFormsAndOrtQdqLayoutMatchOnnxRuntime) {
   SSDX_NEED_ORT();
   SSDX_NEED_PHOTOS(photos);
-  const std::string fp32 = ssd_model_path(SsdModelOptions{1200, 12, 1, false, false});
+  const std::string fp32 = ssd_model_path(models::SsdModelOptions{1200, 12, 1, false, false});
   for (const auto& [name, args] : {std::pair{"qdq_per_tensor", "--format qdq"},
                                    std::pair{"qoperator_per_channel", "--format qoperator --per-channel"},
                                    std::pair{"qdq_ort_style", "--format qdq --qdq-style ort"}}) {

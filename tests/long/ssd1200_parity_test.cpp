@@ -4,7 +4,7 @@
 namespace ssdx::test {
 namespace {
 
-class Ssd1200Parity : public ::testing::TestWithParam<SsdModelOptions> {};
+class Ssd1200Parity : public ::testing::TestWithParam<models::SsdModelOptions> {};
 
 TEST_P(Ssd1200Parity, MatchesOnnxRuntime) {
   SSDX_NEED_ORT();
@@ -16,11 +16,11 @@ TEST_P(Ssd1200Parity, MatchesOnnxRuntime) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, Ssd1200Parity,
-                         ::testing::Values(SsdModelOptions{1200, 12, 1, false, false},
-                                           SsdModelOptions{1200, 12, 1, true, false},
-                                           SsdModelOptions{1200, 10, 1, false, false},
-                                           SsdModelOptions{1200, 10, 1, true, true}),
-                         [](const ::testing::TestParamInfo<SsdModelOptions>& i) {
+                         ::testing::Values(models::SsdModelOptions{1200, 12, 1, false, false},
+                                           models::SsdModelOptions{1200, 12, 1, true, false},
+                                           models::SsdModelOptions{1200, 10, 1, false, false},
+                                           models::SsdModelOptions{1200, 10, 1, true, true}),
+                         [](const ::testing::TestParamInfo<models::SsdModelOptions>& i) {
                            return std::string(i.param.fold_bn ? "folded" : "batchnorm") + "_opset" +
                                   std::to_string(i.param.opset) + (i.param.constant_view_shapes ? "_const" : "");
                          });

@@ -7,7 +7,7 @@ namespace ssdx::test {
 namespace {
 
 TEST(Concurrency, ParallelRunsMatchSerialRunsBitForBit) {
-  const SsdModelOptions o{480, 12, 3, false, false};
+  const models::SsdModelOptions o{480, 12, 3, false, false};
   const std::string path = ssd_model_path(o);
   Session session(load_onnx(path), SessionOptions{1});
   std::remove(path.c_str());

@@ -27,7 +27,7 @@ TEST_P(Int8LayerParity, EveryInt8TensorWithinOneLsbOfOnnxRuntime) {
   SSDX_NEED_ORT();
   SSDX_NEED_PHOTOS(photos);
   const LayerForm& form = GetParam();
-  const std::string fp32 = ssd_model_path(SsdModelOptions{480, 12, 5, false, false});
+  const std::string fp32 = ssd_model_path(models::SsdModelOptions{480, 12, 5, false, false});
   const std::string int8 = fp32 + "." + form.name + ".onnx", exposed = fp32 + "." + form.name + "_exposed.onnx";
   std::string log;
   ASSERT_EQ(run_shell(std::string(SSDX_BINARY_DIR) + "/tools/ssdx quantize " + shell_quote(fp32) + " --calib " +
@@ -48,7 +48,7 @@ TEST_P(Int8LayerParity, EveryInt8TensorWithinOneLsbOfOnnxRuntime) {
     names.push_back(v.name);
   }
   save_graph(g, exposed);
-  const TensorMap feeds = {{"image", cli::preprocess(cli::load_image(photos + "/coffee.png"), 480, 480)}};
+  const TensorMap feeds = {{"image", app::preprocess(app::load_image(photos + "/coffee.png"), 480, 480)}};
   const auto session = Session::load(exposed);
   int lookups = 0;
   for (const Node& n : session->graph().nodes) lookups += n.op_type == "TableLookup";

@@ -20,7 +20,7 @@ struct Int8Form {
 class Int8SsdParity : public ::testing::TestWithParam<Int8Form> {
  protected:
   static void SetUpTestSuite() {
-    fp32_ = new std::string(ssd_model_path(SsdModelOptions{480, 12, 5, false, false}));
+    fp32_ = new std::string(ssd_model_path(models::SsdModelOptions{480, 12, 5, false, false}));
   }
   static void TearDownTestSuite() {
     std::remove(fp32_->c_str());

@@ -14,10 +14,11 @@
 #include "tests/photos.h"
 #include "tests/quantize_models.h"
 #include "tests/ssd_parity.h"
-#include "tools/calibration.h"
-#include "tools/image.h"
-#include "tools/quantizer.h"
-#include "tools/ssd_model.h"
+#include "app/calibration_images.h"
+#include "quantizer/calibration.h"
+#include "app/image.h"
+#include "quantizer/quantizer.h"
+#include "models/ssd_model.h"
 
 namespace ssdx::test {
 namespace {
@@ -79,7 +80,7 @@ Agreement agreement(const TensorMap& ref, const TensorMap& other) {
 
 struct Variant {
   const char* name;
-  QuantFormat format;
+  quantizer::QuantFormat format;
   bool per_channel;
   int64_t opset;
 };
@@ -91,29 +92,29 @@ TEST(QuantizedSsd, ThreeFormatsRunInBothEnginesCloseToFloat) {
   SSDX_NEED_PHOTOS(photos);
   const std::string base = std::string(SSDX_BINARY_DIR) + "/quantize_ssd_" + std::to_string(getpid());
   const std::string fp32_path = base + "_fp32.onnx";
-  SsdModelOptions mo;
+  models::SsdModelOptions mo;
   mo.size = kSize;
-  write_ssd_model(mo, fp32_path);
-  const Graph prepared = load_for_quantization(fp32_path);
+  models::write_ssd_model(mo, fp32_path);
+  const Graph prepared = quantizer::load_for_quantization(fp32_path);
   const std::vector<Tensor> calib =
-      load_calibration_images(prepared, {photos + "/astronaut.png", photos + "/coffee.png"});
-  CalibrationOptions c;
+      app::load_calibration_images(prepared, {photos + "/astronaut.png", photos + "/coffee.png"});
+  quantizer::CalibrationOptions c;
   c.threads = 2;
-  const RangeMap ranges = calibrate(prepared, tensors_to_calibrate(prepared), calib, c);
-  const Tensor image = cli::preprocess(cli::load_image(photos + "/motorcycle_left.png"), kSize, kSize);
+  const quantizer::RangeMap ranges = calibrate(prepared, quantizer::tensors_to_calibrate(prepared), calib, c);
+  const Tensor image = app::preprocess(app::load_image(photos + "/motorcycle_left.png"), kSize, kSize);
   const TensorMap fp32_ssdx = Session(load_onnx(fp32_path), SessionOptions{2}).run({{"image", image}});
   const TensorMap fp32_ort = run_ort(fp32_path, {{"image", image}}, 2);
   std::remove(fp32_path.c_str());
 
   for (const Variant& v :
-       {Variant{"qdq_per_tensor", QuantFormat::QDQ, false, 12}, Variant{"qdq_per_channel", QuantFormat::QDQ, true, 13},
-        Variant{"qoperator_per_channel", QuantFormat::QOperator, true, 12}}) {
+       {Variant{"qdq_per_tensor", quantizer::QuantFormat::QDQ, false, 12}, Variant{"qdq_per_channel", quantizer::QuantFormat::QDQ, true, 13},
+        Variant{"qoperator_per_channel", quantizer::QuantFormat::QOperator, true, 12}}) {
     SCOPED_TRACE(v.name);
     Graph g = prepared;
-    QuantizeOptions o;
+    quantizer::QuantizeOptions o;
     o.format = v.format;
     o.per_channel = v.per_channel;
-    const QuantizeReport rep = quantize_graph(g, ranges, o);
+    const quantizer::QuantizeReport rep = quantize_graph(g, ranges, o);
     EXPECT_EQ(rep.opset, v.opset);
     EXPECT_EQ(rep.convs, 51);  // the whole backbone, extras and heads
     EXPECT_EQ(rep.adds, 13);   // every residual sum
@@ -145,15 +146,15 @@ TEST(QuantizedSsd, ThreeFormatsRunInBothEnginesCloseToFloat) {
   }
 
   // The histogram methods clip some range; the int8 model must still keep most of the float model's detections.
-  for (CalibrationMethod m : {CalibrationMethod::Percentile, CalibrationMethod::Entropy}) {
-    const char* name = m == CalibrationMethod::Percentile ? "percentile" : "entropy";
+  for (quantizer::CalibrationMethod m : {quantizer::CalibrationMethod::Percentile, quantizer::CalibrationMethod::Entropy}) {
+    const char* name = m == quantizer::CalibrationMethod::Percentile ? "percentile" : "entropy";
     SCOPED_TRACE(name);
     c.method = m;
     Graph g = prepared;
-    QuantizeOptions o;
-    o.format = QuantFormat::QOperator;
+    quantizer::QuantizeOptions o;
+    o.format = quantizer::QuantFormat::QOperator;
     o.per_channel = true;
-    quantize_graph(g, calibrate(prepared, tensors_to_calibrate(prepared), calib, c), o);
+    quantizer::quantize_graph(g, calibrate(prepared, quantizer::tensors_to_calibrate(prepared), calib, c), o);
     const TensorMap ours = Session(std::move(g), SessionOptions{2}).run({{"image", image}});
     const Agreement a = agreement(fp32_ssdx, ours);
     std::printf("[quantize] qoperator_per_channel, %s calibration: fp32 top-%zu matched by ssdx int8 %d/%d\n", name,
@@ -167,23 +168,23 @@ TEST(QuantizedSsd, ThreeFormatsRunInBothEnginesCloseToFloat) {
 void expect_tiny_parity(int opset) {
   const std::string base = std::string(SSDX_BINARY_DIR) + "/quantize_tiny_" + std::to_string(getpid());
   save_tiny_quant_model(base + ".onnx", opset, 16);
-  const Graph prepared = load_for_quantization(base + ".onnx");
+  const Graph prepared = quantizer::load_for_quantization(base + ".onnx");
   std::remove((base + ".onnx").c_str());
   std::vector<Tensor> calib;
   for (uint32_t seed = 1; seed <= 4; ++seed) calib.push_back(random_tensor({1, 3, 16, 16}, seed, -2.f, 2.f));
-  const RangeMap ranges = calibrate(prepared, tensors_to_calibrate(prepared), calib, {});
-  const float y_step = activation_params(ranges.at("r2")).scale;
+  const quantizer::RangeMap ranges = quantizer::calibrate(prepared, quantizer::tensors_to_calibrate(prepared), calib, {});
+  const float y_step = quantizer::activation_params(ranges.at("r2")).scale;
   const Tensor x = random_tensor({1, 3, 16, 16}, 77, -2.f, 2.f);
-  for (QuantFormat format : {QuantFormat::QDQ, QuantFormat::QOperator})
+  for (quantizer::QuantFormat format : {quantizer::QuantFormat::QDQ, quantizer::QuantFormat::QOperator})
     for (bool per_channel : {false, true}) {
-      const std::string name = std::string(format == QuantFormat::QDQ ? "qdq" : "qoperator") +
+      const std::string name = std::string(format == quantizer::QuantFormat::QDQ ? "qdq" : "qoperator") +
                                (per_channel ? "_per_channel" : "") + "_from_opset" + std::to_string(opset);
       SCOPED_TRACE(name);
       Graph g = prepared;
-      QuantizeOptions o;
+      quantizer::QuantizeOptions o;
       o.format = format;
       o.per_channel = per_channel;
-      quantize_graph(g, ranges, o);
+      quantizer::quantize_graph(g, ranges, o);
       const std::string path = base + "_" + name + ".onnx";
       save_graph(g, path);
       const Tensor ort = run_ort(path, {{"x", x}}, 2).at("y");

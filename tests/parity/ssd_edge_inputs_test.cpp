@@ -28,9 +28,9 @@ TEST(SsdEdgeInputs, NoObjectGivesEmptyDetectionsLikeOnnxRuntime) {
   SSDX_NEED_ORT();
   for (int opset : {10, 12}) {
     SCOPED_TRACE("opset " + std::to_string(opset));
-    SsdModelOptions o{480, opset, 3, true, false};
+    models::SsdModelOptions o{480, opset, 3, true, false};
     const std::string path = std::string(SSDX_BINARY_DIR) + "/ssd_postprocess_" + std::to_string(getpid()) + ".onnx";
-    write_ssd_postprocess_model(o, path);
+    models::write_ssd_postprocess_model(o, path);
     auto session = Session::load(path);
     ASSERT_EQ(session->inputs().size(), 12u);
     const TensorMap feeds = background_only_heads(*session);
@@ -48,7 +48,7 @@ TEST(SsdEdgeInputs, NoObjectGivesEmptyDetectionsLikeOnnxRuntime) {
 // differ on purpose here: onnxruntime's Relu passes NaN on, so every score turns NaN and it finds nothing, while the
 // fused Conv+Relu (oneDNN's ReLU is max(x, 0)) maps NaN to 0, so ssdx still reports what the clean pixels show.
 TEST(SsdEdgeInputs, NanAndInfinityImagesGiveWellFormedDetections) {
-  const std::string path = ssd_model_path(SsdModelOptions{480, 12, 3, false, false});
+  const std::string path = ssd_model_path(models::SsdModelOptions{480, 12, 3, false, false});
   auto session = Session::load(path);
   std::remove(path.c_str());
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();

@@ -4,7 +4,7 @@
 namespace ssdx::test {
 namespace {
 
-class SsdParity : public ::testing::TestWithParam<SsdModelOptions> {};
+class SsdParity : public ::testing::TestWithParam<models::SsdModelOptions> {};
 
 TEST_P(SsdParity, MatchesOnnxRuntime) {
   SSDX_NEED_ORT();
@@ -16,8 +16,8 @@ TEST_P(SsdParity, MatchesOnnxRuntime) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Small, SsdParity,
-                         ::testing::Values(SsdModelOptions{480, 12, 7, false, false}, SsdModelOptions{480, 10, 7, true, true}),
-                         [](const ::testing::TestParamInfo<SsdModelOptions>& i) {
+                         ::testing::Values(models::SsdModelOptions{480, 12, 7, false, false}, models::SsdModelOptions{480, 10, 7, true, true}),
+                         [](const ::testing::TestParamInfo<models::SsdModelOptions>& i) {
                            return std::string(i.param.fold_bn ? "folded" : "batchnorm") + "_opset" +
                                   std::to_string(i.param.opset);
                          });

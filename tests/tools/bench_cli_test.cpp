@@ -5,7 +5,7 @@
 #include "engine/session.h"
 #include "graph/onnx_builder.h"
 #include "tests/tools/cli_runner.h"
-#include "tools/bench_stats.h"
+#include "study/bench_stats.h"
 
 namespace ssdx::test {
 namespace {
@@ -136,19 +136,19 @@ TEST_F(BenchCli, BadArguments) {
 // Nearest-rank: sorted[ceil(p/100 * n) - 1], worked out by hand.
 TEST(BenchStats, NearestRankPercentiles) {
   const std::vector<double> ten = {7, 1, 10, 3, 5, 2, 9, 4, 8, 6};  // 1..10 shuffled
-  using cli::percentile_nearest_rank;
-  EXPECT_EQ(percentile_nearest_rank(ten, 0), 1);
-  EXPECT_EQ(percentile_nearest_rank(ten, 50), 5);   // ceil(5) = 5th
-  EXPECT_EQ(percentile_nearest_rank(ten, 51), 6);   // ceil(5.1) = 6th
-  EXPECT_EQ(percentile_nearest_rank(ten, 90), 9);   // ceil(9) = 9th
-  EXPECT_EQ(percentile_nearest_rank(ten, 99), 10);  // ceil(9.9) = 10th
-  EXPECT_EQ(percentile_nearest_rank(ten, 100), 10);
-  EXPECT_EQ(percentile_nearest_rank({15, 20, 35, 40, 50}, 30), 20);  // ceil(1.5) = 2nd (Wikipedia's example)
-  EXPECT_EQ(percentile_nearest_rank({15, 20, 35, 40, 50}, 40), 20);  // ceil(2.0) = 2nd
-  EXPECT_EQ(percentile_nearest_rank({42}, 99), 42);
-  EXPECT_THROW(percentile_nearest_rank({}, 50), Error);
+  using study::percentile_nearest_rank;
+  EXPECT_EQ(study::percentile_nearest_rank(ten, 0), 1);
+  EXPECT_EQ(study::percentile_nearest_rank(ten, 50), 5);   // ceil(5) = 5th
+  EXPECT_EQ(study::percentile_nearest_rank(ten, 51), 6);   // ceil(5.1) = 6th
+  EXPECT_EQ(study::percentile_nearest_rank(ten, 90), 9);   // ceil(9) = 9th
+  EXPECT_EQ(study::percentile_nearest_rank(ten, 99), 10);  // ceil(9.9) = 10th
+  EXPECT_EQ(study::percentile_nearest_rank(ten, 100), 10);
+  EXPECT_EQ(study::percentile_nearest_rank({15, 20, 35, 40, 50}, 30), 20);  // ceil(1.5) = 2nd (Wikipedia's example)
+  EXPECT_EQ(study::percentile_nearest_rank({15, 20, 35, 40, 50}, 40), 20);  // ceil(2.0) = 2nd
+  EXPECT_EQ(study::percentile_nearest_rank({42}, 99), 42);
+  EXPECT_THROW(study::percentile_nearest_rank({}, 50), Error);
 
-  const cli::LatencySummary s = cli::summarize_latencies({4, 1, 3, 2});
+  const study::LatencySummary s = study::summarize_latencies({4, 1, 3, 2});
   EXPECT_EQ(s.min, 1);
   EXPECT_EQ(s.median, 2);  // ceil(2.0) = 2nd: nearest-rank takes the lower middle of an even count
   EXPECT_EQ(s.p90, 4);
@@ -160,15 +160,15 @@ TEST(BenchStats, AverageProfiles) {
   RunProfile a, b;
   a.nodes = {{"c", "Conv", "ref", "plain", 0, 1000, 4e6}, {"r", "Relu", "ref", "plain", 1000, 200, 0}};
   b.nodes = {{"c", "Conv", "ref", "plain", 0, 3000, 4e6}, {"r", "Relu", "ref", "plain", 3000, 400, 0}};
-  const auto avg = cli::average_profiles({a, b});
+  const auto avg = study::average_profiles({a, b});
   ASSERT_EQ(avg.size(), 2u);
   EXPECT_DOUBLE_EQ(avg[0].ms, 2.0);
   EXPECT_DOUBLE_EQ(avg[0].gflops(), 2.0);  // 4 MFLOP in 2 ms
   EXPECT_DOUBLE_EQ(avg[1].ms, 0.3);
-  const auto types = cli::totals_by_op_type(avg);
+  const auto types = study::totals_by_op_type(avg);
   EXPECT_EQ(types.at("Conv").count, 1);
   b.nodes.pop_back();
-  EXPECT_THROW(cli::average_profiles({a, b}), Error);
+  EXPECT_THROW(study::average_profiles({a, b}), Error);
 }
 
 }  // namespace

@@ -8,19 +8,19 @@
 #include "tests/tools/cli_runner.h"
 #include "tests/tools/json_value.h"
 #include "tests/tools/ssd480_models.h"
-#include "tools/bench_vs.h"
+#include "study/bench_vs.h"
 
 namespace ssdx::test {
 namespace {
 
-void add_kernel(cli::Measurement& m, const std::string& name, const std::string& op, double ms,
+void add_kernel(study::Measurement& m, const std::string& name, const std::string& op, double ms,
                 std::vector<NodeOrigin> origins) {
   m.nodes.push_back({name, op, "impl", "plain", ms, 0});
   m.origins.push_back(origins.empty() ? std::vector<NodeOrigin>{{op, name}} : std::move(origins));
 }
 
 TEST(BenchVs, MatchesLayersByOnnxNodeNameSuffixAndOrder) {
-  cli::Measurement a, b;
+  study::Measurement a, b;
   add_kernel(a, "conv1", "FusedConv", 4.0, {{"Conv", "conv1"}, {"BatchNormalization", "bn1"}, {"Add", "add1"}, {"Relu", "relu1"}});
   add_kernel(a, "conv2", "Conv", 2.0, {});
   add_kernel(a, "convA", "Conv", 3.0, {});
@@ -33,7 +33,7 @@ TEST(BenchVs, MatchesLayersByOnnxNodeNameSuffixAndOrder) {
   add_kernel(b, "conv2_quant", "QLinearConv", 1.0, {{"Conv", "conv2_quant"}, {"DequantizeLinear", "dq_x"}});
   add_kernel(b, "convB", "QLinearConv", 1.5, {});
   add_kernel(b, "reshape", "Reshape", 0.5, {});
-  const std::vector<cli::LayerTimes> layers = cli::match_layers(a, b);
+  const std::vector<study::LayerTimes> layers = study::match_layers(a, b);
   ASSERT_EQ(layers.size(), 5u);
   EXPECT_EQ(layers[0].a, (std::vector<size_t>{0}));
   EXPECT_EQ(layers[0].b, (std::vector<size_t>{1, 2}));

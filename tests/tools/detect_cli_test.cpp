@@ -1,6 +1,6 @@
 // `ssdx detect` as a user runs it: a tiny fake detector built here, synthetic and real photos, hostile images.
 #include <gtest/gtest.h>
-#include <stb_image_write.h>  // the implementation lives in tools/image.cpp
+#include <stb_image_write.h>  // the implementation lives in app/image.cpp
 
 #include <random>
 #include <sstream>
@@ -10,12 +10,12 @@
 #include "tests/photos.h"
 #include "tests/tools/cli_runner.h"
 #include "tests/tools/png_craft.h"
-#include "tools/image.h"
+#include "app/image.h"
 
 namespace ssdx::test {
 namespace {
 
-using cli::Image;
+using app::Image;
 
 // Three fixed boxes and labels (person, car, and 95, which is no COCO class); the scores depend on the image:
 // scores = 0.1 * max(preprocessed image) + [0.6, 0.5, 0.35]. A white image's largest normalised value is
@@ -52,11 +52,11 @@ std::string save_fake_detector(const std::string& dir, const Shape& input_shape 
 }
 
 std::string save_solid_png(const std::string& path, int width, int height, uint8_t value) {
-  Image im;
+  app::Image im;
   im.width = width;
   im.height = height;
   im.rgb.assign(size_t(width) * height * 3, value);
-  cli::save_png(im, path);
+  app::save_png(im, path);
   return path;
 }
 
@@ -122,15 +122,15 @@ TEST_F(DetectCli, DrawWritesPngsOfTheOriginalSize) {
   const std::string white = save_solid_png(dir_ + "/white.png", 64, 48, 255);
   const std::string gray = save_solid_png(dir_ + "/gray.png", 30, 70, 90);
   ASSERT_EQ(detect(white + " --draw " + dir_ + "/one.png").exit_code, 0);
-  const Image one = cli::load_image(dir_ + "/one.png");
+  const app::Image one = app::load_image(dir_ + "/one.png");
   EXPECT_EQ(one.width, 64);
   EXPECT_EQ(one.height, 48);
-  EXPECT_NE(one.rgb, cli::load_image(white).rgb);
+  EXPECT_NE(one.rgb, app::load_image(white).rgb);
 
   const CommandResult r = detect(white + " " + gray + " --draw " + dir_ + "/many.png");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(cli::load_image(dir_ + "/many_0.png").width, 64);
-  EXPECT_EQ(cli::load_image(dir_ + "/many_1.png").height, 70);
+  EXPECT_EQ(app::load_image(dir_ + "/many_0.png").width, 64);
+  EXPECT_EQ(app::load_image(dir_ + "/many_1.png").height, 70);
 }
 
 // stb's PNG writer ignored failed writes: a full disk left a truncated file and exit code 0.
@@ -138,15 +138,15 @@ TEST_F(DetectCli, DrawOnAFullDiskFails) {
   const std::string white = save_solid_png(dir_ + "/white.png", 64, 48, 255);
   expect_one_line_error(detect(white + " --draw /dev/full"), "/dev/full: write error: No space left on device");
   // Over a file size limit (EFBIG) the drawing is not left half written, and an older one at that name survives.
-  Image noise;
+  app::Image noise;
   noise.width = 600, noise.height = 400;
   std::mt19937 rng(1);
   for (int i = 0; i < 600 * 400 * 3; ++i) noise.rgb.push_back(static_cast<uint8_t>(rng()));
-  cli::save_png(noise, dir_ + "/noise.png");  // ~700 KB: incompressible, over the limit below
+  app::save_png(noise, dir_ + "/noise.png");  // ~700 KB: incompressible, over the limit below
   const std::string old = save_solid_png(dir_ + "/drawn.png", 2, 2, 7);
   expect_one_line_error(run_command("detect " + model_ + " " + dir_ + "/noise.png --draw " + old, "ulimit -f 256;"),
                         "drawn.png: write error: File too large");
-  EXPECT_EQ(cli::load_image(old).width, 2);
+  EXPECT_EQ(app::load_image(old).width, 2);
   EXPECT_EQ(files_in(dir_), (std::vector<std::string>{"drawn.png", "fake_ssd.onnx", "noise.png", "white.png"}));
 }
 

@@ -5,7 +5,7 @@
 
 #include "graph/onnx_builder.h"
 #include "tests/tools/cli_runner.h"
-#include "tools/image.h"
+#include "app/image.h"
 
 namespace ssdx::test {
 namespace {
@@ -38,7 +38,7 @@ TEST(HostileInput, AFifoAsAnImageIsRefused) {
   ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
   std::string e;
   try {
-    cli::load_image(fifo);
+    app::load_image(fifo);
   } catch (const Error& err) {
     e = err.what();
   }

@@ -11,7 +11,7 @@
 #include "graph/printable.h"
 #include "tests/test_util.h"
 #include "tests/tools/cli_runner.h"
-#include "tools/json.h"
+#include "graph/json.h"
 #include "tools/output_file_name.h"
 
 namespace ssdx::test {

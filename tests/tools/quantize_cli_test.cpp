@@ -7,7 +7,7 @@
 #include "graph/tensor_io.h"
 #include "tests/quantize_models.h"
 #include "tests/tools/cli_runner.h"
-#include "tools/image.h"
+#include "app/image.h"
 
 namespace ssdx::test {
 namespace {
@@ -19,7 +19,7 @@ class QuantizeCli : public ::testing::Test {
     model_ = dir_ + "/tiny.onnx";
     save_tiny_quant_model(model_);
     for (int k = 0; k < 2; ++k) {  // gradients of different directions: varied activations
-      cli::Image im;
+      app::Image im;
       im.width = 20;
       im.height = 14;
       for (int y = 0; y < im.height; ++y)
@@ -27,7 +27,7 @@ class QuantizeCli : public ::testing::Test {
           for (int c = 0; c < 3; ++c)
             im.rgb.push_back(static_cast<uint8_t>(k ? 17 * x + 40 * c : 255 - 18 * y - 30 * c));
       const std::string path = dir_ + "/calib" + std::to_string(k) + ".png";
-      cli::save_png(im, path);
+      app::save_png(im, path);
       images_ += " " + path;
     }
   }

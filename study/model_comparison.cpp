@@ -1,0 +1,116 @@
+#include "study/model_comparison.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "engine/shape_inference.h"
+#include "graph/onnx_parser.h"
+#include "passes/eliminate_dead.h"
+#include "app/detector.h"
+#include "app/image.h"
+
+namespace ssdx::study {
+namespace {
+
+// The graph with the matched probes made graph outputs, so a run returns them.
+std::unique_ptr<Session> session_exposing(Graph g, const std::vector<const Probe*>& probes, const SessionOptions& opts) {
+  for (const Probe* p : probes) {
+    Value& v = g.value(p->value);
+    if (v.is_graph_input || v.is_graph_output) continue;
+    v.is_graph_output = true;
+    g.outputs.push_back(p->value);
+  }
+  return std::make_unique<Session>(std::move(g), opts);
+}
+
+bool has_output(const Session& s, const std::string& name) {
+  return std::any_of(s.outputs().begin(), s.outputs().end(), [&](const TensorInfo& t) { return t.name == name; });
+}
+
+// The kernel that writes a probe in the optimized session: QLinearConv rather than the QuantizeLinear it absorbed.
+std::string kernel_of(const Session& s, const std::string& name) {
+  const Graph& g = s.graph();
+  const int id = g.find_value(name);
+  const int p = id < 0 ? -1 : g.value(id).producer;
+  return p < 0 ? "input" : g.nodes[static_cast<size_t>(p)].op_type;
+}
+
+const Tensor& probe_tensor(const TensorMap& outputs, const Probe& p, const std::string& input_name, const Tensor& input) {
+  return p.name == input_name ? input : outputs.at(p.name);
+}
+
+// Checked before the sessions are built (seconds for a large model).
+void check_same_image_size(const Graph& ga, const Graph& gb) {
+  if (ga.inputs.size() != 1 || gb.inputs.size() != 1) return;  // app::detector_image_input() says what is wrong
+  const Value &a = ga.value(ga.inputs[0]), &b = gb.value(gb.inputs[0]);
+  if (a.shape.size() == 4 && b.shape.size() == 4 && (a.shape[2] != b.shape[2] || a.shape[3] != b.shape[3]))
+    fail("compare: ", ga.source, " takes images ", shape_str(a.shape), " but ", gb.source, " takes ",
+         shape_str(b.shape), "; both must take the same size");
+}
+
+}  // namespace
+
+Graph load_for_probes(const std::string& path) {
+  Graph g = load_onnx(path);
+  g.topo_sort();
+  g.verify();
+  infer_shapes(g, resolve_ops(g, OpRegistry::global()), Fold::KeepDequantize);
+  eliminate_dead_nodes(g);
+  return g;
+}
+
+Comparison compare_models(const std::string& model_a, const std::string& model_b,
+                          const std::vector<std::string>& images, float threshold, const SessionOptions& opts) {
+  if (images.empty()) fail("compare: no images (ssdx compare MODEL_A MODEL_B IMAGE...)");
+  Comparison c;
+  c.model_a = model_a;
+  c.model_b = model_b;
+  c.threshold = threshold;
+  c.image_count = images.size();
+  Graph ga = load_for_probes(model_a), gb = load_for_probes(model_b);
+  check_same_image_size(ga, gb);
+  std::vector<app::Image> decoded;  // before the sessions: a bad image fails before seconds of kernel creation
+  for (const std::string& path : images) decoded.push_back(app::load_image(path));
+  const std::vector<Probe> pa = find_probes(ga), pb = find_probes(gb);
+  c.probes_a = pa.size();
+  c.probes_b = pb.size();
+  const std::vector<ProbePair> pairs = match_probes(ga, pa, gb, pb);
+  std::vector<const Probe*> expose_a, expose_b;
+  for (const ProbePair& p : pairs) {
+    expose_a.push_back(&p.a);
+    expose_b.push_back(&p.b);
+  }
+  const auto sa = session_exposing(std::move(ga), expose_a, opts);
+  const auto sb = session_exposing(std::move(gb), expose_b, opts);
+  const TensorInfo& in_a = app::detector_image_input(*sa, model_a);
+  const TensorInfo& in_b = app::detector_image_input(*sb, model_b);
+  if (in_a.shape[2] != in_b.shape[2] || in_a.shape[3] != in_b.shape[3])
+    fail("compare: ", model_a, " takes images ", shape_str(in_a.shape), " but ", model_b, " takes ",
+         shape_str(in_b.shape), "; both must take the same size");
+  c.input = in_a.shape;
+  c.detections = has_output(*sa, "bboxes") && has_output(*sb, "bboxes");
+  if (c.detections) {
+    app::check_detector_outputs(*sa, model_a);
+    app::check_detector_outputs(*sb, model_b);
+  }
+  const int height = static_cast<int>(in_a.shape[2]), width = static_cast<int>(in_a.shape[3]);
+  for (const ProbePair& p : pairs) c.layers.push_back({p, kernel_of(*sa, p.a.name), kernel_of(*sb, p.b.name), {}});
+  for (size_t i = 0; i < images.size(); ++i) {
+    const app::Image& image = decoded[i];
+    const Tensor x = app::preprocess(image, width, height);
+    const TensorMap out_a = sa->run({{in_a.name, x}});
+    const TensorMap out_b = sb->run({{in_b.name, x}});
+    for (LayerComparison& l : c.layers)
+      accumulate(l.error, probe_tensor(out_a, l.pair.a, in_a.name, x), l.pair.a,
+                 probe_tensor(out_b, l.pair.b, in_b.name, x), l.pair.b);
+    if (!c.detections) continue;
+    const app::DetectionAgreement agreement =
+        app::match_detections(app::read_detections(out_a, image.width, image.height, threshold, model_a),
+                         app::read_detections(out_b, image.width, image.height, threshold, model_b));
+    c.images.push_back({images[i], agreement});
+    c.total.add(agreement);
+  }
+  return c;
+}
+
+}  // namespace ssdx::study

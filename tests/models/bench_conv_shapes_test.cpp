@@ -1,0 +1,66 @@
+// bench/shapes/ssd_resnet34_1200.h against the model it describes: every Conv of a generated 1200x1200 SSD-ResNet34
+// must match a row, with the row's occurrence count, so the microbenchmarks cannot drift from the model.
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+#include "bench/shapes/ssd_resnet34_1200.h"
+#include "engine/shape_inference.h"
+#include "graph/onnx_parser.h"
+#include "tests/test_util.h"
+#include "models/ssd_model.h"
+
+namespace ssdx::test {
+namespace {
+
+using Key = std::tuple<int, int, int, int, int, int, int, int, int, int>;  // n c h w k r s stride pad group
+
+Key key_of(const bench::ConvShape& s) { return {s.n, s.c, s.h, s.w, s.k, s.r, s.s, s.stride, s.pad, s.group}; }
+
+// Each Conv's shape in the generated model, counted; fails on what the table cannot express (uneven strides or
+// pads, dilations).
+std::map<Key, int> model_conv_shapes(const models::SsdModelOptions& o) {
+  const std::string path = std::string(SSDX_BINARY_DIR) + "/bench_shapes_" + std::to_string(getpid()) + ".onnx";
+  models::write_ssd_model(o, path);
+  Graph g = load_onnx(path);
+  std::remove(path.c_str());
+  infer_shapes(g, resolve_ops(g, OpRegistry::global()), Fold::None);
+  std::map<Key, int> shapes;
+  for (const Node& n : g.nodes) {
+    if (n.op_type != "Conv") continue;
+    const Shape& x = g.value(n.inputs[0]).shape;
+    const Shape& w = g.value(n.inputs[1]).shape;
+    const auto strides = n.attrs.get_ints("strides", {1, 1}), pads = n.attrs.get_ints("pads", {0, 0, 0, 0});
+    const auto dil = n.attrs.get_ints("dilations", {1, 1});
+    EXPECT_TRUE(x.size() == 4 && w.size() == 4 && strides[0] == strides[1] && pads[0] == pads[1] &&
+                pads[0] == pads[2] && pads[0] == pads[3] && dil[0] == 1 && dil[1] == 1) << n.name;
+    auto i = [](int64_t v) { return static_cast<int>(v); };
+    ++shapes[{i(x[0]), i(x[1]), i(x[2]), i(x[3]), i(w[0]), i(w[2]), i(w[3]), i(strides[0]), i(pads[0]),
+              i(n.attrs.get_int("group", 1))}];
+  }
+  return shapes;
+}
+
+TEST(BenchConvShapes, TableMatchesTheGenerated1200Model) {
+  const std::map<Key, int> model = model_conv_shapes({1200, 12, 1, false, false});
+  std::map<Key, int> table;
+  for (const bench::ConvShape& s : bench::kSsdResnet34_1200Convs) table[key_of(s)] += s.count;
+  for (const auto& [k, count] : model) {
+    const auto [n, c, h, w, kk, r, s, stride, pad, group] = k;
+    // Printed as a row to paste into the table.
+    EXPECT_EQ(table.count(k) ? table[k] : 0, count)
+        << "{\"?\", " << n << ", " << c << ", " << h << ", " << w << ", " << kk << ", " << r << ", " << s << ", "
+        << stride << ", " << pad << ", " << group << ", " << count << "},";
+  }
+  for (const auto& [k, count] : table) EXPECT_TRUE(model.count(k)) << "table row not in the model: C=" << std::get<1>(k);
+  EXPECT_EQ(sizeof bench::kSsdResnet34_1200Convs / sizeof bench::kSsdResnet34_1200Convs[0], model.size())
+      << "duplicate rows";
+  double gflop = 0;
+  for (const bench::ConvShape& s : bench::kSsdResnet34_1200Convs) gflop += s.count * s.flops() / 1e9;
+  EXPECT_NEAR(gflop, 432.8, 0.1);  // 216.4 GMAC (docs/ssd12_model.md §2.4)
+}
+
+}  // namespace
+}  // namespace ssdx::test
