@@ -136,8 +136,9 @@ void infer_dequantize(OpContext& ctx) {
 
 // ---- kernels: the reference loops or a per-ISA element loop, chosen once at creation (KernelIsa) ----
 
-void require_isa(Isa isa) {
+Isa supported(Isa isa) {
   if (!isa_supported(isa)) fail("QuantizeLinear: this CPU cannot run the ", isa_name(isa), " kernel");
+  return isa;
 }
 
 // Over whatever layout x has: per-tensor runs cover the whole buffer (`q` says how many elements), per-axis ones
@@ -227,25 +228,21 @@ std::unique_ptr<Kernel> create_dequantize(const OpContext& ctx) { return create_
 
 }  // namespace
 
+// The variants tests call directly: checked against the CPU first.
 void quantize_span(const float* x, uint8_t* y, int64_t n, float scale, int32_t zp, Isa isa) {
-  require_isa(isa);
-  quantize_span_for(x, y, n, scale, zp, isa);
+  quantize_span_for(x, y, n, scale, zp, supported(isa));
 }
 void quantize_span(const float* x, int8_t* y, int64_t n, float scale, int32_t zp, Isa isa) {
-  require_isa(isa);
-  quantize_span_for(x, y, n, scale, zp, isa);
+  quantize_span_for(x, y, n, scale, zp, supported(isa));
 }
 void dequantize_span(const uint8_t* x, float* y, int64_t n, float scale, int32_t zp, Isa isa) {
-  require_isa(isa);
-  dequantize_span_for(x, y, n, scale, zp, isa);
+  dequantize_span_for(x, y, n, scale, zp, supported(isa));
 }
 void dequantize_span(const int8_t* x, float* y, int64_t n, float scale, int32_t zp, Isa isa) {
-  require_isa(isa);
-  dequantize_span_for(x, y, n, scale, zp, isa);
+  dequantize_span_for(x, y, n, scale, zp, supported(isa));
 }
 void dequantize_span(const int32_t* x, float* y, int64_t n, float scale, int32_t zp, Isa isa) {
-  require_isa(isa);
-  dequantize_span_for(x, y, n, scale, zp, isa);
+  dequantize_span_for(x, y, n, scale, zp, supported(isa));
 }
 
 void register_quantize_linear_ops(OpRegistry& r) {
