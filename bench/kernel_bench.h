@@ -1,7 +1,8 @@
 #pragma once
 // One engine kernel ready to time: resolved from the registry and created ONCE as a session would (inputs marked
 // known-at-load are constants it may prepack), then bound to its inputs and outputs so a benchmark loop times
-// Kernel::run alone, without inference, allocation or creation.
+// Kernel::run alone, without inference, allocation, creation or preparation.
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -40,7 +41,9 @@ class BoundKernel {
     def->infer(run_ctx);
     kc_.inputs = std::move(inputs);
     kc_.outputs = run_kernel(*kernel_, kc_.inputs, run_ctx.outputs());
-    if (const size_t bytes = kernel_->workspace_bytes()) {  // the executor's arena provides this in a session
+    plan_ = kernel_->prepare(describe_input_shapes(kc_.inputs));  // as a session prepares a step at load
+    kc_.prepared = plan_.get();
+    if (const size_t bytes = std::max(kernel_->workspace_bytes(), plan_ ? plan_->workspace_bytes : 0)) {  // the executor's arena provides this in a session
       workspace_.reset(static_cast<char*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
       if (!workspace_) fail("out of memory for a ", bytes, "-byte workspace");
       kc_.workspace = workspace_.get();
@@ -51,12 +54,13 @@ class BoundKernel {
   const Tensor& output(int i) const { return kc_.outputs.at(static_cast<size_t>(i)); }
   // "impl input0-layout->output0-layout"
   std::string label() const {
-    return kernel_->impl_name() + " " + layout_name(kc_.inputs[0]->layout()) + "->" + layout_name(output(0).layout());
+    return (plan_ && !plan_->impl.empty() ? plan_->impl : kernel_->impl_name()) + " " + layout_name(kc_.inputs[0]->layout()) + "->" + layout_name(output(0).layout());
   }
 
  private:
   Node node_;
   std::unique_ptr<Kernel> kernel_;
+  std::shared_ptr<const KernelPlan> plan_;
   std::unique_ptr<char, decltype(&std::free)> workspace_{nullptr, &std::free};
   KernelContext kc_;
 };

@@ -140,6 +140,9 @@ TensorMap Executor::run(const TensorMap& feeds, RunProfile* profile, RunObserver
   RunMemory run_memory(graph_.values.size(), opts_.max_arena_bytes - placement_.arena_bytes, opts_.max_arena_bytes);
   KernelContext kc;
   std::vector<Tensor> converted;  // plain copies for kernels that cannot read a producer's layout
+  std::unique_ptr<char, decltype(&std::free)> step_workspace(nullptr, &std::free);
+  std::string run_impl;
+  std::shared_ptr<const KernelPlan> run_plan;  // a run-time step's plan (the cache may drop it meanwhile)
   for (size_t i = 0; i < steps_.size(); ++i) {
     const ExecStep& s = steps_[i];
     const Node& n = *s.node;
@@ -177,12 +180,27 @@ TensorMap Executor::run(const TensorMap& feeds, RunProfile* profile, RunObserver
           kc.outputs[o] = Tensor(info.dtype, info.shape, layout);
         }
       }
+      // The plan for these input shapes: the one prepared at load, or the cached (or newly prepared) one, held by
+      // this run while it runs.
+      if (!s.prepared_at_load) run_plan = s.plans->get(*s.kernel, describe_input_shapes(kc.inputs));
+      const KernelPlan* plan = s.prepared_at_load ? s.plan.get() : run_plan.get();
+      kc.prepared = plan;
+      run_impl = s.impl(plan);
       kc.workspace = base + placement_.workspace_offset[i];
+      // A plan for run-time shapes may need more scratch than the arena holds for this step: it gets its own.
+      const size_t ws = std::max(s.kernel->workspace_bytes(), plan ? plan->workspace_bytes : size_t{0});
+      if (ws > placement_.workspace_bytes[i]) {
+        run_memory.check(ws);
+        step_workspace.reset(static_cast<char*>(std::aligned_alloc(64, (ws + 63) / 64 * 64)));
+        if (!step_workspace) fail("out of memory allocating a ", bytes_str(ws), " workspace");
+        kc.workspace = step_workspace.get();
+      }
       s.kernel->run(kc);
+      step_workspace.reset();
       for (size_t o = 0; o < n.outputs.size(); ++o)
         if (n.outputs[o] != kNoValue && kc.outputs[o].dtype() == DataType::Undefined)
           fail("kernel did not produce output ", o);
-      if (observer) observer->on_step({i, graph_, n, s.kernel->impl_name()}, kc.inputs, kc.outputs);
+      if (observer) observer->on_step({i, graph_, n, run_impl}, kc.inputs, kc.outputs);
       for (size_t o = 0; o < n.outputs.size(); ++o) {
         const int id = n.outputs[o];
         if (id == kNoValue) continue;
@@ -197,7 +215,7 @@ TensorMap Executor::run(const TensorMap& feeds, RunProfile* profile, RunObserver
       NodeProfile p;
       p.name = n.name;
       p.op_type = n.op_type;
-      p.impl = s.kernel->impl_name();
+      p.impl = run_impl;
       p.layout = layout_name(s.kernel->output_layout(0));
       p.start_us = us_since(step_start);
       p.duration_us = us_since(clock::now()) - p.start_us;
@@ -217,13 +235,14 @@ TensorMap Executor::run(const TensorMap& feeds, RunProfile* profile, RunObserver
   if (profile) profile->total_us = us_since(clock::now());
 
   // Outputs computed by this run own their buffers; an output that is a constant of the session or one of the
-  // caller's inputs is copied, so writing into a result can change neither.
+  // caller's inputs is copied, so writing into a result can change neither. Results are plain row-major: a kernel
+  // that writes its producer's blocked layout whatever its consumers (the fast QLinearAdd) may end at an output.
   TensorMap result;
   for (int id : graph_.outputs) {
     const Tensor* t = bound[static_cast<size_t>(id)];
     const Value& v = graph_.value(id);
     if (!t) fail(graph_.source, ": output '", v.name, "' was not computed");
-    result[v.name] = v.constant || v.is_graph_input ? t->clone() : *t;
+    result[v.name] = !t->is_plain() ? to_plain(*t) : v.constant || v.is_graph_input ? t->clone() : *t;
   }
   return result;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/options.h"
+#include "engine/plan_cache.h"
 #include "graph/graph.h"
 #include "ops/op.h"
 
@@ -38,14 +39,22 @@ struct RunProfile {
   int threads = 0;  // the OpenMP thread count the run's kernels were given
 };
 
-// One node ready to run: its kernel, and whether inference already fixed every output shape at load.
-// (Per-step state a kernel prepares at load, or constants it releases, belong here beside the kernel.)
+// One node ready to run: its kernel, whether inference already fixed every output shape at load, and its plan:
+// prepared at load when every input shape is static then, else per run through the step's cache.
 struct ExecStep {
   const Node* node = nullptr;
   const OpDef* def = nullptr;
   std::unique_ptr<Kernel> kernel;
   std::vector<ValueInfo> static_outputs;  // valid when shapes_static
   bool shapes_static = false;
+  bool prepared_at_load = false;
+  std::shared_ptr<const KernelPlan> plan;  // when prepared_at_load (null: the kernel needs none)
+  std::unique_ptr<PlanCache> plans;        // otherwise
+  // The implementation that runs with `run_plan` (the load-time plan when null): for profiles and tools.
+  std::string impl(const KernelPlan* run_plan = nullptr) const {
+    const KernelPlan* p = run_plan ? run_plan : plan.get();
+    return p && !p->impl.empty() ? p->impl : kernel->impl_name();
+  }
 };
 
 // Where each value lives during a run (engine/planner.h made it).
@@ -53,6 +62,7 @@ struct ValuePlacement {
   std::vector<int> last_use;           // per value: index of the last step reading it (-1: none)
   std::vector<int64_t> arena_offset;   // per value: offset in the arena, -1 when allocated at run time
   std::vector<size_t> workspace_offset;  // per step: where its scratch sits in the arena
+  std::vector<size_t> workspace_bytes;   // per step: the scratch planned for it (its load-time plan's)
   size_t arena_bytes = 0;
 };
 

@@ -19,6 +19,8 @@ struct SessionOptions {
   bool optimize = true;         // fold BatchNormalization, fuse Conv+Add+Relu, drop Identity
   bool winograd = true;         // Winograd 3x3 stride-1 convolutions (~1.8x faster; ~1e-6 relative rounding
                                 // differences from direct convolution, within the ORT parity tolerances)
+  bool reference_kernels = false;  // every op runs its reference kernel (impl "ref"): plain loops, plain layouts,
+                                   // no oneDNN; slow, for telling a fast-kernel bug from a model problem
   bool verbose = false;         // at load, one stderr line per node: its kernel, output layout, and whether its
                                 // shapes wait for run time (library callers only; no CLI flag sets it)
   std::ostream* dump_passes = nullptr;  // when set, the graph after each optimization pass (engine/pass_pipeline.h)

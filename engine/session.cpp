@@ -85,6 +85,23 @@ void Session::optimize() {
   plan_.passes = r.log;
 }
 
+namespace {
+
+// Whether every present input has a static shape (a step can then be prepared at load).
+bool inputs_static(const std::vector<ValueInfo>& ins) {
+  for (const ValueInfo& i : ins)
+    if (i.dtype != DataType::Undefined && (!i.shape_known || !shape_is_static(i.shape))) return false;
+  return true;
+}
+
+// What Kernel::prepare sees: dtypes, shapes and layouts; no values, since plans are shared across runs by shape.
+std::vector<ValueInfo> shapes_only(std::vector<ValueInfo> ins) {
+  for (ValueInfo& i : ins) i.constant = nullptr;
+  return ins;
+}
+
+}  // namespace
+
 void Session::create_kernels() {
   const std::vector<const OpDef*> defs = resolve_ops(graph_, OpRegistry::global());
   const std::vector<bool> blocked_ok = negotiate_layouts(graph_, defs);
@@ -99,23 +116,29 @@ void Session::create_kernels() {
       std::vector<ValueInfo> in = node_input_infos(graph_, n);
       for (size_t k = 0; k < in.size(); ++k)
         if (n.inputs[k] != kNoValue) in[k].layout = layouts_[static_cast<size_t>(n.inputs[k])];
+      const std::vector<ValueInfo> in_shapes = shapes_only(in);
       OpContext ctx(n, graph_.opset(n.domain), std::move(in), n.outputs.size());
       KernelHints hints;
       hints.winograd = opts_.winograd;
+      hints.reference = opts_.reference_kernels;
       ctx.set_hints(hints);
       for (size_t o = 0; o < n.outputs.size(); ++o)
-        ctx.set_output_blocked_ok(static_cast<int>(o), n.outputs[o] != kNoValue && blocked_ok[static_cast<size_t>(n.outputs[o])]);
+        ctx.set_output_blocked_ok(static_cast<int>(o), !opts_.reference_kernels && n.outputs[o] != kNoValue &&
+                                                           blocked_ok[static_cast<size_t>(n.outputs[o])]);  // reference kernels: plain only
       s.def->infer(ctx);
       s.kernel = s.def->create(ctx);
       s.shapes_static = outputs_static(ctx.outputs());
       if (s.shapes_static) s.static_outputs = ctx.outputs();
+      s.prepared_at_load = inputs_static(in_shapes);
+      if (s.prepared_at_load) s.plan = s.kernel->prepare(in_shapes);
+      else s.plans = std::make_unique<PlanCache>();
       for (size_t o = 0; o < n.outputs.size(); ++o)
         if (n.outputs[o] != kNoValue) layouts_[static_cast<size_t>(n.outputs[o])] = s.kernel->output_layout(static_cast<int>(o));
     } catch (const std::exception& e) {
       fail_in_node(graph_.source + ": " + graph_.node_label(n), e);
     }
     if (opts_.verbose)
-      std::cerr << "[ssdx] " << graph_.node_label(n) << " -> " << s.kernel->impl_name() << " "
+      std::cerr << "[ssdx] " << graph_.node_label(n) << " -> " << s.impl() << " "
                 << layout_name(s.kernel->output_layout(0)) << (s.shapes_static ? "" : " (shapes at run time)") << "\n";
   }
 }
@@ -137,7 +160,7 @@ void Session::plan_memory() {
   for (size_t i = 0; i < steps_.size(); ++i) {
     const ExecStep& s = steps_[i];
     BufferRequest scratch;
-    scratch.bytes = s.kernel->workspace_bytes();
+    scratch.bytes = std::max(s.kernel->workspace_bytes(), s.plan ? s.plan->workspace_bytes : size_t{0});
     scratch.first_step = scratch.last_step = static_cast<int>(i);
     scratch.kind = BufferKind::Workspace;
     workspace_of[i] = static_cast<int>(requests.size());
@@ -175,8 +198,11 @@ void Session::plan_memory() {
       in_place[v] = memory.reused[static_cast<size_t>(request_of[v])];
     }
   placement.workspace_offset.assign(steps_.size(), 0);
-  for (size_t i = 0; i < steps_.size(); ++i)
+  placement.workspace_bytes.assign(steps_.size(), 0);
+  for (size_t i = 0; i < steps_.size(); ++i) {
     placement.workspace_offset[i] = memory.offsets[static_cast<size_t>(workspace_of[i])];
+    placement.workspace_bytes[i] = requests[static_cast<size_t>(workspace_of[i])].bytes;
+  }
   placement.arena_bytes = memory.arena_bytes;
   plan_.workspace_bytes = memory.workspace_bytes;
   if (placement.arena_bytes > opts_.max_arena_bytes)
@@ -196,7 +222,7 @@ void Session::describe_plan(const ValuePlacement& placement, const std::vector<b
     p.name = n.name;
     p.op_type = n.op_type;
     p.domain = n.domain;
-    p.impl = s.kernel->impl_name();
+    p.impl = s.impl();
     p.shapes_static = s.shapes_static;
     p.origins = origins_of(n);
     for (int in : n.inputs) p.inputs.push_back(in == kNoValue ? "" : graph_.value(in).name);
@@ -222,7 +248,7 @@ void Session::describe_plan(const ValuePlacement& placement, const std::vector<b
 
 std::vector<std::string> Session::kernel_names() const {
   std::vector<std::string> names;
-  for (const ExecStep& s : steps_) names.push_back(s.kernel->impl_name());
+  for (const ExecStep& s : steps_) names.push_back(s.impl());
   return names;
 }
 

@@ -7,29 +7,22 @@
 
 #include "ops/cpu_isa.h"
 #include "ops/onednn_util.h"
+#include "int8/qlinear_add_span.h"
 #include "int8/qlinear_binary.h"
 #include "int8/quant_util.h"
 
 namespace ssdx {
 namespace {
 
+// The span loop for `isa`: the per-ISA units' (qlinear_add_avx2.cpp, qlinear_add_avx512.cpp) or qlinear_add_span.h's
+// compiled here for the baseline.
 template <typename T>
-void qadd_span(const T* a, const T* b, T* c, int64_t n, const QAddKernel& k) {
-  constexpr float lo = static_cast<float>(qmin<T>()), hi = static_cast<float>(qmax<T>());
-  for (int64_t i = 0; i < n; ++i) {
-    float t = k(a[i], b[i]);
-    t = std::min(std::max(t, lo), hi);
-    c[i] = static_cast<T>(static_cast<int32_t>(std::nearbyint(t)));
+void qadd_span_for(const T* a, const T* b, T* c, int64_t n, const QAddKernel& k, Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return avx512::qadd_span(a, b, c, n, k);
+    case Isa::Avx2: return avx2::qadd_span(a, b, c, n, k);
+    case Isa::Baseline: return qadd_span(a, b, c, n, k);
   }
-}
-
-template <typename T>
-SSDX_TARGET_AVX512 void qadd_span_avx512(const T* a, const T* b, T* c, int64_t n, const QAddKernel& k) {
-  qadd_span(a, b, c, n, k);
-}
-template <typename T>
-SSDX_TARGET_AVX2 void qadd_span_avx2(const T* a, const T* b, T* c, int64_t n, const QAddKernel& k) {
-  qadd_span(a, b, c, n, k);
 }
 
 template <typename T>
@@ -37,11 +30,10 @@ void qadd_parallel(const T* a, const T* b, T* c, int64_t n, const QAddKernel& k,
   if (!isa_supported(isa)) fail("QLinearAdd: this CPU cannot run the ", isa_name(isa), " kernel");
   constexpr int64_t kChunk = 1 << 14;
   const int64_t chunks = (n + kChunk - 1) / kChunk;
-  const auto span = isa_variant(isa, &qadd_span_avx512<T>, &qadd_span_avx2<T>, &qadd_span<T>);
 #pragma omp parallel for if (chunks > 1) schedule(static)
   for (int64_t i = 0; i < chunks; ++i) {
     const int64_t s = i * kChunk;
-    span(a + s, b + s, c + s, std::min(kChunk, n - s), k);
+    qadd_span_for(a + s, b + s, c + s, std::min(kChunk, n - s), k, isa);
   }
 }
 
@@ -50,13 +42,13 @@ class FastQLinearAdd : public Kernel {
   FastQLinearAdd(QAddKernel k, DataType dtype, Shape shape, LayoutPtr a_layout, LayoutPtr b_layout)
       : k_(k), dtype_(dtype), shape_(std::move(shape)), a_layout_(std::move(a_layout)), b_layout_(std::move(b_layout)),
         a_desc_(desc_of(a_layout_, shape_, dtype_)), b_desc_(desc_of(b_layout_, shape_, dtype_)),
-        bytes_(a_desc_.get_size()), isa_(host_isa()) {
+        bytes_(a_desc_.get_size()), isa_(host_isa()) {  // the reference kernel is qlinear_binary.cpp's
     if (!same_layout(a_layout_, b_layout_))
       reorder_b_ = onednn_primitive<dnnl::reorder>(
           dnnl::reorder::primitive_desc(onednn_engine(), b_desc_, onednn_engine(), a_desc_));
   }
 
-  void run(KernelContext& ctx) override {
+  void run(KernelContext& ctx) const override {
     const Tensor& a = ctx.input(kQBinaryA);
     const Tensor& b = ctx.input(kQBinaryB);
     Tensor& c = ctx.output(0);
@@ -74,7 +66,7 @@ class FastQLinearAdd : public Kernel {
     qlinear_add_same_shape(dtype_, a.raw(), bp, c.raw(), static_cast<int64_t>(bytes_ / dtype_size(dtype_)), k_, isa_);
   }
 
-  std::string impl_name() const override { return std::string("simd:") + isa_name(isa_); }
+  std::string impl_name() const override { return KernelIsa{false, isa_}.impl_name("qadd"); }
   LayoutPtr output_layout(int i) const override { return i == 0 ? a_layout_ : nullptr; }
   size_t workspace_bytes() const override { return reorder_b_ ? bytes_ : 0; }
   bool reads_layout(int i) const override { return i == kQBinaryA || i == kQBinaryB; }

@@ -84,7 +84,8 @@ void qmul_kernel(const Tensor& a, QParam qa, const Tensor& b, QParam qb, QParam 
 template <QBinaryOp Op>
 std::unique_ptr<Kernel> create_qbinary(const OpContext& ctx) {
   if constexpr (Op == QBinaryOp::Add)
-    if (auto fast = create_fast_qlinear_add(ctx)) return fast;
+    if (!ctx.hints().reference)
+      if (auto fast = create_fast_qlinear_add(ctx)) return fast;
   return make_kernel([](KernelContext& kc) {
     const QParam qa = read_qparam(kc, kAScale, kAZp), qb = read_qparam(kc, kBScale, kBZp), qc = read_qparam(kc, kCScale, kCZp);
     dispatch_q8(kc.output(0).dtype(), [&](auto tag) {
@@ -92,7 +93,7 @@ std::unique_ptr<Kernel> create_qbinary(const OpContext& ctx) {
       if constexpr (Op == QBinaryOp::Add) qadd_kernel<T>(kc.input(kA), qa, kc.input(kB), qb, qc, kc.output(0));
       else qmul_kernel<T>(kc.input(kA), qa, kc.input(kB), qb, qc, kc.output(0));
     });
-  });
+  }, "ref");
 }
 
 // ---- QLinearConcat: inputs Y_scale, Y_zp, then (X_i, X_scale_i, X_zp_i) per concatenated tensor ----
@@ -167,7 +168,7 @@ void qconcat_kernel(const QConcatParams& p, KernelContext& kc) {
 std::unique_ptr<Kernel> create_qconcat(const OpContext& ctx) {
   return make_kernel([p = read_qconcat_params(ctx)](KernelContext& kc) {
     dispatch_q8(kc.output(0).dtype(), [&](auto tag) { qconcat_kernel<decltype(tag)>(p, kc); });
-  });
+  }, "ref");
 }
 
 // A same-shape residual add (the fast kernel) reads both operands in whatever layout they share.

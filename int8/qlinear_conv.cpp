@@ -113,7 +113,8 @@ void requantize_planes(const std::vector<int32_t>& acc, const int32_t* bias, con
 std::unique_ptr<Kernel> create_qlinear_conv(const OpContext& ctx) {
   const IntConvInputs in = kQLinearConvInputs;
   const ConvParams params = read_int_conv_params(ctx, in);
-  if (auto fast = create_fast_qlinear_conv(ctx, params)) return fast;
+  if (!ctx.hints().reference)
+    if (auto fast = create_fast_qlinear_conv(ctx, params)) return fast;
   return make_kernel([params, in](KernelContext& kc) {
     ConvParams p = params;
     const Tensor& x = kc.input(in.x);
@@ -130,7 +131,7 @@ std::unique_ptr<Kernel> create_qlinear_conv(const OpContext& ctx) {
     dispatch_q8(y.dtype(), [&](auto t) {
       requantize_planes<decltype(t)>(acc, bias ? bias->data<int32_t>() : nullptr, q.scale, q.y_zp, m, y);
     });
-  });
+  }, "ref");
 }
 
 std::unique_ptr<Kernel> create_conv_integer(const OpContext& ctx) {
@@ -143,7 +144,7 @@ std::unique_ptr<Kernel> create_conv_integer(const OpContext& ctx) {
     conv_output_shape(p, x.shape(), w.shape(), nullptr);
     conv_acc(p, x, scalar_zero_point(kc.optional_input(in.x_zp), "x_zero_point"), w,
              weight_zero_points(kc.optional_input(in.w_zp), w.dim(0)), y.shape(), y.data<int32_t>());
-  });
+  }, "ref");
 }
 
 }  // namespace

@@ -115,14 +115,14 @@ std::unique_ptr<Kernel> create_lookup(const OpContext& ctx, Activation act) {
   if (fixed) {
     const Table table = table_from(p, ctx.input_dtype(kX), *ctx.input_constant(kXScale), ctx.input_constant(kXZp),
                                    *ctx.input_constant(kYScale), ctx.input_constant(kYZp));
-    return make_kernel([table](KernelContext& kc) { apply_table(table, kc.input(kX), kc.output(0)); });
+    return make_kernel([table](KernelContext& kc) { apply_table(table, kc.input(kX), kc.output(0)); }, "ref");
   }
   return make_kernel([p](KernelContext& kc) {
     const Tensor& x = kc.input(kX);
     const Table table = table_from(p, x.dtype(), kc.input(kXScale), kc.optional_input(kXZp), kc.input(kYScale),
                                    kc.optional_input(kYZp));
     apply_table(table, x, kc.output(0));
-  });
+  }, "ref");
 }
 
 }  // namespace

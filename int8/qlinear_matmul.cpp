@@ -216,7 +216,7 @@ std::unique_ptr<Kernel> create_matmul_integer(const OpContext&) {
     const LineValues<int32_t> a_zp = zero_points(kc.optional_input(kIntAZp), a.shape(), false, d.m, "a_zero_point");
     const LineValues<int32_t> b_zp = zero_points(kc.optional_input(kIntBZp), b.shape(), true, d.n, "b_zero_point");
     matmul_acc(d, a, a_zp, b, b_zp, kc.output(0).data<int32_t>());
-  });
+  }, "ref");
 }
 
 // y = requantize(float(acc) * scale[j], y_zp) with scale[j] = (a_scale * b_scale[j]) / y_scale in float, in that
@@ -252,7 +252,7 @@ std::unique_ptr<Kernel> create_qlinear_matmul(const OpContext&) {
     std::vector<int32_t> acc(static_cast<size_t>(y.numel()));
     matmul_acc(d, a, a_zp, b, b_zp, acc.data());
     dispatch_q8(y.dtype(), [&](auto t) { requantize_columns<decltype(t)>(d, acc, scale, y_zp, y); });
-  });
+  }, "ref");
 }
 
 }  // namespace

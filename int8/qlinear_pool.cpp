@@ -197,7 +197,7 @@ std::unique_ptr<Kernel> create_qavgpool(const OpContext& ctx) {
       else
         window_avg_kernel<T>(p, x, x_nchw, q, y);
     });
-  });
+  }, "ref");
 }
 
 std::unique_ptr<Kernel> create_qglobalavgpool(const OpContext& ctx) {
@@ -210,7 +210,7 @@ std::unique_ptr<Kernel> create_qglobalavgpool(const OpContext& ctx) {
     dispatch_q8(x.dtype(), [&](auto tag) {
       global_avg_kernel<decltype(tag)>(x, q, x_nchw[0], x_nchw[1], x.numel() / y.numel(), p.channels_last, y);
     });
-  });
+  }, "ref");
 }
 
 }  // namespace

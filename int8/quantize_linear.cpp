@@ -6,6 +6,8 @@
 #include "ops/layout_caps.h"
 #include "ops/onednn_util.h"
 #include "int8/quant_util.h"
+#include "int8/quantize_loops.h"
+#include "int8/quantize_span.h"
 #include "int8/register_quant.h"
 
 namespace ssdx {
@@ -77,38 +79,33 @@ void for_each_run(const ChannelQuant& q, F&& f) {
     for (int64_t c = 0; c < s.dim; ++c) run((o * s.dim + c) * s.inner, s.inner, c);
 }
 
-// The element loops, written so GCC vectorizes them; built per ISA (ops/cpu_isa.h) and picked at run time. The same
-// steps as quantize_value / dequantize_value: true division, clamp with NaN -> lower bound, round half to even.
+// The reference loops (KernelHints::reference): quant_util.h's per-element functions.
 template <typename T>
-void quantize_run(const float* x, T* y, int64_t n, float scale, int32_t zp) {
-  const float lo = static_cast<float>(qmin<T>() - zp), hi = static_cast<float>(qmax<T>() - zp);
-  for (int64_t i = 0; i < n; ++i) {
-    float v = x[i] / scale;
-    v = v > lo ? v : lo;
-    v = v < hi ? v : hi;
-    y[i] = static_cast<T>(static_cast<int32_t>(std::nearbyint(v)) + zp);
+void quantize_ref(const float* x, T* y, int64_t n, float scale, int32_t zp) {
+  for (int64_t i = 0; i < n; ++i) y[i] = quantize_value<T>(x[i], scale, zp);
+}
+template <typename T>
+void dequantize_ref(const T* x, float* y, int64_t n, float scale, int32_t zp) {
+  for (int64_t i = 0; i < n; ++i) y[i] = dequantize_value(static_cast<int32_t>(x[i]), scale, zp);
+}
+
+// The vectorised loops for `isa`: the per-ISA units' (quantize_span_avx2.cpp, quantize_span_avx512.cpp) or
+// quantize_loops.h's compiled here for the baseline.
+template <typename T>
+void quantize_span_for(const float* x, T* y, int64_t n, float scale, int32_t zp, Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return avx512::quantize_span(x, y, n, scale, zp);
+    case Isa::Avx2: return avx2::quantize_span(x, y, n, scale, zp);
+    case Isa::Baseline: return quantize_run(x, y, n, scale, zp);
   }
 }
 template <typename T>
-void dequantize_run(const T* x, float* y, int64_t n, float scale, int32_t zp) {
-  for (int64_t i = 0; i < n; ++i) y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - zp) * scale;
-}
-
-template <typename T>
-SSDX_TARGET_AVX512 void quantize_run_avx512(const float* x, T* y, int64_t n, float scale, int32_t zp) {
-  quantize_run(x, y, n, scale, zp);
-}
-template <typename T>
-SSDX_TARGET_AVX2 void quantize_run_avx2(const float* x, T* y, int64_t n, float scale, int32_t zp) {
-  quantize_run(x, y, n, scale, zp);
-}
-template <typename T>
-SSDX_TARGET_AVX512 void dequantize_run_avx512(const T* x, float* y, int64_t n, float scale, int32_t zp) {
-  dequantize_run(x, y, n, scale, zp);
-}
-template <typename T>
-SSDX_TARGET_AVX2 void dequantize_run_avx2(const T* x, float* y, int64_t n, float scale, int32_t zp) {
-  dequantize_run(x, y, n, scale, zp);
+void dequantize_span_for(const T* x, float* y, int64_t n, float scale, int32_t zp, Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return avx512::dequantize_span(x, y, n, scale, zp);
+    case Isa::Avx2: return avx2::dequantize_span(x, y, n, scale, zp);
+    case Isa::Baseline: return dequantize_run(x, y, n, scale, zp);
+  }
 }
 
 // ---- shape functions ----
@@ -138,24 +135,33 @@ void infer_dequantize(OpContext& ctx) {
   else ctx.set_output_dtype(0, DataType::Float);
 }
 
-// ---- kernels: the per-ISA element loops above, picked once at creation for the host (isa_variant) ----
+// ---- kernels: the reference loops or a per-ISA element loop, chosen once at creation (KernelIsa) ----
+
+Isa supported(Isa isa) {
+  if (!isa_supported(isa)) fail("QuantizeLinear: this CPU cannot run the ", isa_name(isa), " kernel");
+  return isa;
+}
 
 // Over whatever layout x has: per-tensor runs cover the whole buffer (`q` says how many elements), per-axis ones
 // need plain data.
 template <typename T>
-void quantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y, Isa isa) {
+void quantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y, KernelIsa impl) {
   const auto* src = static_cast<const float*>(x.raw());
   T* dst = static_cast<T*>(y.raw());
-  const auto run = isa_variant(isa, &quantize_run_avx512<T>, &quantize_run_avx2<T>, &quantize_run<T>);
-  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z) { run(src + first, dst + first, n, s, z); });
+  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z) {
+    if (impl.reference) quantize_ref(src + first, dst + first, n, s, z);
+    else quantize_span_for(src + first, dst + first, n, s, z, impl.isa);
+  });
 }
 
 template <typename T>
-void dequantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y, Isa isa) {
+void dequantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y, KernelIsa impl) {
   const T* src = static_cast<const T*>(x.raw());
   auto* dst = static_cast<float*>(y.raw());
-  const auto run = isa_variant(isa, &dequantize_run_avx512<T>, &dequantize_run_avx2<T>, &dequantize_run<T>);
-  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z) { run(src + first, dst + first, n, s, z); });
+  for_each_run(q, [&](int64_t first, int64_t n, float s, int32_t z) {
+    if (impl.reference) dequantize_ref(src + first, dst + first, n, s, z);
+    else dequantize_span_for(src + first, dst + first, n, s, z, impl.isa);
+  });
 }
 
 // Plain data as the op defines it (per-tensor or per-axis) or, for a per-tensor op whose input arrives in a blocked
@@ -163,10 +169,10 @@ void dequantize_kernel(const ChannelQuant& q, const Tensor& x, Tensor& y, Isa is
 // same blocking in its own type, so nothing is reordered to plain.
 class QdqKernel : public Kernel {
  public:
-  QdqKernel(bool quantize, QdqParams p, LayoutPtr x_layout, LayoutPtr y_layout)
-      : quantize_(quantize), p_(p), x_layout_(std::move(x_layout)), y_layout_(std::move(y_layout)), isa_(host_isa()) {}
+  QdqKernel(bool quantize, QdqParams p, LayoutPtr x_layout, LayoutPtr y_layout, KernelIsa impl)
+      : quantize_(quantize), p_(p), x_layout_(std::move(x_layout)), y_layout_(std::move(y_layout)), impl_(impl) {}
 
-  void run(KernelContext& kc) override {
+  void run(KernelContext& kc) const override {
     const Tensor& x = kc.input(kInputX);
     Tensor& y = kc.output(0);
     ChannelQuant q = resolve_channels(p_, x.shape(), kc.input(kInputScale), kc.optional_input(kInputZp));
@@ -178,18 +184,18 @@ class QdqKernel : public Kernel {
       q.split.inner = static_cast<int64_t>(x.nbytes() / dtype_size(x.dtype()));
     }
     if (quantize_) {
-      dispatch_q8(y.dtype(), [&](auto tag) { quantize_kernel<decltype(tag)>(q, x, y, isa_); });
+      dispatch_q8(y.dtype(), [&](auto tag) { quantize_kernel<decltype(tag)>(q, x, y, impl_); });
     } else if (x.dtype() == DataType::Int32) {
       // int32 holds biases quantized with zero point 0; ONNX and ORT reject any other.
       for (int32_t z : q.zp)
         if (z != 0) fail("int32 DequantizeLinear needs zero point 0, got ", z);
-      dequantize_kernel<int32_t>(q, x, y, isa_);
+      dequantize_kernel<int32_t>(q, x, y, impl_);
     } else {
-      dispatch_q8(x.dtype(), [&](auto tag) { dequantize_kernel<decltype(tag)>(q, x, y, isa_); });
+      dispatch_q8(x.dtype(), [&](auto tag) { dequantize_kernel<decltype(tag)>(q, x, y, impl_); });
     }
   }
 
-  std::string impl_name() const override { return std::string("simd:") + isa_name(isa_); }
+  std::string impl_name() const override { return impl_.impl_name("qdq"); }
   LayoutPtr output_layout(int i) const override { return i == 0 ? y_layout_ : nullptr; }
   bool reads_layout(int i) const override { return i == kInputX && x_layout_ != nullptr; }
 
@@ -197,7 +203,7 @@ class QdqKernel : public Kernel {
   bool quantize_;
   QdqParams p_;
   LayoutPtr x_layout_, y_layout_;  // both null: plain
-  Isa isa_;
+  KernelIsa impl_;
 };
 
 bool per_tensor_input(const OpContext& ctx, int i) {
@@ -210,11 +216,12 @@ bool per_tensor_input(const OpContext& ctx, int i) {
 std::unique_ptr<Kernel> create_qdq(const OpContext& ctx, bool quantize) {
   const QdqParams p = read_qdq_params(ctx);
   const LayoutPtr& x_layout = ctx.input(kInputX).layout;
-  const bool keep = x_layout && per_tensor_input(ctx, kInputScale) && per_tensor_input(ctx, kInputZp) &&
+  const KernelIsa impl = choose_kernel_isa(ctx.hints().reference);
+  const bool keep = !impl.reference && x_layout && per_tensor_input(ctx, kInputScale) && per_tensor_input(ctx, kInputZp) &&
                     ctx.input_dtype(kInputX) != DataType::Int32 && (quantize || ctx.output_blocked_ok(0));
-  if (!keep) return std::make_unique<QdqKernel>(quantize, p, nullptr, nullptr);
+  if (!keep) return std::make_unique<QdqKernel>(quantize, p, nullptr, nullptr, impl);
   const DataType y = quantize ? (ctx.has_input(kInputZp) ? ctx.input_dtype(kInputZp) : DataType::UInt8) : DataType::Float;
-  return std::make_unique<QdqKernel>(quantize, p, x_layout, layout_with_dtype(x_layout, y));
+  return std::make_unique<QdqKernel>(quantize, p, x_layout, layout_with_dtype(x_layout, y), impl);
 }
 
 // Per-tensor conversions are elementwise, so they run on any layout (create_qdq keeps it).
@@ -227,6 +234,23 @@ std::unique_ptr<Kernel> create_quantize(const OpContext& ctx) { return create_qd
 std::unique_ptr<Kernel> create_dequantize(const OpContext& ctx) { return create_qdq(ctx, false); }
 
 }  // namespace
+
+// The variants tests call directly: checked against the CPU first.
+void quantize_span(const float* x, uint8_t* y, int64_t n, float scale, int32_t zp, Isa isa) {
+  quantize_span_for(x, y, n, scale, zp, supported(isa));
+}
+void quantize_span(const float* x, int8_t* y, int64_t n, float scale, int32_t zp, Isa isa) {
+  quantize_span_for(x, y, n, scale, zp, supported(isa));
+}
+void dequantize_span(const uint8_t* x, float* y, int64_t n, float scale, int32_t zp, Isa isa) {
+  dequantize_span_for(x, y, n, scale, zp, supported(isa));
+}
+void dequantize_span(const int8_t* x, float* y, int64_t n, float scale, int32_t zp, Isa isa) {
+  dequantize_span_for(x, y, n, scale, zp, supported(isa));
+}
+void dequantize_span(const int32_t* x, float* y, int64_t n, float scale, int32_t zp, Isa isa) {
+  dequantize_span_for(x, y, n, scale, zp, supported(isa));
+}
 
 void register_quantize_linear_ops(OpRegistry& r) {
   // Opset 13 adds per-axis scales; 19 only adds float8 types and `saturate` (float8 only); 21 adds block_size

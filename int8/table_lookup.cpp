@@ -2,8 +2,6 @@
 // whatever layout its producer wrote (padded blocks included) and writes that same layout.
 #include "int8/table_lookup.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <array>
 
@@ -21,48 +19,6 @@ using Table = std::array<uint8_t, kEntries>;
 
 void lookup_scalar(const uint8_t* t, const uint8_t* x, uint8_t* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = t[x[i]];
-}
-
-// pshufb looks up 16 entries: the table is 16 rows of 16, each row looked up by the low nibble, then the rows are
-// merged as a tree on the high nibble's bits (blendv keys on each byte's top bit: bit b is shifted up to bit 7), so
-// the dependency chain is 4 blends deep rather than 15.
-__attribute__((target("avx2"))) void lookup_avx2(const uint8_t* t, const uint8_t* x, uint8_t* y, int64_t n) {
-  __m256i rows[16];
-  for (int r = 0; r < 16; ++r)
-    rows[r] = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t + 16 * r)));
-  const __m256i nibble = _mm256_set1_epi8(0x0F);
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
-    const __m256i lo = _mm256_and_si256(v, nibble);
-    __m256i level[16];
-    for (int r = 0; r < 16; ++r) level[r] = _mm256_shuffle_epi8(rows[r], lo);
-    // 16-bit shifts: a byte's bit b reaches its own bit 7; what crosses from the lower byte lands below bit 3.
-    const __m256i bit[4] = {_mm256_slli_epi16(v, 3), _mm256_slli_epi16(v, 2), _mm256_slli_epi16(v, 1), v};
-    for (int b = 0, width = 16; b < 4; ++b, width /= 2)
-      for (int r = 0; r < width / 2; ++r) level[r] = _mm256_blendv_epi8(level[2 * r], level[2 * r + 1], bit[b]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), level[0]);
-  }
-  lookup_scalar(t, x + i, y + i, n - i);
-}
-
-// vpermi2b looks up 128 entries from two registers by an index's low 7 bits: one lookup per table half, the
-// index's top bit picks between them.
-#define SSDX_TARGET_VBMI __attribute__((target("avx512f,avx512bw,avx512vbmi")))
-SSDX_TARGET_VBMI inline __m512i lookup64(const __m512i t[4], __m512i v) {
-  const __m512i low_half = _mm512_permutex2var_epi8(t[0], v, t[1]), high_half = _mm512_permutex2var_epi8(t[2], v, t[3]);
-  return _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), low_half, high_half);
-}
-
-SSDX_TARGET_VBMI void lookup_avx512_vbmi(const uint8_t* table, const uint8_t* x, uint8_t* y, int64_t n) {
-  __m512i t[4];
-  for (int k = 0; k < 4; ++k) t[k] = _mm512_loadu_si512(table + 64 * k);
-  int64_t i = 0;
-  for (; i + 64 <= n; i += 64) _mm512_storeu_si512(y + i, lookup64(t, _mm512_loadu_si512(x + i)));
-  if (i < n) {
-    const __mmask64 k = (~__mmask64{0}) >> (64 - (n - i));
-    _mm512_mask_storeu_epi8(y + i, k, lookup64(t, _mm512_maskz_loadu_epi8(k, x + i)));
-  }
 }
 
 void lookup_parallel(const uint8_t* t, const uint8_t* x, uint8_t* y, int64_t n, LookupVariant v) {
@@ -97,12 +53,13 @@ Table read_table(const Tensor& t) {
 // The table is read once at creation when it is a constant (always, after constant folding), else per run.
 class TableLookupKernel : public Kernel {
  public:
-  TableLookupKernel(const Tensor* table, LayoutPtr layout)
-      : fixed_(table != nullptr), layout_(std::move(layout)), variant_(host_lookup_variant()) {
+  TableLookupKernel(const Tensor* table, LayoutPtr layout, bool reference)
+      : fixed_(table != nullptr), layout_(std::move(layout)), reference_(reference),
+        variant_(reference ? LookupVariant::Scalar : host_lookup_variant()) {
     if (table) table_ = read_table(*table);
   }
 
-  void run(KernelContext& ctx) override {
+  void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(kX);
     Tensor& y = ctx.output(0);
     if (!same_layout(x.layout(), layout_) || !same_layout(y.layout(), layout_))
@@ -113,7 +70,7 @@ class TableLookupKernel : public Kernel {
                     static_cast<int64_t>(x.nbytes()), variant_);
   }
 
-  std::string impl_name() const override { return std::string("simd:") + lookup_variant_name(variant_); }
+  std::string impl_name() const override { return reference_ ? "ref" : std::string("lut:") + lookup_variant_name(variant_); }
   LayoutPtr output_layout(int i) const override { return i == 0 ? layout_ : nullptr; }
   bool reads_layout(int i) const override { return i == kX; }
   int inplace_input() const override { return kX; }
@@ -122,13 +79,14 @@ class TableLookupKernel : public Kernel {
   bool fixed_;
   Table table_{};
   LayoutPtr layout_;
+  bool reference_;  // KernelHints::reference: the scalar loop
   LookupVariant variant_;
 };
 
 std::unique_ptr<Kernel> create_table_lookup(const OpContext& ctx) {
   const Tensor* table = ctx.input_constant(kTable);
   if (table) read_table(*table);  // a bad constant fails at load, not at the first run
-  return std::make_unique<TableLookupKernel>(table, ctx.input(kX).layout);
+  return std::make_unique<TableLookupKernel>(table, ctx.input(kX).layout, ctx.hints().reference);
 }
 
 }  // namespace
@@ -148,7 +106,12 @@ LookupVariant host_lookup_variant() {
     // An AVX-512 CPU without VBMI (Skylake-X) runs the AVX2 variant.
     const LookupVariant widest =
         lookup_variant_supported(LookupVariant::Avx512Vbmi) ? LookupVariant::Avx512Vbmi : LookupVariant::Avx2;
-    return isa_variant(host_isa(), widest, LookupVariant::Avx2, LookupVariant::Scalar);
+    switch (host_isa()) {
+      case Isa::Avx512: return widest;
+      case Isa::Avx2: return LookupVariant::Avx2;
+      case Isa::Baseline: break;
+    }
+    return LookupVariant::Scalar;
   }();
   return v;
 }
@@ -157,7 +120,7 @@ const char* lookup_variant_name(LookupVariant v) {
   switch (v) {
     case LookupVariant::Scalar: return "scalar";
     case LookupVariant::Avx2: return "avx2";
-    case LookupVariant::Avx512Vbmi: return "avx512_vbmi";
+    case LookupVariant::Avx512Vbmi: return "vbmi";
   }
   return "?";
 }
@@ -166,8 +129,8 @@ void table_lookup_span(const uint8_t* table, const uint8_t* x, uint8_t* y, int64
   if (!lookup_variant_supported(v)) fail("TableLookup: this CPU cannot run the ", lookup_variant_name(v), " kernel");
   switch (v) {
     case LookupVariant::Scalar: return lookup_scalar(table, x, y, n);
-    case LookupVariant::Avx2: return lookup_avx2(table, x, y, n);
-    case LookupVariant::Avx512Vbmi: return lookup_avx512_vbmi(table, x, y, n);
+    case LookupVariant::Avx2: return avx2::table_lookup(table, x, y, n);
+    case LookupVariant::Avx512Vbmi: return vbmi::table_lookup(table, x, y, n);
   }
 }
 

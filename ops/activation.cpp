@@ -41,14 +41,14 @@ std::unique_ptr<Kernel> create_clip(const OpContext& ctx) {
       v = v < lo ? lo : v;
       return hi < v ? hi : v;
     });
-  });
+  }, "ref");
 }
 
 std::unique_ptr<Kernel> create_leaky_relu(const OpContext& ctx) {
   const float alpha = ctx.attrs().get_float("alpha", 0.01f);
   return make_kernel([alpha](KernelContext& kc) {
     map_floats(kc.input(0), kc.output(0), [alpha](float v) { return v >= 0.f ? v : alpha * v; });
-  });
+  }, "ref");
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ void batchnorm_kernel(const BatchNormParams& p, const KernelContext& ctx, Tensor
 void register_batchnorm_ops(OpRegistry& r) {
   r.add({"", "BatchNormalization", 7, INT64_MAX, infer_batchnorm, [](const OpContext& ctx) {
            BatchNormParams p = read_batchnorm_params(ctx);
-           return make_kernel([p](KernelContext& kc) { batchnorm_kernel(p, kc, kc.output(0)); });
+           return make_kernel([p](KernelContext& kc) { batchnorm_kernel(p, kc, kc.output(0)); }, "ref");
          }});
 }
 

@@ -151,11 +151,11 @@ void fill_kernel(const Tensor& value, Tensor& out) {
 void register_constant_ops(OpRegistry& r) {
   r.add({"", "Constant", 1, INT64_MAX, infer_constant, [](const OpContext& ctx) {
            return make_kernel(
-               [value = constant_value(ctx.attrs())](KernelContext& kc) { copy_bytes(value, kc.output(0)); });
+               [value = constant_value(ctx.attrs())](KernelContext& kc) { copy_bytes(value, kc.output(0)); }, "ref");
          }});
   r.add({"", "ConstantOfShape", 9, INT64_MAX, infer_constant_of_shape, [](const OpContext& ctx) {
            return make_kernel(
-               [value = fill_value(ctx.attrs())](KernelContext& kc) { fill_kernel(value, kc.output(0)); });
+               [value = fill_value(ctx.attrs())](KernelContext& kc) { fill_kernel(value, kc.output(0)); }, "ref");
          }});
   r.add({"", "Cast", 6, INT64_MAX, infer_cast, [](const OpContext& ctx) {
            return make_kernel([to = cast_target(ctx.attrs())](KernelContext& kc) {
@@ -164,7 +164,7 @@ void register_constant_ops(OpRegistry& r) {
              dispatch_cast_dtype(x.dtype(), [&](auto s) {
                dispatch_cast_dtype(to, [&](auto d) { cast_kernel<decltype(d), decltype(s)>(x, kc.output(0)); });
              });
-           });
+           }, "ref");
          }});
 }
 

@@ -1,8 +1,8 @@
 // Conv (opset 1, 11) and the internal FusedConv. Constant weights and static shapes go to the packed, fused,
-// blocked-layout kernel of conv_fast.cpp; anything else runs oneDNN on plain layouts here, with conv_ref as the
-// fallback when oneDNN declines a shape.
+// blocked-layout kernel of conv_fast.cpp; anything else runs oneDNN on plain layouts here (a primitive prepared per
+// input shape), with conv_ref where oneDNN declines a shape or a fused convolution cannot be packed, and for
+// KernelHints::reference.
 #include <memory>
-#include <mutex>
 
 #include "ops/conv.h"
 #include "ops/layout_caps.h"
@@ -90,8 +90,11 @@ ConvLoop conv_loop(const ConvParams& p, const Shape& x, const Shape& y) {
   return l;
 }
 
-// y[n,m,o] = b[m] + sum_{c in group(m), k} x[n,c,o*s - pb + k*d] * w[m,c,k]
-void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y) {
+// y[n,m,o] = b[m] + sum_{c in group(m), k} x[n,c,o*s - pb + k*d] * w[m,c,k], then (FusedConv) + z[n,m,o], then
+// max(., 0): the order of oneDNN's sum and eltwise post-ops.
+void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y, const Tensor* z) {
+  if (p.has_sum && (!z || z->shape() != y.shape() || !z->is_plain()))
+    fail("the fused convolution needs a plain summand of the output's shape ", shape_str(y.shape()));
   const ConvLoop l = conv_loop(p, x.shape(), y.shape());
   const Window3d& g = l.g;
   const int64_t batch = l.batch, channels = l.channels, m_total = l.m_total;
@@ -100,12 +103,15 @@ void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tenso
   const float* src = x.data<float>();
   const float* wts = w.data<float>();
   const float* b = bias ? bias->data<float>() : nullptr;
+  const float* sum = p.has_sum ? z->data<float>() : nullptr;
+  const bool relu = p.relu;
   float* dst = y.data<float>();
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t n = 0; n < batch; ++n) {
     for (int64_t m = 0; m < m_total; ++m) {
       const int64_t group = m / m_per_group;
       float* out_plane = dst + (n * m_total + m) * out_size;
+      const float* sum_plane = sum ? sum + (n * m_total + m) * out_size : nullptr;
       for (int64_t od = 0; od < g.out[0]; ++od)
         for (int64_t oh = 0; oh < g.out[1]; ++oh)
           for (int64_t ow = 0; ow < g.out[2]; ++ow) {
@@ -115,102 +121,121 @@ void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tenso
               const float* kw = wts + (m * c_per_group + c) * k_size;
               for_each_tap(g, od, oh, ow, [&](int64_t at, int64_t tap) { acc += in_plane[at] * kw[tap]; });
             }
-            out_plane[(od * g.out[1] + oh) * g.out[2] + ow] = acc;
+            const int64_t o = (od * g.out[1] + oh) * g.out[2] + ow;
+            if (sum_plane) acc += sum_plane[o];
+            if (relu) acc = acc > 0.f ? acc : 0.f;
+            out_plane[o] = acc;
           }
     }
   }
 }
 
-// ---- oneDNN kernel ----
-
 namespace {
 
-// A oneDNN convolution on plain layouts for whatever input shape a run brings: the primitive of the last shape seen is
-// kept. Concurrent runs each take their own reference to the primitive they use, so one run rebuilding it for a new
-// shape never pulls it from under another.
+double plain_conv_flops(ConvParams p, const std::vector<const Tensor*>& inputs) {
+  const Shape& w = inputs[kConvInputW]->shape();
+  return 2 * conv_macs(w, conv_output_shape(p, inputs[kConvInputX]->shape(), w, nullptr));
+}
+
+// conv_ref for whatever shapes a run brings: the reference kernel (KernelHints::reference) and the fused
+// convolutions oneDNN's packed kernel declines.
+class RefConv : public Kernel {
+ public:
+  explicit RefConv(ConvParams p) : params_(std::move(p)) {}
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(kConvInputX);
+    const Tensor& w = ctx.input(kConvInputW);
+    Tensor& y = ctx.output(0);
+    if (y.numel() == 0) return;
+    ConvParams p = params_;
+    conv_output_shape(p, x.shape(), w.shape(), nullptr);  // resolves SAME_* pads for this input
+    conv_ref(p, x, w, ctx.optional_input(kConvInputB), y, ctx.optional_input(kConvInputZ));
+  }
+  std::string impl_name() const override { return "ref"; }
+  int inplace_input() const override { return params_.has_sum ? kConvInputZ : -1; }
+  double flops(const std::vector<const Tensor*>& inputs) const override { return plain_conv_flops(params_, inputs); }
+
+ private:
+  ConvParams params_;
+};
+
+// A oneDNN convolution on plain layouts, for weights that are not constant or inputs whose shape is known only at
+// run time: prepare() builds the primitive for one shape (the engine caches it per shape), run() only executes it.
+// Where oneDNN declines a shape the plan has no primitive and conv_ref runs.
 class OnednnConv : public Kernel {
  public:
   explicit OnednnConv(ConvParams p) : params_(std::move(p)) {}
 
-  // Builds (or keeps) the primitive for one input shape; false if oneDNN declines it (the ref kernel runs then).
-  bool prepare(const Shape& x, const Shape& w, bool has_bias) { return primitive_for(x, w, has_bias) != nullptr; }
-
-  void run(KernelContext& ctx) override {
-    const Tensor& x = ctx.input(0);
-    const Tensor& w = ctx.input(1);
-    const Tensor* b = ctx.optional_input(2);
-    Tensor& y = ctx.output(0);
-    if (y.numel() == 0) return;
-    const std::shared_ptr<const Prepared> prim = primitive_for(x.shape(), w.shape(), b != nullptr);
-    if (!prim) {
-      ConvParams p = params_;
-      conv_output_shape(p, x.shape(), w.shape(), nullptr);  // resolves SAME_* pads for this input
-      conv_ref(p, x, w, b, y);
-      return;
-    }
-    const dnnl::convolution_forward::primitive_desc& pd = prim->pd;
-    std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, onednn_memory(pd.src_desc(), x.raw())},
-                                                  {DNNL_ARG_WEIGHTS, onednn_memory(pd.weights_desc(), w.raw())},
-                                                  {DNNL_ARG_DST, onednn_memory(pd.dst_desc(), y.raw())}};
-    if (b) args[DNNL_ARG_BIAS] = onednn_memory(pd.bias_desc(), b->raw());
-    // A scratchpad of this run's own: oneDNN's library-owned one is not safe when runs execute a primitive at once.
-    Tensor scratch(DataType::UInt8, {static_cast<int64_t>(pd.scratchpad_desc().get_size())});
-    args[DNNL_ARG_SCRATCHPAD] = onednn_memory(pd.scratchpad_desc(), scratch.raw());
-    prim->primitive.execute(onednn_stream(), args);
-    onednn_stream().wait();
-  }
-
-  std::string impl_name() const override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return last_ ? onednn_impl_name(last_->pd) : "ref";
-  }
-
-  double flops(const std::vector<const Tensor*>& inputs) const override {
-    ConvParams p = params_;
-    const Shape& w = inputs[1]->shape();
-    return 2 * conv_macs(w, conv_output_shape(p, inputs[0]->shape(), w, nullptr));
-  }
-
- private:
-  struct Prepared {
-    Shape x, w;
-    bool has_bias;
+  struct Plan : KernelPlan {
+    ConvParams params;  // pads resolved for this input
+    bool has_primitive = false;
     dnnl::convolution_forward::primitive_desc pd;
     dnnl::convolution_forward primitive;
   };
 
-  // The primitive for these shapes: the kept one, or a new one built (and kept) now; null if oneDNN declines.
-  std::shared_ptr<const Prepared> primitive_for(const Shape& x, const Shape& w, bool has_bias) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (last_ && last_->x == x && last_->w == w && last_->has_bias == has_bias) return last_;
-    ConvParams p = params_;
-    const Shape y = conv_output_shape(p, x, w, nullptr);
-    const OnednnWindow win = onednn_window(p.window, x, y);
+  std::shared_ptr<const KernelPlan> prepare(const std::vector<ValueInfo>& inputs) const override {
+    const ValueInfo& xi = inputs.at(kConvInputX);
+    const ValueInfo& wi = inputs.at(kConvInputW);
+    if (!xi.shape_known || !wi.shape_known || !shape_is_static(xi.shape) || !shape_is_static(wi.shape)) return nullptr;
+    const Shape& x = xi.shape;
+    const Shape& w = wi.shape;
+    const bool has_bias = inputs.size() > kConvInputB && inputs[kConvInputB].dtype != DataType::Undefined;
+    auto plan = std::make_shared<Plan>();
+    plan->params = params_;
+    const Shape y = conv_output_shape(plan->params, x, w, nullptr);
+    plan->impl = "ref";
+    if (shape_numel(y) == 0) return plan;
+    const OnednnWindow win = onednn_window(plan->params.window, x, y);
     try {
       auto bias_md = has_bias ? plain_desc({w[0]}, DataType::Float) : dnnl::memory::desc();
       dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                            plain_desc(x, DataType::Float),
-                                           plain_desc(grouped_weight_shape(w, p.group), DataType::Float), bias_md,
-                                           plain_desc(y, DataType::Float), win.strides, win.dilations, win.pads_l, win.pads_r);
-      auto prepared = std::make_shared<Prepared>();
-      prepared->x = x;
-      prepared->w = w;
-      prepared->has_bias = has_bias;
+                                           plain_desc(grouped_weight_shape(w, plan->params.group), DataType::Float),
+                                           bias_md, plain_desc(y, DataType::Float), win.strides, win.dilations,
+                                           win.pads_l, win.pads_r);
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-      prepared->pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
-      prepared->primitive = onednn_primitive<dnnl::convolution_forward>(prepared->pd);
-      last_ = std::move(prepared);
-      return last_;
+      plan->pd = dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
+      plan->primitive = onednn_primitive<dnnl::convolution_forward>(plan->pd);
+      plan->has_primitive = true;
+      plan->impl = onednn_impl_name(plan->pd);
+      plan->workspace_bytes = plan->pd.scratchpad_desc().get_size();
     } catch (const dnnl::error& e) {
-      rethrow_if_out_of_memory(e);
-      return nullptr;
+      rethrow_if_out_of_memory(e);  // else oneDNN declines this shape: the plan runs conv_ref
     }
+    return plan;
   }
 
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(kConvInputX);
+    const Tensor& w = ctx.input(kConvInputW);
+    const Tensor* b = ctx.optional_input(kConvInputB);
+    Tensor& y = ctx.output(0);
+    if (y.numel() == 0) return;
+    const Plan& plan = ctx.plan<Plan>();
+    if (!plan.has_primitive) {
+      conv_ref(plan.params, x, w, b, y);
+      return;
+    }
+    const dnnl::convolution_forward::primitive_desc& pd = plan.pd;
+    if (x.shape() != Shape(pd.src_desc().dims()) || !x.is_plain())
+      fail("input ", shape_str(x.shape()), " differs from the ", shape_str(Shape(pd.src_desc().dims())),
+           " the kernel was prepared for");
+    std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, onednn_memory(pd.src_desc(), x.raw())},
+                                                  {DNNL_ARG_WEIGHTS, onednn_memory(pd.weights_desc(), w.raw())},
+                                                  {DNNL_ARG_DST, onednn_memory(pd.dst_desc(), y.raw())},
+                                                  {DNNL_ARG_SCRATCHPAD, onednn_memory(pd.scratchpad_desc(), ctx.workspace)}};
+    if (b) args[DNNL_ARG_BIAS] = onednn_memory(pd.bias_desc(), b->raw());
+    plan.primitive.execute(onednn_stream(), args);
+    onednn_stream().wait();
+  }
+
+  // Shape-specific: the plan of each run names what ran (profiles); this is the name before any shape is known.
+  std::string impl_name() const override { return "onednn:plain"; }
+  double flops(const std::vector<const Tensor*>& inputs) const override { return plain_conv_flops(params_, inputs); }
+
+ private:
   ConvParams params_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const Prepared> last_;  // guarded by mutex_; each run holds its own reference
 };
 
 void infer_conv(OpContext& ctx) {
@@ -224,15 +249,13 @@ void infer_conv(OpContext& ctx) {
 
 std::unique_ptr<Kernel> create_conv(const OpContext& ctx) {
   ConvParams p = read_conv_params(ctx);
+  if (ctx.hints().reference) return std::make_unique<RefConv>(p);
   const bool weights_constant = ctx.input_constant(kConvInputW) &&
                                 (!ctx.has_input(kConvInputB) || ctx.input_constant(kConvInputB));
   if (weights_constant && ctx.input_shape_known(kConvInputX) && shape_is_static(ctx.input_shape(kConvInputX)))
     if (auto fast = create_fast_conv(ctx, p)) return fast;
-  if (p.relu || p.has_sum) fail("oneDNN cannot run this fused convolution");
-  auto k = std::make_unique<OnednnConv>(p);
-  if (ctx.input_shape_known(0) && shape_is_static(ctx.input_shape(0)) && shape_is_static(ctx.input_shape(1)))
-    k->prepare(ctx.input_shape(0), ctx.input_shape(1), ctx.has_input(2));
-  return k;
+  if (p.relu || p.has_sum) return std::make_unique<RefConv>(p);  // the plain oneDNN kernel has no post-ops
+  return std::make_unique<OnednnConv>(p);
 }
 
 // The packed kernel (constant weights, static input) reads its activation and its residual summand blocked.
@@ -243,7 +266,7 @@ bool conv_reads_blocked(const Graph& g, const Node& n, size_t input) {
 }  // namespace
 
 void register_conv_ops(OpRegistry& r) {
-  const OpTraits traits{{}, /*weight_input=*/1, false, conv_reads_blocked};
+  const OpTraits traits{{}, kConvInputW, false, conv_reads_blocked};
   r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv, traits});
   // Internal op made by the fusion passes: Conv with a fused residual sum (input Z) and/or Relu.
   r.add({kInternalDomain, "FusedConv", 1, INT64_MAX, infer_conv, create_conv, traits});

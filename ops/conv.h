@@ -1,6 +1,7 @@
 #pragma once
-// Conv parameters, shape function and the reference kernel (conv_ref: the plain kernel's fallback when oneDNN
-// declines a shape; no test compares the fast paths with it yet).
+// Conv parameters, shape function and the reference kernel (conv_ref: the reference kernel's loop, the plain
+// kernel's fallback when oneDNN declines a shape, and the oracle tests/ops/conv_fast_test.cpp holds oneDNN's
+// fp32 convolutions to).
 #include "ops/op.h"
 #include "ops/window.h"
 
@@ -39,7 +40,9 @@ struct ConvLoop {
 };
 ConvLoop conv_loop(const ConvParams& p, const Shape& x, const Shape& y);
 
-// Naive direct convolution; y must be allocated with conv_output_shape (p's pads resolved for x).
-void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y);
+// Naive direct convolution; y must be allocated with conv_output_shape (p's pads resolved for x). With p.has_sum
+// (FusedConv) z is added after the bias, then p.relu clamps: the fused op's order.
+void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y,
+              const Tensor* z = nullptr);
 
 }  // namespace ssdx

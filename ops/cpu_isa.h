@@ -1,10 +1,15 @@
 #pragma once
-// Run-time choice of SIMD kernel variants. The ops library is compiled for x86-64-v2 so it runs on any x86-64 server;
-// the few kernels that gain from wider vectors also exist as AVX2 (with FMA) and AVX-512 variants, built with GCC
-// target attributes and chosen per call from what the CPU supports.
+// Run-time choice of SIMD kernel variants. The kernel libraries are compiled for x86-64-v2 so they run on any x86-64
+// server; the few kernels that gain from wider vectors also exist as AVX2 (with FMA) and AVX-512 variants, chosen once
+// when the kernel is created from what the CPU supports (KernelIsa below).
 //
-// A variant is a small entry function marked SSDX_TARGET_AVX2 / SSDX_TARGET_AVX512 that calls shared generic code:
-// `flatten` inlines that code into the entry, so it is compiled (and auto-vectorized) for the variant's ISA.
+// A variant lives in its own translation unit, <family>_avx2.cpp / <family>_avx512.cpp (_vbmi.cpp for AVX-512 VBMI),
+// compiled with that ISA's flags (cmake/kernel_flags.cmake), the same with GCC and Clang. It defines entry points in
+// namespace ssdx::avx2 / ssdx::avx512 that call the family's generic code, kept in a header with internal linkage
+// (<family>_loops.h and the like) so every unit compiles its own copy for its own ISA. scripts/check_isa_units.sh
+// (a test) checks that those units export nothing else.
+#include <string>
+
 namespace ssdx {
 
 enum class Isa { Baseline, Avx2, Avx512 };  // Avx2 includes FMA; Avx512 means AVX-512F on top of that
@@ -18,17 +23,18 @@ Isa host_isa();
 
 const char* isa_name(Isa isa);
 
-// The variant of a kernel for `isa` (one function pointer per ISA, all of the same type).
-template <typename F>
-F isa_variant(Isa isa, F avx512, F avx2, F baseline) {
-  return isa == Isa::Avx512 ? avx512 : isa == Isa::Avx2 ? avx2 : baseline;
-}
+// What a vectorised kernel runs, chosen once when it is created and kept in the kernel: its reference loop
+// (KernelHints::reference) or the variant for host_isa(). Each family dispatches through one free function taking
+// the Isa (softmax_rows(..., isa), nms_fast(p, isa), quantize_span(..., isa)...), whose switch calls the per-ISA
+// entry points; tests call those functions with every Isa the CPU supports.
+struct KernelIsa {
+  bool reference = false;
+  Isa isa = Isa::Baseline;
+  // "ref", or "<family>:<isa>" ("softmax:avx512"), for profiles.
+  std::string impl_name(const char* family) const {
+    return reference ? std::string("ref") : std::string(family) + ":" + isa_name(isa);
+  }
+};
+inline KernelIsa choose_kernel_isa(bool reference) { return {reference, host_isa()}; }
 
 }  // namespace ssdx
-
-#define SSDX_TARGET_AVX2 __attribute__((target("avx2,fma"), flatten))
-#if defined(__clang__)  // Clang has no prefer-vector-width target option (and ignores an attribute naming it)
-#define SSDX_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma"), flatten))
-#else
-#define SSDX_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512"), flatten))
-#endif

@@ -76,7 +76,7 @@ std::unique_ptr<Kernel> create_binary(const OpContext&) {
       if constexpr (std::is_same_v<T, bool>) fail("bool arithmetic is not supported");
       else binary_kernel<Op, T>(a, b, ctx.output(0));
     });
-  });
+  }, "ref");
 }
 
 // y = max(x, 0)
@@ -115,10 +115,10 @@ void register_elementwise_ops(OpRegistry& r) {
                if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, uint8_t>) fail("Relu does not support this dtype");
                else relu_kernel<T>(ctx.input(0), ctx.output(0));
              });
-           });
+           }, "ref");
          }});
   r.add({"", "Exp", 6, INT64_MAX, [](OpContext& ctx) { infer_unary(ctx, {DataType::Float}); },
-         [](const OpContext&) { return make_kernel([](KernelContext& ctx) { exp_kernel(ctx.input(0), ctx.output(0)); }); }});
+         [](const OpContext&) { return make_kernel([](KernelContext& ctx) { exp_kernel(ctx.input(0), ctx.output(0)); }, "ref"); }});
 }
 
 }  // namespace ssdx

@@ -1,5 +1,6 @@
 #include "ops/evaluate.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace ssdx {
@@ -16,9 +17,20 @@ std::vector<ValueInfo> describe_inputs(const std::vector<const Tensor*>& inputs)
   return infos;
 }
 
-std::vector<Tensor> run_kernel(Kernel& kernel, const std::vector<const Tensor*>& inputs,
+std::vector<ValueInfo> describe_input_shapes(const std::vector<const Tensor*>& inputs) {
+  std::vector<ValueInfo> infos = describe_inputs(inputs);
+  for (size_t i = 0; i < infos.size(); ++i) {
+    infos[i].constant = nullptr;
+    if (inputs[i]) infos[i].layout = inputs[i]->layout();
+  }
+  return infos;
+}
+
+std::vector<Tensor> run_kernel(const Kernel& kernel, const std::vector<const Tensor*>& inputs,
                                const std::vector<ValueInfo>& inferred) {
+  const std::shared_ptr<const KernelPlan> plan = kernel.prepare(describe_input_shapes(inputs));
   KernelContext kc;
+  kc.prepared = plan.get();
   kc.inputs = inputs;
   kc.outputs.resize(inferred.size());
   for (size_t i = 0; i < inferred.size(); ++i) {
@@ -27,7 +39,7 @@ std::vector<Tensor> run_kernel(Kernel& kernel, const std::vector<const Tensor*>&
       kc.outputs[i] = Tensor(o.dtype, o.shape, kernel.output_layout(static_cast<int>(i)));
   }
   std::unique_ptr<char, decltype(&std::free)> workspace(nullptr, &std::free);
-  if (const size_t bytes = kernel.workspace_bytes()) {
+  if (const size_t bytes = std::max(kernel.workspace_bytes(), plan ? plan->workspace_bytes : 0)) {
     workspace.reset(static_cast<char*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
     if (!workspace) fail("out of memory for a ", bytes, "-byte workspace");
     kc.workspace = workspace.get();

@@ -133,11 +133,11 @@ void register_gather_ops(OpRegistry& r) {
   r.add({"", "Gather", 1, INT64_MAX, infer_gather, [](const OpContext& ctx) {
            return make_kernel([p = GatherParams{ctx.attrs().get_int("axis", 0)}](KernelContext& kc) {
              gather_kernel(p, kc.input(0), kc.input(1), kc.output(0));
-           });
+           }, "ref");
          }});
   r.add({"", "Shape", 1, INT64_MAX, infer_shape, [](const OpContext& ctx) {
            return make_kernel(
-               [p = parse_shape(ctx)](KernelContext& kc) { shape_kernel(p, kc.input(0), kc.output(0)); });
+               [p = parse_shape(ctx)](KernelContext& kc) { shape_kernel(p, kc.input(0), kc.output(0)); }, "ref");
          }});
 }
 

@@ -5,14 +5,15 @@
 // The output selected_indices [num_selected, 3] = (batch, class, box) rows has a data-dependent shape, so the kernel
 // allocates it. NaN scores (possible only without score_threshold) rank after every number, ties by index: ORT's
 // heap order is unspecified there; ours is deterministic.
-// The op runs the fast path (nms_fast); select_class_boxes, a transcription of ORT's loop, is the reference it is
-// tested against (ops/nms.h).
+// The op runs the fast path (nms_fast, its variant chosen at creation: "nms:avx512"); select_class_boxes, a
+// transcription of ORT's loop, is the reference it is tested against (ops/nms.h) and what KernelHints::reference runs.
 #include "ops/nms.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "ops/nms_select.h"
 #include "ops/op_util.h"
 #include "ops/registry.h"
 
@@ -92,25 +93,6 @@ void infer_nms(OpContext& ctx) {
 // Float32 throughout, operations in ORT's order (non_max_suppression_helper.h). The ops build with
 // -ffp-contract=off, so the products and sums below are never fused, in the AVX variants either.
 
-inline void min_max(float a, float b, float& mn, float& mx) {
-  if (a >= b) { mn = b; mx = a; }
-  else { mn = a; mx = b; }
-}
-
-// The extent [lo, hi] of box b along x and y.
-inline void box_extent(const float* b, int64_t center_point_box, float& x_lo, float& x_hi, float& y_lo, float& y_hi) {
-  if (center_point_box == 0) {
-    min_max(b[1], b[3], x_lo, x_hi);
-    min_max(b[0], b[2], y_lo, y_hi);
-  } else {
-    const float w_half = b[2] / 2, h_half = b[3] / 2;
-    x_lo = b[0] - w_half;
-    x_hi = b[0] + w_half;
-    y_lo = b[1] - h_half;
-    y_hi = b[1] + h_half;
-  }
-}
-
 // True when IoU(b1, b2) > iou_threshold. Boxes that do not overlap, and degenerate boxes (zero/negative area or
 // union), never suppress.
 bool suppress_by_iou(const float* b1, const float* b2, int64_t center_point_box, float iou_threshold) {
@@ -169,145 +151,41 @@ void select_class_boxes(const float* boxes, const float* scores, int64_t n, cons
 // Same selection as select_class_boxes, bit for bit: the candidate set, the order and every IoU are computed with the
 // same float operations; only how the work is organized differs.
 
-// ORT's candidate order as one unsigned integer per candidate, so sorting is a plain integer sort: the high half is
-// the score mapped to bits that order descending (NaN after every number, -0 equal to +0, as ranks_before says), the
-// low half the box index (ties to the lower index). Needs fewer than 2^32 boxes.
-uint64_t rank_key(float score, int64_t index) {
-  uint32_t bits;
-  if (std::isnan(score)) {
-    bits = UINT32_MAX;
-  } else {
-    const float s = score == 0.f ? 0.f : score;
-    std::memcpy(&bits, &s, sizeof bits);
-    bits = (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;  // ascending score order...
-    bits = ~bits;                                                // ...turned descending
+// The fast loops for `isa`: the per-ISA units' (nms_avx2.cpp, nms_avx512.cpp) or nms_select.h's compiled here.
+int64_t gather_candidates_for(Isa isa, const float* scores, int64_t n, const NmsThresholds& t, uint64_t* keys,
+                              uint8_t* flags) {
+  switch (isa) {
+    case Isa::Avx512: return avx512::gather_candidates(scores, n, t, keys, flags);
+    case Isa::Avx2: return avx2::gather_candidates(scores, n, t, keys, flags);
+    case Isa::Baseline: break;
   }
-  return (static_cast<uint64_t>(bits) << 32) | static_cast<uint32_t>(index);
+  return gather_candidates(scores, n, t, keys, flags);
+}
+int64_t greedy_select_for(Isa isa, const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,
+                          const NmsThresholds& t, const NmsSelected& s, int64_t selected) {
+  switch (isa) {
+    case Isa::Avx512: return avx512::greedy_select(keys, count, boxes, center_point_box, t, s, selected);
+    case Isa::Avx2: return avx2::greedy_select(keys, count, boxes, center_point_box, t, s, selected);
+    case Isa::Baseline: break;
+  }
+  return greedy_select(keys, count, boxes, center_point_box, t, s, selected);
 }
 
-int64_t key_index(uint64_t key) { return static_cast<int64_t>(key & 0xFFFFFFFFu); }
-
-// Writes the keys of the candidates of one (batch, class), unsorted but in box order, to `keys` (room for n);
-// returns their count. `flags` is scratch for n bytes.
-int64_t gather_candidates(const float* scores, int64_t n, const NmsThresholds& t, uint64_t* keys, uint8_t* flags) {
-  int64_t count = 0;
-  if (!t.has_score_threshold) {
-    for (int64_t i = 0; i < n; ++i) keys[count++] = rank_key(scores[i], i);
-    return count;
-  }
-  // Most scores are below the threshold: compare them all in vector lanes first (one flag byte each), then read the
-  // flags 8 at a time and jump from set byte to set byte.
-  const float threshold = t.score;
-  for (int64_t i = 0; i < n; ++i) flags[i] = scores[i] > threshold;
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t word;
-    std::memcpy(&word, flags + i, sizeof word);
-    for (; word != 0; word &= word - 1) {  // each set byte is 0x01: clearing the lowest set bit clears the byte
-      const int64_t k = i + __builtin_ctzll(word) / 8;
-      keys[count++] = rank_key(scores[k], k);
-    }
-  }
-  for (; i < n; ++i)
-    if (flags[i]) keys[count++] = rank_key(scores[i], i);
-  return count;
-}
-
-// The selected boxes of one class as arrays (extents, areas), so that a candidate is tested against kLanes of them
-// at once. The arrays are padded to whole groups of kLanes with area 0, which never suppresses.
-constexpr int64_t kLanes = 16;
-
+// The storage behind an NmsSelected.
 struct SelectedBoxes {
   std::vector<float> storage;
   std::vector<int64_t> index;
-  float *x_lo = nullptr, *x_hi = nullptr, *y_lo = nullptr, *y_hi = nullptr, *area = nullptr;
+  NmsSelected arrays;
 
   // Empties the set, with room for `capacity` boxes.
   void reset(int64_t capacity) {
-    const size_t c = static_cast<size_t>((capacity + kLanes - 1) / kLanes * kLanes);
+    const size_t c = static_cast<size_t>((capacity + kNmsLanes - 1) / kNmsLanes * kNmsLanes);
     storage.assign(5 * c, 0.f);
     index.resize(c);
     float* p = storage.data();
-    x_lo = p, x_hi = p + c, y_lo = p + 2 * c, y_hi = p + 3 * c, area = p + 4 * c;
+    arrays = {p, p + c, p + 2 * c, p + 3 * c, p + 4 * c, index.data()};
   }
 };
-
-// suppress_by_iou(candidate, selected[j]) for any j in the group [j0, j0 + kLanes), for a candidate of positive area.
-// Every lane runs all of ORT's tests; a NaN fails each of them as it fails ORT's early-outs (hence the negated <=).
-bool suppressed_by_group(float x_lo, float x_hi, float y_lo, float y_hi, float area, const SelectedBoxes& s,
-                         int64_t j0, float iou_threshold) {
-  int hit = 0;
-  for (int64_t j = j0; j < j0 + kLanes; ++j) {
-    const float ix_lo = std::max(x_lo, s.x_lo[j]), ix_hi = std::min(x_hi, s.x_hi[j]);
-    const float iy_lo = std::max(y_lo, s.y_lo[j]), iy_hi = std::min(y_hi, s.y_hi[j]);
-    const float inter = (ix_hi - ix_lo) * (iy_hi - iy_lo);
-    const float union_area = area + s.area[j] - inter;
-    hit |= !(ix_hi <= ix_lo) & !(iy_hi <= iy_lo) & !(inter <= 0.f) & !(s.area[j] <= 0.f) & !(union_area <= 0.f) &
-           (inter / union_area > iou_threshold);
-  }
-  return hit != 0;
-}
-
-// Greedy selection over `count` candidates sorted by key, `selected` boxes already in s: the newly selected box
-// indices are appended to s.index; returns the new count.
-int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,
-                      const NmsThresholds& t, SelectedBoxes& s, int64_t selected) {
-  constexpr int64_t kPrefetch = 8;  // candidates ahead: their boxes are scattered over the whole box array
-  const int64_t max_output = t.max_output;
-  const float iou_threshold = t.iou;
-  for (int64_t k = 0; k < count && selected < max_output; ++k) {
-    if (k + kPrefetch < count) __builtin_prefetch(boxes + key_index(keys[k + kPrefetch]) * 4);
-    const int64_t i = key_index(keys[k]);
-    float x_lo, x_hi, y_lo, y_hi;
-    box_extent(boxes + i * 4, center_point_box, x_lo, x_hi, y_lo, y_hi);
-    const float area = (x_hi - x_lo) * (y_hi - y_lo);  // as suppress_by_iou computes area1
-    bool suppressed = false;
-    if (!(area <= 0.f)) {  // a candidate of no area is never suppressed
-      for (int64_t j = 0; j < selected && !suppressed; j += kLanes)
-        suppressed = suppressed_by_group(x_lo, x_hi, y_lo, y_hi, area, s, j, iou_threshold);
-    }
-    if (suppressed) continue;
-    s.x_lo[selected] = x_lo, s.x_hi[selected] = x_hi, s.y_lo[selected] = y_lo, s.y_hi[selected] = y_hi;
-    s.area[selected] = area;
-    s.index[static_cast<size_t>(selected++)] = i;
-  }
-  return selected;
-}
-
-// The AVX variants of the two loops: the same code, compiled for wider vectors (ops/cpu_isa.h).
-SSDX_TARGET_AVX512 int64_t gather_candidates_avx512(const float* scores, int64_t n, const NmsThresholds& t,
-                                                    uint64_t* keys, uint8_t* flags) {
-  return gather_candidates(scores, n, t, keys, flags);
-}
-SSDX_TARGET_AVX2 int64_t gather_candidates_avx2(const float* scores, int64_t n, const NmsThresholds& t,
-                                                uint64_t* keys, uint8_t* flags) {
-  return gather_candidates(scores, n, t, keys, flags);
-}
-SSDX_TARGET_AVX512 int64_t greedy_select_avx512(const uint64_t* keys, int64_t count, const float* boxes,
-                                                int64_t center_point_box, const NmsThresholds& t, SelectedBoxes& s,
-                                                int64_t selected) {
-  return greedy_select(keys, count, boxes, center_point_box, t, s, selected);
-}
-SSDX_TARGET_AVX2 int64_t greedy_select_avx2(const uint64_t* keys, int64_t count, const float* boxes,
-                                            int64_t center_point_box, const NmsThresholds& t, SelectedBoxes& s,
-                                            int64_t selected) {
-  return greedy_select(keys, count, boxes, center_point_box, t, s, selected);
-}
-
-struct FastNmsKernels {
-  int64_t (*gather)(const float*, int64_t, const NmsThresholds&, uint64_t*, uint8_t*);
-  int64_t (*greedy)(const uint64_t*, int64_t, const float*, int64_t, const NmsThresholds&, SelectedBoxes&, int64_t);
-};
-
-FastNmsKernels kernels_for(Isa isa) {
-  if (!isa_supported(isa)) fail("NonMaxSuppression: this CPU cannot run the ", isa_name(isa), " kernel");
-  switch (isa) {
-    case Isa::Avx512: return {gather_candidates_avx512, greedy_select_avx512};
-    case Isa::Avx2: return {gather_candidates_avx2, greedy_select_avx2};
-    case Isa::Baseline: break;
-  }
-  return {gather_candidates, greedy_select};
-}
 
 // Sorts keys[0, n) ascending, given that they arrive in box order: the low halves (indices) then already are in
 // order among equal scores, so a stable sort on the high halves (scores) suffices. That is an LSD radix sort, one
@@ -340,15 +218,16 @@ struct ClassScratch {
 };
 
 // select_class_boxes' result for one (batch, class).
-std::vector<int64_t> select_class_fast(const FastNmsKernels& k, const float* boxes, const float* scores, int64_t n,
+std::vector<int64_t> select_class_fast(Isa isa, const float* boxes, const float* scores, int64_t n,
                                        int64_t center_point_box, const NmsThresholds& t, ClassScratch& scratch) {
   scratch.keys.resize(static_cast<size_t>(n));
   scratch.sort_tmp.resize(static_cast<size_t>(n));
   scratch.flags.resize(static_cast<size_t>(n));
-  const int64_t count = k.gather(scores, n, t, scratch.keys.data(), scratch.flags.data());
+  const int64_t count = gather_candidates_for(isa, scores, n, t, scratch.keys.data(), scratch.flags.data());
   sort_keys(scratch.keys.data(), scratch.sort_tmp.data(), count);
   scratch.selected.reset(std::min(t.max_output, count));
-  const int64_t selected = k.greedy(scratch.keys.data(), count, boxes, center_point_box, t, scratch.selected, 0);
+  const int64_t selected =
+      greedy_select_for(isa, scratch.keys.data(), count, boxes, center_point_box, t, scratch.selected.arrays, 0);
   return {scratch.selected.index.begin(), scratch.selected.index.begin() + selected};
 }
 
@@ -362,7 +241,7 @@ std::vector<int64_t> to_rows(const std::vector<std::vector<int64_t>>& per_class,
   return rows;
 }
 
-void nms_kernel(const NmsParams& p, KernelContext& kc) {
+void nms_kernel(const NmsParams& p, KernelIsa impl, KernelContext& kc) {
   const Tensor& boxes = kc.input(0);
   const Tensor& scores = kc.input(1);
   check_nms_shapes(&boxes.shape(), &scores.shape());
@@ -374,15 +253,15 @@ void nms_kernel(const NmsParams& p, KernelContext& kc) {
   problem.classes = scores.dim(1);
   problem.center_point_box = p.center_point_box;
   problem.thresholds = read_thresholds(kc.optional_input(2), kc.optional_input(3), kc.optional_input(4));
-  const std::vector<int64_t> rows = nms_fast(problem, host_isa());
+  const std::vector<int64_t> rows = impl.reference ? nms_reference(problem) : nms_fast(problem, impl.isa);
   const int64_t count = static_cast<int64_t>(rows.size() / 3);
   kc.outputs.at(0) = Tensor(DataType::Int64, {count, 3});
   if (count) std::memcpy(kc.output(0).data<int64_t>(), rows.data(), rows.size() * sizeof(int64_t));
 }
 
 std::unique_ptr<Kernel> create_nms(const OpContext& ctx) {
-  return make_kernel([p = parse_nms(ctx)](KernelContext& kc) { nms_kernel(p, kc); },
-                     std::string("simd:") + isa_name(host_isa()));
+  const KernelIsa impl = choose_kernel_isa(ctx.hints().reference);
+  return make_kernel([p = parse_nms(ctx), impl](KernelContext& kc) { nms_kernel(p, impl, kc); }, impl.impl_name("nms"));
 }
 
 }  // namespace
@@ -405,7 +284,7 @@ std::vector<int64_t> nms_fast(const NmsProblem& p, Isa isa) {
   const NmsThresholds& t = p.thresholds;
   const int64_t n = p.boxes_per_batch;
   if (n > int64_t{UINT32_MAX}) return nms_reference(p);  // box indices would not fit the sort keys
-  const FastNmsKernels kernels = kernels_for(isa);
+  if (!isa_supported(isa)) fail("NonMaxSuppression: this CPU cannot run the ", isa_name(isa), " kernel");
   if (t.max_output <= 0) return {};
   const int64_t tasks = p.batches * p.classes;
   std::vector<std::vector<int64_t>> per_class(static_cast<size_t>(tasks));
@@ -415,7 +294,7 @@ std::vector<int64_t> nms_fast(const NmsProblem& p, Isa isa) {
     ClassScratch scratch;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t task = 0; task < tasks; ++task) {
-      per_class[static_cast<size_t>(task)] = select_class_fast(kernels, p.boxes + task / p.classes * n * 4,
+      per_class[static_cast<size_t>(task)] = select_class_fast(isa, p.boxes + task / p.classes * n * 4,
                                                                p.scores + task * n, n, p.center_point_box, t, scratch);
     }
   }

@@ -1,7 +1,17 @@
 #pragma once
 // The contract between the engine and an op family: an OpDef per (domain, op_type, opset range) with a pure
-// shape/dtype inference function and a factory for kernels. Kernels parse attributes and pack constants once,
-// when created; run() only computes.
+// shape/dtype inference function and a factory for kernels.
+//
+// Kernel lifecycle, in three phases:
+//   1. create (OpDef::create, once per node at load): parse attributes, pack constant weights, choose the SIMD
+//      variant (ops/cpu_isa.h), decide output layouts. Whatever needs only the attributes and the constants.
+//   2. prepare (Kernel::prepare, once per input shape): build the state that depends on the input shapes, dtypes
+//      and layouts (but never on input values), e.g. a oneDNN primitive for one shape, as an immutable KernelPlan.
+//      The engine prepares steps with static shapes at load; for steps whose shapes are known only at run time it
+//      prepares on the run's thread before run() and caches the plan by input shapes.
+//   3. run (Kernel::run, many times, possibly from several threads at once, each with its own KernelContext): only
+//      computes, with the plan in KernelContext::prepared. run() is const: a kernel and its plans are never
+//      changed after they are made, so concurrent runs need no lock.
 #include <climits>
 #include <functional>
 #include <memory>
@@ -28,6 +38,9 @@ struct KernelHints {
   // Convolutions may use Winograd F(4x4, 3x3) where oneDNN has it (3x3, stride 1): about 1.8x faster, with
   // rounding differences of ~1e-6 relative to direct convolution.
   bool winograd = false;
+  // Every op creates its reference kernel (impl_name "ref"): the plain loops the fast kernels are tested against,
+  // to tell a fast-kernel bug from a model problem.
+  bool reference = false;
 };
 
 // Shared by inference and kernel creation: the node, its resolved opset, and what is known of its inputs.
@@ -87,26 +100,47 @@ class OpContext {
   KernelHints hints_;
 };
 
+// Shape-specific state Kernel::prepare builds for one set of input shapes (a oneDNN primitive and what it needs).
+// Immutable once made; shared by every run with those shapes. Kernels derive their own plan types.
+struct KernelPlan {
+  virtual ~KernelPlan() = default;
+  size_t workspace_bytes = 0;  // scratch run() needs in KernelContext::workspace with this plan (beyond the kernel's)
+  std::string impl;            // the implementation for these shapes (profiles); empty: the kernel's impl_name()
+};
+
 // Passed to Kernel::run. Outputs arrive allocated with their inferred shapes when inference could determine them
 // from the actual inputs; a kernel whose output shape depends on input values it alone computes
 // (NonMaxSuppression) allocates outputs[i] itself.
 struct KernelContext {
   std::vector<const Tensor*> inputs;  // nullptr for omitted optional inputs
   std::vector<Tensor> outputs;
-  void* workspace = nullptr;          // Kernel::workspace_bytes() of scratch memory, 64-byte aligned
+  void* workspace = nullptr;          // max(Kernel::workspace_bytes(), prepared->workspace_bytes) of scratch, 64-byte aligned
+  const KernelPlan* prepared = nullptr;  // what Kernel::prepare returned for these inputs' shapes (null: nothing)
   const Tensor& input(int i) const;   // fails if absent
   const Tensor* optional_input(int i) const {
     return i < static_cast<int>(inputs.size()) ? inputs[static_cast<size_t>(i)] : nullptr;
   }
   Tensor& output(int i) { return outputs.at(static_cast<size_t>(i)); }
+  // The prepared plan as the kernel's own type; fails when the caller did not prepare the kernel.
+  template <typename Plan>
+  const Plan& plan() const {
+    const auto* p = dynamic_cast<const Plan*>(prepared);
+    if (!p) fail("the kernel was not prepared for these inputs (Kernel::prepare)");
+    return *p;
+  }
 };
 
 class Kernel {
  public:
   virtual ~Kernel() = default;
-  virtual void run(KernelContext& ctx) = 0;
-  // Name of the implementation for profiles ("ref", "onednn:jit:avx512_core", ...).
-  virtual std::string impl_name() const { return "ref"; }
+  // The state for inputs of these dtypes, shapes and layouts (values are not to be read: the plan is cached by
+  // shape); null when the kernel needs none. Thread-safe (const): runs may prepare concurrently.
+  virtual std::shared_ptr<const KernelPlan> prepare(const std::vector<ValueInfo>& inputs) const { return nullptr; }
+  // Computes the outputs; ctx.prepared is what prepare() returned for these inputs' shapes.
+  virtual void run(KernelContext& ctx) const = 0;
+  // Name of the implementation for profiles: "ref" for the reference loops, "onednn:jit:avx512_core",
+  // "<family>:<isa>" for the engine's own SIMD kernels ("softmax:avx512", "nms:avx2"...).
+  virtual std::string impl_name() const = 0;
   // Layout output i is written in (decided at create; null = plain row-major).
   virtual LayoutPtr output_layout(int i) const { return nullptr; }
   // Whether run() reads input i in the layout its producer writes (the ValueInfo::layout seen at creation); when
@@ -126,18 +160,19 @@ class Kernel {
 
 // Wraps a callable as a Kernel, for kernels whose only state is a parsed parameter struct. `impl` names the code
 // that runs (profiles, `inspect --plan`): "ref" for a plain reference loop, else what is vectorized or tiled.
+// The callable is const: it holds parameters only.
 template <typename F>
 class LambdaKernel : public Kernel {
  public:
   LambdaKernel(F f, std::string impl) : f_(std::move(f)), impl_(std::move(impl)) {}
-  void run(KernelContext& ctx) override { f_(ctx); }
+  void run(KernelContext& ctx) const override { f_(ctx); }
   std::string impl_name() const override { return impl_; }
  private:
   F f_;
   std::string impl_;
 };
 template <typename F>
-std::unique_ptr<Kernel> make_kernel(F f, std::string impl = "ref") {
+std::unique_ptr<Kernel> make_kernel(F f, std::string impl) {
   return std::make_unique<LambdaKernel<F>>(std::move(f), std::move(impl));
 }
 

@@ -30,7 +30,7 @@ class PackedConvKernel : public Kernel {
         y_tmp_offset_(x_tmp_offset_ + (reorder_x_ ? align64(c_.pd.src_desc().get_size()) : 0)),
         workspace_(y_tmp_offset_ + (reorder_y_ ? align64(c_.pd.dst_desc().get_size()) : 0)) {}
 
-  void run(KernelContext& ctx) override {
+  void run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(c_.x_input);
     Tensor& y = ctx.output(0);
     if (x.shape() != c_.x_shape || !same_layout(x.layout(), c_.x_layout))

@@ -1,8 +1,8 @@
-// MaxPool (opset 1, 8, 10, 11, 12): oneDNN pooling for float/uint8/int8; the reference kernel serves the Indices
-// output and whatever oneDNN declines, and is the tests' oracle.
+// MaxPool (opset 1, 8, 10, 11, 12): oneDNN pooling for float/uint8/int8, a primitive per input shape (built at
+// creation for a static input, by prepare() otherwise); the reference kernel serves the Indices output, whatever
+// oneDNN declines and KernelHints::reference, and is the tests' oracle.
 #include <limits>
 #include <memory>
-#include <mutex>
 
 #include "ops/layout_caps.h"
 #include "ops/onednn_util.h"
@@ -78,73 +78,101 @@ void maxpool_ref(const PoolParams& p, const Tensor& x, Tensor& y, Tensor* indice
   }
 }
 
-// oneDNN pooling, built at creation for a static input (in its producer's layout, writing oneDNN's preferred one
-// when every consumer reads it) or at run time for a plain input of a new shape. As in OnednnConv, each run holds
-// its own reference to the primitive it executes, so concurrent runs with different shapes cannot pull it away.
-class MaxPoolKernel : public Kernel {
+// The reference kernel: KernelHints::reference, the Indices output, and whatever oneDNN declines.
+void maxpool_ref_any(PoolParams p, const Tensor& x, Tensor& y, Tensor* indices) {
+  pool_output_shape(p, x.shape());  // resolves pads for this input
+  dispatch_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, uint8_t> || std::is_same_v<T, int8_t>)
+      maxpool_ref<T>(p, x, y, indices);
+    else fail("MaxPool does not support ", dtype_name(x.dtype()));
+  });
+}
+
+class RefMaxPool : public Kernel {
  public:
-  MaxPoolKernel(PoolParams p, bool want_indices) : params_(std::move(p)), want_indices_(want_indices) {}
-
-  // At creation: builds the primitive for input `x` in `x_layout`; the output takes oneDNN's preferred layout when
-  // `blocked_ok`, else plain. False if oneDNN declines (the reference kernel runs then).
-  bool prepare(const Shape& x, DataType dtype, const LayoutPtr& x_layout, bool blocked_ok) {
-    std::shared_ptr<const Prepared> prim = build(x, dtype, x_layout, blocked_ok);
-    if (!prim) return false;
-    x_layout_ = x_layout;
-    y_layout_ = layout_for(prim->pd.dst_desc(), prim->y, dtype);
-    last_ = std::move(prim);
-    return true;
-  }
-
-  void run(KernelContext& ctx) override {
-    const Tensor& x = ctx.input(0);
+  explicit RefMaxPool(PoolParams p) : params_(std::move(p)) {}
+  void run(KernelContext& ctx) const override {
     Tensor& y = ctx.output(0);
     if (y.numel() == 0) return;
-    if (const std::shared_ptr<const Prepared> prim = primitive_for(x)) {
-      // A scratchpad of this run's own (none in practice for max pooling): runs may execute the primitive at once.
-      Tensor scratch(DataType::UInt8, {static_cast<int64_t>(prim->pd.scratchpad_desc().get_size())});
-      prim->primitive.execute(onednn_stream(), {{DNNL_ARG_SRC, onednn_memory(prim->pd.src_desc(), x.raw())},
-                                                {DNNL_ARG_DST, onednn_memory(prim->pd.dst_desc(), y.raw())},
-                                                {DNNL_ARG_SCRATCHPAD, onednn_memory(prim->pd.scratchpad_desc(), scratch.raw())}});
-      onednn_stream().wait();
-      return;
-    }
-    PoolParams p = params_;
-    pool_output_shape(p, x.shape());  // resolves pads for this input
-    Tensor* indices = ctx.outputs.size() > 1 ? &ctx.output(1) : nullptr;
-    dispatch_dtype(x.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, uint8_t> || std::is_same_v<T, int8_t>)
-        maxpool_ref<T>(p, x, y, indices);
-      else fail("MaxPool does not support ", dtype_name(x.dtype()));
-    });
+    maxpool_ref_any(params_, ctx.input(0), y, ctx.outputs.size() > 1 ? &ctx.output(1) : nullptr);
   }
-
-  std::string impl_name() const override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return last_ ? onednn_impl_name(last_->pd) : "ref";
-  }
-  LayoutPtr output_layout(int i) const override { return i == 0 ? y_layout_ : nullptr; }
-  bool reads_layout(int i) const override { return i == 0 && x_layout_ != nullptr; }
+  std::string impl_name() const override { return "ref"; }
 
  private:
-  struct Prepared {
+  PoolParams params_;
+};
+
+// oneDNN pooling. A static input's primitive is built at creation, in its producer's layout, writing oneDNN's
+// preferred layout when every consumer reads it (the output layout must be known then); prepare() hands it out
+// for that input and builds a plain-to-plain one for any other plain input shape. The reference kernel runs where
+// oneDNN declines.
+class MaxPoolKernel : public Kernel {
+ public:
+  struct Plan : KernelPlan {
     Shape x, y;
-    DataType dtype;
+    DataType dtype = DataType::Undefined;
     LayoutPtr x_layout;
+    bool has_primitive = false;
     dnnl::pooling_v2_forward::primitive_desc pd;
     dnnl::pooling_v2_forward primitive;
   };
 
-  std::shared_ptr<const Prepared> build(const Shape& x, DataType dtype, const LayoutPtr& x_layout, bool blocked_ok) const {
-    if (want_indices_) return nullptr;
+  // `x` null: the input shape is known at run time only. Fails when oneDNN declines a blocked input, which the
+  // reference kernel cannot read.
+  MaxPoolKernel(PoolParams p, const ValueInfo* x, bool blocked_ok) : params_(std::move(p)) {
+    if (!x) return;
+    static_plan_ = build(x->shape, x->dtype, x->layout, blocked_ok);
+    if (!static_plan_->has_primitive && x->layout) fail("oneDNN pooling declined an input in layout ", x->layout->name());
+    if (static_plan_->has_primitive) {
+      x_layout_ = x->layout;
+      y_layout_ = layout_for(static_plan_->pd.dst_desc(), static_plan_->y, x->dtype);
+    }
+  }
+
+  std::shared_ptr<const KernelPlan> prepare(const std::vector<ValueInfo>& inputs) const override {
+    const ValueInfo& x = inputs.at(0);
+    if (!x.shape_known || !shape_is_static(x.shape)) return nullptr;
+    if (static_plan_ && static_plan_->x == x.shape && static_plan_->dtype == x.dtype && same_layout(x.layout, x_layout_))
+      return static_plan_;
+    if (x.layout || y_layout_) fail("MaxPool was built for ", shape_str(static_plan_ ? static_plan_->x : Shape{}),
+                                    " in layout ", layout_name(x_layout_), ", not ", shape_str(x.shape), " in ",
+                                    layout_name(x.layout));
+    return build(x.shape, x.dtype, nullptr, false);
+  }
+
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    if (y.numel() == 0) return;
+    const Plan& plan = ctx.plan<Plan>();
+    if (!plan.has_primitive) {
+      maxpool_ref_any(params_, x, y, nullptr);
+      return;
+    }
+    if (x.shape() != plan.x || x.dtype() != plan.dtype || !same_layout(x.layout(), plan.x_layout))
+      fail("input ", shape_str(x.shape()), " differs from the ", shape_str(plan.x), " the kernel was prepared for");
+    plan.primitive.execute(onednn_stream(), {{DNNL_ARG_SRC, onednn_memory(plan.pd.src_desc(), x.raw())},
+                                             {DNNL_ARG_DST, onednn_memory(plan.pd.dst_desc(), y.raw())},
+                                             {DNNL_ARG_SCRATCHPAD, onednn_memory(plan.pd.scratchpad_desc(), ctx.workspace)}});
+    onednn_stream().wait();
+  }
+
+  std::string impl_name() const override { return static_plan_ ? static_plan_->impl : "onednn:plain"; }
+  LayoutPtr output_layout(int i) const override { return i == 0 ? y_layout_ : nullptr; }
+  bool reads_layout(int i) const override { return i == 0 && x_layout_ != nullptr; }
+
+ private:
+  std::shared_ptr<const Plan> build(const Shape& x, DataType dtype, const LayoutPtr& x_layout, bool blocked_ok) const {
+    auto plan = std::make_shared<Plan>();
     PoolParams p = params_;
-    auto prepared = std::make_shared<Prepared>();
-    prepared->x = x;
-    prepared->y = pool_output_shape(p, x);
-    prepared->dtype = dtype;
-    prepared->x_layout = x_layout;
-    const Shape& y = prepared->y;
+    plan->x = x;
+    plan->y = pool_output_shape(p, x);
+    plan->dtype = dtype;
+    plan->x_layout = x_layout;
+    plan->impl = "ref";
+    const Shape& y = plan->y;
+    if (shape_numel(y) == 0) return plan;
     const OnednnWindow w = onednn_window(p.window, x, y);
     const dnnl::memory::desc any_y(dnnl::memory::dims(y.begin(), y.end()), onednn_dtype(dtype),
                                    dnnl::memory::format_tag::any);
@@ -154,32 +182,20 @@ class MaxPoolKernel : public Kernel {
                                           w.strides, w.kernel, w.dilations, w.pads_l, w.pads_r);
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-      prepared->pd = dnnl::pooling_v2_forward::primitive_desc(desc, attr, onednn_engine());
-      prepared->primitive = onednn_primitive<dnnl::pooling_v2_forward>(prepared->pd);
-      return prepared;
+      plan->pd = dnnl::pooling_v2_forward::primitive_desc(desc, attr, onednn_engine());
+      plan->primitive = onednn_primitive<dnnl::pooling_v2_forward>(plan->pd);
+      plan->has_primitive = true;
+      plan->impl = onednn_impl_name(plan->pd);
+      plan->workspace_bytes = plan->pd.scratchpad_desc().get_size();
     } catch (const dnnl::error& e) {
-      rethrow_if_out_of_memory(e);
-      return nullptr;
+      rethrow_if_out_of_memory(e);  // else oneDNN declines: the plan runs the reference kernel
     }
-  }
-
-  // The primitive for this input: the kept one when shape, dtype and layout match, else (plain inputs only) a new
-  // plain-to-plain one built and kept now; null when the reference kernel must run.
-  std::shared_ptr<const Prepared> primitive_for(const Tensor& x) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (last_ && last_->x == x.shape() && last_->dtype == x.dtype() && same_layout(x.layout(), last_->x_layout))
-      return last_;
-    if (!x.is_plain() || y_layout_) return nullptr;  // a blocked output is fixed at creation, for its shape
-    if (std::shared_ptr<const Prepared> prim = build(x.shape(), x.dtype(), nullptr, false)) last_ = std::move(prim);
-    else return nullptr;
-    return last_;
+    return plan;
   }
 
   PoolParams params_;
-  bool want_indices_;
-  LayoutPtr x_layout_, y_layout_;         // fixed at creation
-  mutable std::mutex mutex_;
-  std::shared_ptr<const Prepared> last_;  // guarded by mutex_; each run holds its own reference
+  std::shared_ptr<const Plan> static_plan_;  // for the input known at creation, if any
+  LayoutPtr x_layout_, y_layout_;            // fixed at creation
 };
 
 void infer_maxpool(OpContext& ctx) {
@@ -192,12 +208,10 @@ void infer_maxpool(OpContext& ctx) {
 
 std::unique_ptr<Kernel> create_maxpool(const OpContext& ctx) {
   const bool want_indices = ctx.num_outputs() > 1 && ctx.node().outputs[1] != kNoValue;
-  auto k = std::make_unique<MaxPoolKernel>(read_pool_params(ctx), want_indices);
-  if (ctx.input_shape_known(0) && shape_is_static(ctx.input_shape(0)) &&
-      !k->prepare(ctx.input_shape(0), ctx.input_dtype(0), ctx.input(0).layout, ctx.output_blocked_ok(0)) &&
-      ctx.input(0).layout)
-    fail("oneDNN pooling declined an input in layout ", ctx.input(0).layout->name());
-  return k;
+  PoolParams p = read_pool_params(ctx);
+  if (ctx.hints().reference || want_indices) return std::make_unique<RefMaxPool>(std::move(p));  // plain input
+  const bool static_x = ctx.input_shape_known(0) && shape_is_static(ctx.input_shape(0));
+  return std::make_unique<MaxPoolKernel>(std::move(p), static_x ? &ctx.input(0) : nullptr, ctx.output_blocked_ok(0));
 }
 
 // oneDNN pooling reads its input blocked; the reference kernel serving the Indices output does not.

@@ -216,7 +216,7 @@ OpDef reduce_def(ReduceKind kind, int64_t since, int64_t end, bool axes_from_inp
   return {"", reduce_name(kind), since, end,
           [=](OpContext& ctx) { infer_reduce(ctx, kind, axes_from_input); },
           [=](const OpContext& ctx) {
-            return make_kernel([p = parse_reduce(ctx, kind, axes_from_input)](KernelContext& kc) { reduce_kernel(p, kc); });
+            return make_kernel([p = parse_reduce(ctx, kind, axes_from_input)](KernelContext& kc) { reduce_kernel(p, kc); }, "ref");
           }};
 }
 

@@ -22,6 +22,7 @@ struct TopKParams {
   int64_t axis = -1;
   bool largest = true;
   bool sorted = true;
+  bool reference = false;  // KernelHints::reference: topk_by_comparison for every type
 };
 
 TopKParams parse_topk(const OpContext& ctx) {
@@ -159,10 +160,10 @@ void topk_by_keys(const T* x, const AxisSplit& s, int64_t k, bool largest, T* va
 }
 
 template <typename T>
-void topk_typed(const T* x, const AxisSplit& s, int64_t k, bool largest, T* values, int64_t* indices) {
+void topk_typed(const T* x, const AxisSplit& s, int64_t k, bool largest, bool reference, T* values, int64_t* indices) {
   if (k == 0) return;
   if constexpr (sizeof(T) == 4) {
-    if (s.dim <= int64_t{UINT32_MAX}) return topk_by_keys(x, s, k, largest, values, indices);
+    if (!reference && s.dim <= int64_t{UINT32_MAX}) return topk_by_keys(x, s, k, largest, values, indices);
   }
   topk_by_comparison(x, s, k, largest, values, indices);
 }
@@ -181,14 +182,17 @@ void topk_kernel(const TopKParams& p, KernelContext& kc) {
   dispatch_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>)
-      topk_typed<T>(x.data<T>(), s, k, p.largest, allocated(0, x.dtype()) ? kc.output(0).data<T>() : nullptr, indices);
+      topk_typed<T>(x.data<T>(), s, k, p.largest, p.reference, allocated(0, x.dtype()) ? kc.output(0).data<T>() : nullptr, indices);
     else
       fail("TopK does not support ", dtype_name(x.dtype()));
   });
 }
 
 std::unique_ptr<Kernel> create_topk(const OpContext& ctx) {
-  return make_kernel([p = parse_topk(ctx)](KernelContext& kc) { topk_kernel(p, kc); });
+  TopKParams p = parse_topk(ctx);
+  p.reference = ctx.hints().reference;
+  const bool keys = !p.reference && dtype_size(ctx.input_dtype(0)) == 4;  // topk_by_keys' types (float, int32)
+  return make_kernel([p](KernelContext& kc) { topk_kernel(p, kc); }, keys ? "topk:keys" : "ref");
 }
 
 }  // namespace

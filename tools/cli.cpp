@@ -40,6 +40,7 @@ bool parse_session_option(const std::string& flag, Args& args, SessionOptions& o
   else if (flag == "--direct-conv") opts.winograd = false;
   else if (flag == "--no-optimize") opts.optimize = false;
   else if (flag == "--dump-passes") opts.dump_passes = &std::cerr;
+  else if (flag == "--reference-kernels") opts.reference_kernels = true;
   else if (flag == "--max-weights-mb") opts.max_weight_bytes = uint64_t(parse_int(args.next(flag), flag, 1, 1 << 24)) << 20;
   else if (flag == "--max-arena-mb") opts.max_arena_bytes = uint64_t(parse_int(args.next(flag), flag, 1, 1 << 24)) << 20;
   else return false;

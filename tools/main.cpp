@@ -41,7 +41,8 @@ const char* kUsage =
     "      run two detectors (e.g. fp32 and its int8 form) on the same images: per-layer SQNR, max/mean absolute error\n"
     "      and int8 saturation of the tensors both graphs have, then how the detections agree; --plot: SQNR by layer\n"
     "engine options: --threads N, --direct-conv (no Winograd 3x3 convolutions), --no-optimize (no BN folding or\n"
-    "  conv fusion: run the graph as written), --max-weights-mb N / --max-arena-mb N (weights, folded\n"
+    "  conv fusion: run the graph as written), --reference-kernels (every op's plain reference loop: slow; to tell a\n"
+    "  fast-kernel bug from a model problem), --max-weights-mb N / --max-arena-mb N (weights, folded\n"
     "  constants included / activations of one run, arena and run-time tensors: fail with one line rather than\n"
     "  allocate more; default 8 GiB each; SSDX_MAX_TENSOR_BYTES=N bytes caps any one tensor, default 8 GiB),\n"
     "  --dump-passes (the graph after each optimization pass, on stderr)\n";

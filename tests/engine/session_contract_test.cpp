@@ -15,6 +15,7 @@
 #include "graph/onnx_parser.h"
 #include "ops/cpu_isa.h"
 #include "tests/concurrency.h"
+#include "tests/dynamic_models.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
@@ -25,19 +26,7 @@ std::unique_ptr<Session> session_of(const ModelBuilder& b, const SessionOptions&
 }
 
 // A Conv and a MaxPool on an input whose height and width are known only at run time.
-void build_dynamic_conv_pool(ModelBuilder& b) {
-  b.add_input("x", DataType::Float, {1, 4, -1, -1}, {"n", "c", "h", "w"});
-  b.add_initializer("w", random_tensor({8, 4, 3, 3}, 11));
-  b.add_initializer("b", random_tensor({8}, 12));
-  Attributes conv;
-  conv.set_ints("pads", {1, 1, 1, 1});
-  b.add_node("Conv", {"x", "w", "b"}, {"c"}, conv);
-  Attributes pool;
-  pool.set_ints("kernel_shape", {2, 2});
-  pool.set_ints("strides", {2, 2});
-  b.add_node("MaxPool", {"c"}, {"y"}, pool);
-  b.add_output("y", DataType::Float, {1, 8, -1, -1}, {"n", "m", "oh", "ow"});
-}
+void build_dynamic_conv_pool(ModelBuilder& b) { add_dynamic_conv_pool(b, 4, 8, 2, 11); }
 
 TEST(SessionContract, ConcurrentRunsWithDifferentShapesMatchSerialRuns) {
   ModelBuilder b(12);
@@ -110,9 +99,9 @@ TEST(SessionContract, VectorizedKernelsSayWhatTheyAre) {
   auto s = session_of(b);
   const std::string isa = isa_name(host_isa());
   ASSERT_EQ(s->kernel_names().size(), 3u);
-  EXPECT_EQ(s->kernel_names()[0], "simd:" + isa);  // Softmax
+  EXPECT_EQ(s->kernel_names()[0], "softmax:" + isa);  // Softmax
   EXPECT_EQ(s->kernel_names()[1], "tiled");        // Transpose
-  EXPECT_EQ(s->kernel_names()[2], "simd:" + isa);  // NonMaxSuppression
+  EXPECT_EQ(s->kernel_names()[2], "nms:" + isa);  // NonMaxSuppression
 }
 
 // Runs fail_in_node on `e` and returns the Error's message.

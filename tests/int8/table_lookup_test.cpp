@@ -53,7 +53,7 @@ void check_op_applies_table(uint32_t seed) {
   std::copy(tb.begin(), tb.end(), static_cast<uint8_t*>(table.raw()));
   for (const std::vector<int>& known : {std::vector<int>{1}, std::vector<int>{}}) {  // table constant or per run
     const auto [y, impl] = run_op_knowing("TableLookup", 1, {}, {&x, &table}, known, "ssdx");
-    EXPECT_EQ(impl, std::string("simd:") + lookup_variant_name(host_lookup_variant()));
+    EXPECT_EQ(impl, std::string("lut:") + lookup_variant_name(host_lookup_variant()));
     ASSERT_EQ(y[0].dtype(), t);
     for (int64_t i = 0; i < x.numel(); ++i) ASSERT_EQ(y[0].data<T>()[i], static_cast<T>(tb[xb[static_cast<size_t>(i)]])) << i;
   }

@@ -113,6 +113,28 @@ TEST(Cli, MemoryCeilings) {
   expect_one_line_error(run_command("run " + dir + "/big.onnx --max-arena-mb 0"), "--max-arena-mb");
 }
 
+// --reference-kernels (an engine option): the plan names the reference loop for every kernel, and the run works.
+TEST(Cli, ReferenceKernels) {
+  const std::string dir = temp_dir();
+  ModelBuilder b;
+  b.add_input("x", DataType::Float, {1, 8, 10, 10});
+  b.add_initializer("w", random_tensor({8, 8, 3, 3}, 1));
+  b.add_node("Conv", {"x", "w"}, {"y"}, Attributes::ints("pads", {1, 1, 1, 1}));
+  b.add_node("Softmax", {"y"}, {"out"});
+  b.add_output("out", DataType::Float, {1, 8, 10, 10});
+  b.save(dir + "/m.onnx");
+  const CommandResult fast = run_command("inspect " + dir + "/m.onnx --plan");
+  ASSERT_EQ(fast.exit_code, 0) << fast.err;
+  EXPECT_NE(fast.out.find("onednn:"), std::string::npos) << fast.out;
+  EXPECT_NE(fast.out.find("softmax:"), std::string::npos) << fast.out;
+  const CommandResult ref = run_command("inspect " + dir + "/m.onnx --plan --reference-kernels");
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  EXPECT_EQ(ref.out.find("onednn:"), std::string::npos) << ref.out;
+  EXPECT_EQ(ref.out.find("softmax:"), std::string::npos) << ref.out;
+  EXPECT_NE(ref.out.find(" ref "), std::string::npos) << ref.out;
+  EXPECT_EQ(run_command("run " + dir + "/m.onnx --random-inputs --reference-kernels --output-dir " + dir).exit_code, 0);
+}
+
 // `ssdx run` with a test's inputs writes outputs equal to the test's expected outputs.
 class CliRunsNodeTest : public ::testing::TestWithParam<std::string> {};
 

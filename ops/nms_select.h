@@ -1,0 +1,146 @@
+#pragma once
+// NonMaxSuppression's fast selection loops, shared by the per-ISA translation units (nms.cpp for the baseline,
+// nms_avx2.cpp, nms_avx512.cpp), each compiling them with its own flags. The loops have internal linkage, so each
+// unit keeps its own copy, compiled for its ISA (one shared copy could be the AVX-512 one, run on a CPU without it).
+// The ops build with -ffp-contract=off, so the products and sums below are never fused, in the AVX variants either.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "ops/nms.h"
+
+namespace ssdx {
+
+// The selected boxes of one class as arrays (extents, areas), so that a candidate is tested against kNmsLanes of them
+// at once. The arrays are padded to whole groups of kNmsLanes with area 0, which never suppresses.
+constexpr int64_t kNmsLanes = 16;
+
+// The selected boxes of one class as arrays (extents, areas, box indices), padded to whole groups of kNmsLanes.
+struct NmsSelected {
+  float *x_lo = nullptr, *x_hi = nullptr, *y_lo = nullptr, *y_hi = nullptr, *area = nullptr;
+  int64_t* index = nullptr;
+};
+
+// The per-ISA entry points of the two loops below (nms_fast dispatches to them).
+#define SSDX_NMS_VARIANT_ENTRIES                                                                                  \
+  int64_t gather_candidates(const float* scores, int64_t n, const NmsThresholds& t, uint64_t* keys, uint8_t* flags); \
+  int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,         \
+                        const NmsThresholds& t, const NmsSelected& s, int64_t selected);
+namespace avx2 {
+SSDX_NMS_VARIANT_ENTRIES
+}
+namespace avx512 {
+SSDX_NMS_VARIANT_ENTRIES
+}
+#undef SSDX_NMS_VARIANT_ENTRIES
+
+namespace {
+
+inline void min_max(float a, float b, float& mn, float& mx) {
+  if (a >= b) { mn = b; mx = a; }
+  else { mn = a; mx = b; }
+}
+
+// The extent [lo, hi] of box b along x and y.
+inline void box_extent(const float* b, int64_t center_point_box, float& x_lo, float& x_hi, float& y_lo, float& y_hi) {
+  if (center_point_box == 0) {
+    min_max(b[1], b[3], x_lo, x_hi);
+    min_max(b[0], b[2], y_lo, y_hi);
+  } else {
+    const float w_half = b[2] / 2, h_half = b[3] / 2;
+    x_lo = b[0] - w_half;
+    x_hi = b[0] + w_half;
+    y_lo = b[1] - h_half;
+    y_hi = b[1] + h_half;
+  }
+}
+
+// ORT's candidate order as one unsigned integer per candidate, so sorting is a plain integer sort: the high half is
+// the score mapped to bits that order descending (NaN after every number, -0 equal to +0, as ranks_before says), the
+// low half the box index (ties to the lower index). Needs fewer than 2^32 boxes.
+uint64_t rank_key(float score, int64_t index) {
+  uint32_t bits;
+  if (std::isnan(score)) {
+    bits = UINT32_MAX;
+  } else {
+    const float s = score == 0.f ? 0.f : score;
+    std::memcpy(&bits, &s, sizeof bits);
+    bits = (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;  // ascending score order...
+    bits = ~bits;                                                // ...turned descending
+  }
+  return (static_cast<uint64_t>(bits) << 32) | static_cast<uint32_t>(index);
+}
+
+int64_t key_index(uint64_t key) { return static_cast<int64_t>(key & 0xFFFFFFFFu); }
+
+// Writes the keys of the candidates of one (batch, class), unsorted but in box order, to `keys` (room for n);
+// returns their count. `flags` is scratch for n bytes.
+int64_t gather_candidates(const float* scores, int64_t n, const NmsThresholds& t, uint64_t* keys, uint8_t* flags) {
+  int64_t count = 0;
+  if (!t.has_score_threshold) {
+    for (int64_t i = 0; i < n; ++i) keys[count++] = rank_key(scores[i], i);
+    return count;
+  }
+  // Most scores are below the threshold: compare them all in vector lanes first (one flag byte each), then read the
+  // flags 8 at a time and jump from set byte to set byte.
+  const float threshold = t.score;
+  for (int64_t i = 0; i < n; ++i) flags[i] = scores[i] > threshold;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, flags + i, sizeof word);
+    for (; word != 0; word &= word - 1) {  // each set byte is 0x01: clearing the lowest set bit clears the byte
+      const int64_t k = i + __builtin_ctzll(word) / 8;
+      keys[count++] = rank_key(scores[k], k);
+    }
+  }
+  for (; i < n; ++i)
+    if (flags[i]) keys[count++] = rank_key(scores[i], i);
+  return count;
+}
+
+// suppress_by_iou(candidate, selected[j]) for any j in the group [j0, j0 + kNmsLanes), for a candidate of positive area.
+// Every lane runs all of ORT's tests; a NaN fails each of them as it fails ORT's early-outs (hence the negated <=).
+bool suppressed_by_group(float x_lo, float x_hi, float y_lo, float y_hi, float area, const NmsSelected& s,
+                         int64_t j0, float iou_threshold) {
+  int hit = 0;
+  for (int64_t j = j0; j < j0 + kNmsLanes; ++j) {
+    const float ix_lo = std::max(x_lo, s.x_lo[j]), ix_hi = std::min(x_hi, s.x_hi[j]);
+    const float iy_lo = std::max(y_lo, s.y_lo[j]), iy_hi = std::min(y_hi, s.y_hi[j]);
+    const float inter = (ix_hi - ix_lo) * (iy_hi - iy_lo);
+    const float union_area = area + s.area[j] - inter;
+    hit |= !(ix_hi <= ix_lo) & !(iy_hi <= iy_lo) & !(inter <= 0.f) & !(s.area[j] <= 0.f) & !(union_area <= 0.f) &
+           (inter / union_area > iou_threshold);
+  }
+  return hit != 0;
+}
+
+// Greedy selection over `count` candidates sorted by key, `selected` boxes already in s: the newly selected box
+// indices are appended to s.index; returns the new count.
+int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,
+                      const NmsThresholds& t, const NmsSelected& s, int64_t selected) {
+  constexpr int64_t kPrefetch = 8;  // candidates ahead: their boxes are scattered over the whole box array
+  const int64_t max_output = t.max_output;
+  const float iou_threshold = t.iou;
+  for (int64_t k = 0; k < count && selected < max_output; ++k) {
+    if (k + kPrefetch < count) __builtin_prefetch(boxes + key_index(keys[k + kPrefetch]) * 4);
+    const int64_t i = key_index(keys[k]);
+    float x_lo, x_hi, y_lo, y_hi;
+    box_extent(boxes + i * 4, center_point_box, x_lo, x_hi, y_lo, y_hi);
+    const float area = (x_hi - x_lo) * (y_hi - y_lo);  // as suppress_by_iou computes area1
+    bool suppressed = false;
+    if (!(area <= 0.f)) {  // a candidate of no area is never suppressed
+      for (int64_t j = 0; j < selected && !suppressed; j += kNmsLanes)
+        suppressed = suppressed_by_group(x_lo, x_hi, y_lo, y_hi, area, s, j, iou_threshold);
+    }
+    if (suppressed) continue;
+    s.x_lo[selected] = x_lo, s.x_hi[selected] = x_hi, s.y_lo[selected] = y_lo, s.y_hi[selected] = y_hi;
+    s.area[selected] = area;
+    s.index[selected++] = i;
+  }
+  return selected;
+}
+
+}  // namespace
+}  // namespace ssdx
