@@ -27,12 +27,8 @@ namespace {
 
 template <typename T>
 void qadd_span(const T* a, const T* b, T* c, int64_t n, const QAddKernel& k) {
-  constexpr float lo = static_cast<float>(qmin<T>()), hi = static_cast<float>(qmax<T>());
-  for (int64_t i = 0; i < n; ++i) {
-    float t = k(a[i], b[i]);
-    t = std::min(std::max(t, lo), hi);
-    c[i] = static_cast<T>(static_cast<int32_t>(std::nearbyint(t)));
-  }
+  // The reference kernel's requantization (MLAS's clamp: a NaN from a hostile scale becomes the lower bound).
+  for (int64_t i = 0; i < n; ++i) c[i] = requantize<T>(k(a[i], b[i]), 0);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "ops/cpu_isa.h"
 #include "int8/qlinear_binary.h"
+#include "int8/quant_util.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
@@ -34,6 +35,26 @@ void check_fast_add_matches_reference(uint32_t seed) {
     Tensor c(DTypeOf<T>::value, shape);
     qlinear_add_same_shape(DTypeOf<T>::value, a.raw(), b.raw(), c.raw(), c.numel(), k, isa);
     EXPECT_TRUE(tensors_close(ref[0], c)) << isa_name(isa);
+  }
+}
+
+// A scale of 0 for C makes every ratio infinite and 0 * inf a NaN: each variant saturates as the reference does
+// (MLAS's maxps puts a NaN at the lower bound, -128), instead of converting a NaN to an integer (which x86 makes 0).
+TEST(FastQLinearAdd, NonFiniteRequantizationSaturatesLikeTheReference) {
+  const Shape shape = {1, 3, 5, 7};
+  Tensor a(DataType::Int8, shape), b(DataType::Int8, shape);
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    a.data<int8_t>()[i] = static_cast<int8_t>(i * 37 - 128);
+    b.data<int8_t>()[i] = static_cast<int8_t>(i * 11 - 64);
+  }
+  const QAddKernel k({0.5f, 3}, {0.25f, 7}, {0.f, 5});
+  Tensor expected(DataType::Int8, shape);
+  for (int64_t i = 0; i < a.numel(); ++i) expected.data<int8_t>()[i] = requantize<int8_t>(k(a.data<int8_t>()[i], b.data<int8_t>()[i]), 0);
+  for (Isa isa : {Isa::Baseline, Isa::Avx2, Isa::Avx512}) {
+    if (!isa_supported(isa)) continue;
+    Tensor c(DataType::Int8, shape);
+    qlinear_add_same_shape(DataType::Int8, a.raw(), b.raw(), c.raw(), c.numel(), k, isa);
+    EXPECT_TRUE(tensors_close(expected, c)) << isa_name(isa);
   }
 }
 
