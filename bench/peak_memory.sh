@@ -30,8 +30,8 @@ done
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian package 'time')"
 [ -x "$SSDX" ] || die "$SSDX: no ssdx binary (build it, or pass --ssdx PATH)"
 for m in "${MODELS[@]}"; do [ -f "$m" ] || die "$m: no such file"; done
-if ! node "$ROOT/tools/ort_reference/run_ort.js" --check >/dev/null 2>&1; then
-  bash "$ROOT/tools/ort_reference/install_ort.sh" >/dev/null || die "cannot install onnxruntime-node"
+if ! node "$ROOT/tests/ort_reference/run_ort.js" --check >/dev/null 2>&1; then
+  bash "$ROOT/tests/ort_reference/install_ort.sh" >/dev/null || die "cannot install onnxruntime-node"
 fi
 
 TMP="$(mktemp -d /tmp/peak_memory.XXXXXX)"
