@@ -63,6 +63,9 @@ class Graph {
   std::string source;  // file name for messages
   int64_t ir_version = 0;
   std::map<std::string, int64_t> opsets;  // domain -> version
+  // The model's metadata_props (key -> value): how to use the model (preprocessing, labels), kept through passes
+  // and written back by the graph writer.
+  std::map<std::string, std::string> metadata;
 
   std::vector<Value> values;
   std::vector<Node> nodes;

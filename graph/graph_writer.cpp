@@ -44,6 +44,7 @@ std::string serialize_graph(const Graph& g) {
   ModelBuilder b(g.opset(""), g.ir_version > 0 ? g.ir_version : 7);
   for (const auto& [domain, version] : g.opsets)
     if (!domain.empty()) b.set_opset(domain, version);
+  for (const auto& [key, value] : g.metadata) b.set_metadata(key, value);
 
   std::set<std::string> rank_unknown;
   for (int id : g.inputs) {

@@ -63,6 +63,17 @@ ModelBuilder::ModelBuilder(int64_t opset, int64_t ir_version) : impl_(std::make_
 
 ModelBuilder::~ModelBuilder() = default;
 
+void ModelBuilder::set_metadata(const std::string& key, const std::string& value) {
+  for (auto& prop : *impl_->model.mutable_metadata_props())
+    if (prop.key() == key) {
+      prop.set_value(value);
+      return;
+    }
+  auto* prop = impl_->model.add_metadata_props();
+  prop->set_key(key);
+  prop->set_value(value);
+}
+
 void ModelBuilder::set_opset(const std::string& domain, int64_t version) {
   for (auto& op : *impl_->model.mutable_opset_import())
     if (op.domain() == domain) { op.set_version(version); return; }

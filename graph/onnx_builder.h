@@ -18,6 +18,8 @@ class ModelBuilder {
   ModelBuilder& operator=(const ModelBuilder&) = delete;
 
   void set_opset(const std::string& domain, int64_t version);
+  // One metadata_props entry (a second call with the same key replaces the value).
+  void set_metadata(const std::string& key, const std::string& value);
   // Dims < 0 become symbolic dims named `dim_names[i]` (or "d<i>").
   void add_input(const std::string& name, DataType dtype, const Shape& shape,
                  const std::vector<std::string>& dim_names = {});

@@ -273,6 +273,9 @@ struct Loader {
         fail(source, ": opset for domain '", op.domain(), "' is imported twice");
     }
     if (!g.opsets.count("")) fail(source, ": the model imports no opset for the default ONNX domain");
+    for (const auto& prop : model.metadata_props())
+      if (!g.metadata.emplace(prop.key(), prop.value()).second)
+        fail(source, ": metadata_props key '", prop.key(), "' appears twice");
     onnx::GraphProto& gp = *model.mutable_graph();
 
     for (auto& init : *gp.mutable_initializer()) {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "graph/graph_writer.h"
 #include "graph/onnx_builder.h"
 #include "graph/onnx_parser.h"
 #include "graph/tensor_io.h"
@@ -59,6 +60,29 @@ TEST(OnnxParser, ReadsInputsInitializersNodesAndOpsets) {
   const Tensor* w = g.constant(g.nodes[0].inputs[1]);
   ASSERT_NE(w, nullptr);
   EXPECT_TRUE(tensors_close(make_tensor<float>({2, 2}, {1, 2, 3, 4}), *w));
+}
+
+TEST(OnnxParser, ReadsMetadataPropsAndWritesThemBack) {
+  ModelBuilder b(13);
+  b.add_input("x", DataType::Float, {2});
+  b.add_node("Relu", {"x"}, {"y"});
+  b.add_output("y", DataType::Float, {2});
+  b.set_metadata("ssdx.labels", "face");
+  b.set_metadata("other", "1");
+  b.set_metadata("other", "2");  // replaces
+  Graph g = load_onnx_bytes(b.serialize(), "model.onnx", "");
+  EXPECT_EQ(g.metadata, (std::map<std::string, std::string>{{"other", "2"}, {"ssdx.labels", "face"}}));
+  EXPECT_EQ(load_onnx_bytes(serialize_graph(g), "again.onnx", "").metadata, g.metadata);
+}
+
+TEST(OnnxParser, RejectsDuplicateMetadataKey) {
+  onnx::ModelProto m = add_model();
+  for (int i = 0; i < 2; ++i) {
+    auto* p = m.add_metadata_props();
+    p->set_key("k");
+    p->set_value(std::to_string(i));
+  }
+  EXPECT_NE(load_error(m).find("metadata_props key 'k' appears twice"), std::string::npos) << load_error(m);
 }
 
 TEST(OnnxParser, ReadsTypedFieldInitializers) {
