@@ -10,6 +10,7 @@ packages=(
   ocl-icd-opencl-dev                  # only recommended by libdnnl-dev, but its dnnl-config.cmake requires OpenCL
   libgtest-dev libbenchmark-dev       # GoogleTest, Google Benchmark
   libstb-dev                          # stb_image / stb_image_write
+  nlohmann-json3-dev                  # JSON reader for TF.js weight manifests (header-only)
   libonnx-testdata                    # ONNX's node conformance tests
   clang libclang-rt-14-dev            # the sanitizer + libFuzzer build (scripts/sanitize.sh, scripts/fuzz.sh)
   ca-certificates                     # npm downloads onnxruntime-node over HTTPS
