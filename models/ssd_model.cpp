@@ -10,6 +10,7 @@
 #include "graph/graph_writer.h"
 #include "graph/onnx_builder.h"
 #include "graph/onnx_parser.h"
+#include "models/node_maker.h"
 #include "passes/eliminate_dead.h"
 
 namespace ssdx::models {
@@ -52,9 +53,9 @@ class Rng {
   std::mt19937 gen_;
 };
 
-class SsdGraph {
+class SsdGraph : private NodeMaker {
  public:
-  SsdGraph(const SsdModelOptions& o, ModelBuilder& b) : o_(o), b_(b), rng_(o.seed) {}
+  SsdGraph(const SsdModelOptions& o, ModelBuilder& b) : NodeMaker(b), o_(o), rng_(o.seed) {}
 
   void build() {
     b_.add_input("image", DataType::Float, {1, 3, o_.size, o_.size});
@@ -73,21 +74,6 @@ class SsdGraph {
   static constexpr float kLocGain = 0.15f;         // box offsets of a fraction of the default box
   static constexpr float kConfGain = 0.35f;       // class logits spread: a varied set of confident classes
   static constexpr float kBackgroundBias = 4.0f;  // most default boxes are background, as in a trained model
-
-  std::string fresh(const std::string& op) { return op + "_" + std::to_string(counter_++); }
-
-  std::string node(const std::string& op, const std::vector<std::string>& inputs, const Attributes& attrs = {}) {
-    const std::string name = fresh(op);
-    b_.add_node(op, inputs, {name}, attrs, name);
-    return name;
-  }
-
-  template <typename T>
-  std::string constant(const Shape& shape, const std::vector<T>& values) {
-    const std::string name = "const_" + std::to_string(counter_++);
-    b_.add_initializer(name, make_tensor<T>(shape, values));
-    return name;
-  }
 
   // ---- backbone pieces ----
 
@@ -306,9 +292,7 @@ class SsdGraph {
   }
 
   const SsdModelOptions& o_;
-  ModelBuilder& b_;
   Rng rng_;
-  int counter_ = 0;
 };
 
 }  // namespace

@@ -11,6 +11,7 @@ scripts/fetch_photos.sh >/dev/null
 scripts/build.sh
 export SSDX_REQUIRE_ORT=1     # parity tests fail, rather than skip, if onnxruntime cannot run
 export SSDX_REQUIRE_PHOTOS=1  # likewise for the real photos
+export SSDX_REQUIRE_FACE=1    # likewise for the trained face detector's weights (npm)
 (cd build && ctest --output-on-failure -j"$(nproc)" "$@")
 scripts/check_install.sh  # the installed library, headers, CMake package and pkg-config file, from a consumer's side
 if [ "${SSDX_SKIP_SANITIZERS:-0}" != 1 ]; then

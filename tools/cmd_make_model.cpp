@@ -1,28 +1,51 @@
-// ssdx make-model: writes an SSD-ResNet34 model with the zoo files' architecture and synthetic weights.
+// ssdx make-model: writes an SSD-ResNet34 model with the zoo files' architecture and synthetic weights, or imports
+// face-api's trained SSD-MobileNetV1 face detector from its TF.js weights (--arch face-ssd-mobilenetv1).
+#include <chrono>
 #include <iostream>
 
 #include "graph/error.h"
 
 #include "tools/cli.h"
+#include "models/face_ssd.h"
 #include "models/ssd_model.h"
 
 namespace ssdx::cli {
 
 int cmd_make_model(Args& args) {
   models::SsdModelOptions o;
-  std::string out;
+  std::string out, arch = "ssd-resnet34", weights;
+  bool size_given = false, seed_given = false, shapes_given = false, opset_given = false;
   while (!args.done()) {
     const std::string a = args.next("");
-    if (a == "--size") o.size = parse_int(args.next(a), a, 1, 1 << 20);
-    else if (a == "--opset") o.opset = parse_int(args.next(a), a, 1, 100);
-    else if (a == "--seed") o.seed = static_cast<uint32_t>(parse_int(args.next(a), a, 0, 1 << 30));
+    if (a == "--size") o.size = parse_int(args.next(a), a, 1, 1 << 20), size_given = true;
+    else if (a == "--opset") o.opset = parse_int(args.next(a), a, 1, 100), opset_given = true;
+    else if (a == "--seed") o.seed = static_cast<uint32_t>(parse_int(args.next(a), a, 0, 1 << 30)), seed_given = true;
     else if (a == "--fold-bn") o.fold_bn = true;
-    else if (a == "--constant-shapes") o.constant_view_shapes = true;
+    else if (a == "--constant-shapes") o.constant_view_shapes = true, shapes_given = true;
+    else if (a == "--arch") arch = args.next(a);
+    else if (a == "--weights") weights = args.next(a);
     else if (!a.empty() && a[0] == '-') fail("make-model: unknown option '", a, "'");
     else if (out.empty()) out = a;
     else fail("make-model: unexpected argument '", a, "'");
   }
   if (out.empty()) fail("make-model: no output file given (ssdx make-model OUT.onnx ...)");
+  if (arch == "face-ssd-mobilenetv1") {
+    if (weights.empty()) fail("make-model: --arch face-ssd-mobilenetv1 needs --weights DIR (scripts/fetch_face_weights.sh)");
+    if (size_given || seed_given || shapes_given)
+      fail("make-model: --size, --seed and --constant-shapes are for the SSD-ResNet34 only");
+    models::FaceSsdOptions f;
+    f.fold_bn = o.fold_bn;
+    if (opset_given) f.opset = o.opset;
+    const auto start = std::chrono::steady_clock::now();
+    models::write_face_ssd_model(weights, f, out);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::cout << "wrote " << out << ": SSD-MobileNetV1 face detector 512x512 (face-api's trained weights), opset "
+              << f.opset << (f.fold_bn ? ", BatchNormalization folded" : ", 13 BatchNormalization nodes") << ", in "
+              << static_cast<int>(ms) << " ms\n";
+    return 0;
+  }
+  if (arch != "ssd-resnet34") fail("make-model: unknown --arch '", arch, "' (ssd-resnet34 or face-ssd-mobilenetv1)");
+  if (!weights.empty()) fail("make-model: --weights is for --arch face-ssd-mobilenetv1 only");
   models::write_ssd_model(o, out);
   std::cout << "wrote " << out << ": SSD-ResNet34 " << o.size << "x" << o.size << ", opset " << o.opset
             << (o.fold_bn ? ", BatchNormalization folded" : ", 29 BatchNormalization nodes")

@@ -1,0 +1,38 @@
+#pragma once
+// What every model writer in models/ needs on top of ModelBuilder: unique value names, one-output nodes and
+// constant initializers, with the node named after its output.
+#include <string>
+#include <vector>
+
+#include "graph/onnx_builder.h"
+
+namespace ssdx::models {
+
+class NodeMaker {
+ public:
+  explicit NodeMaker(ModelBuilder& b) : b_(b) {}
+
+ protected:
+  std::string fresh(const std::string& op) { return op + "_" + std::to_string(counter_++); }
+
+  // Adds an `op` node with one output (a fresh name, also the node's name) and returns that output.
+  std::string node(const std::string& op, const std::vector<std::string>& inputs, const Attributes& attrs = {}) {
+    const std::string name = fresh(op);
+    b_.add_node(op, inputs, {name}, attrs, name);
+    return name;
+  }
+
+  template <typename T>
+  std::string constant(const Shape& shape, const std::vector<T>& values) {
+    const std::string name = "const_" + std::to_string(counter_++);
+    b_.add_initializer(name, make_tensor<T>(shape, values));
+    return name;
+  }
+
+  ModelBuilder& b_;
+
+ private:
+  int counter_ = 0;
+};
+
+}  // namespace ssdx::models
