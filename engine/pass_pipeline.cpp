@@ -22,10 +22,11 @@ std::vector<Pass> optimization_passes(const SessionOptions& opts) {
                       },
                       PassEffect::Folds});
   }
-  // In this order: BN folds into the conv first, the residual Add joins it before the Relu after the sum does.
+  // In this order: BN folds into the conv first, the residual Add joins it before the Relu (or Clip) after the sum does.
   passes.push_back({"fold_batchnorm", fold_batchnorm, PassEffect::Fuses});
   passes.push_back({"fuse_conv_add", fuse_conv_add, PassEffect::Fuses});
   passes.push_back({"fuse_conv_relu", fuse_conv_relu, PassEffect::Fuses});
+  passes.push_back({"fuse_conv_clip", fuse_conv_clip, PassEffect::Fuses});
   passes.push_back({"remove_identity", remove_identity, PassEffect::Fuses});
   passes.push_back({"eliminate_dead", eliminate_dead_nodes, PassEffect::CleansUp});
   return passes;

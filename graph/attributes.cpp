@@ -27,6 +27,9 @@ void Attributes::set_float(const std::string& name, float v) {
 void Attributes::set_ints(const std::string& name, std::vector<int64_t> v) {
   Attribute a; a.kind = Attribute::Kind::Ints; a.ints = std::move(v); set(name, std::move(a));
 }
+void Attributes::set_floats(const std::string& name, std::vector<float> v) {
+  Attribute a; a.kind = Attribute::Kind::Floats; a.floats = std::move(v); set(name, std::move(a));
+}
 void Attributes::set_string(const std::string& name, std::string v) {
   Attribute a; a.kind = Attribute::Kind::String; a.s = std::move(v); set(name, std::move(a));
 }

@@ -33,6 +33,7 @@ class Attributes {
   void set_int(const std::string& name, int64_t v);
   void set_float(const std::string& name, float v);
   void set_ints(const std::string& name, std::vector<int64_t> v);
+  void set_floats(const std::string& name, std::vector<float> v);
   void set_string(const std::string& name, std::string v);
   void set_tensor(const std::string& name, Tensor v);
   bool has(const std::string& name) const { return map_.count(name) != 0; }

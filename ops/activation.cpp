@@ -1,6 +1,12 @@
-// Float activations with parameters: Clip (opset 6: min/max attributes; 11+: optional scalar inputs) and LeakyRelu.
-// onnxruntime's arithmetic: Clip is max then min with NaN passing through, LeakyRelu is x >= 0 ? x : alpha * x.
+// Activations with parameters: Clip in all its ONNX forms and LeakyRelu (float32).
+//   Clip 6-10: bounds in the min/max attributes (float32).
+//   Clip 11:   bounds as optional scalar inputs 1 and 2 (float32 here; ONNX also lists float16 and double).
+//   Clip 12+:  the same inputs for every numeric dtype the engine computes in (float32, int8, uint8, int32, int64);
+//              a bound has the input's dtype, an omitted one is the dtype's lowest / highest value.
+// onnxruntime's arithmetic: Clip is max(x, lo) then min(., hi), so NaN passes through and min > max makes every value
+// max; LeakyRelu is x >= 0 ? x : alpha * x.
 #include <cfloat>
+#include <limits>
 
 #include "ops/registry.h"
 
@@ -14,6 +20,18 @@ void infer_float_unary(OpContext& ctx, int max_inputs) {
   else ctx.set_output_dtype(0, DataType::Float);
 }
 
+// Clip 11+: input 0 of one of `dtypes`, bounds (when given) of the same dtype.
+void infer_clip_inputs(OpContext& ctx, std::initializer_list<DataType> dtypes) {
+  ctx.require_inputs(1, 3);
+  ctx.require_dtype(0, dtypes);
+  const DataType t = ctx.input_dtype(0);
+  for (int i = 1; i < ctx.num_inputs(); ++i)
+    if (ctx.has_input(i) && ctx.input_dtype(i) != t)
+      fail("Clip ", i == 1 ? "min" : "max", " is ", dtype_name(ctx.input_dtype(i)), " but the input is ", dtype_name(t));
+  if (ctx.input_shape_known(0)) ctx.set_output(0, t, ctx.input_shape(0));
+  else ctx.set_output_dtype(0, t);
+}
+
 template <typename F>
 void map_floats(const Tensor& x, Tensor& y, F f) {
   const float* src = x.data<float>();
@@ -23,23 +41,47 @@ void map_floats(const Tensor& x, Tensor& y, F f) {
   for (int64_t i = 0; i < n; ++i) dst[i] = f(src[i]);
 }
 
+// y = min(max(x, lo), hi), written as the two compares maxps/minps make (the compiler vectorises the loop): a NaN x
+// fails both compares and is kept.
+template <typename T>
+void clip_values(const Tensor& x, Tensor& y, T lo, T hi) {
+  const T* src = x.data<T>();
+  T* dst = y.data<T>();
+  const int64_t n = x.numel();
+#pragma omp parallel for if (n > (1 << 18)) schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const T v = src[i] < lo ? lo : src[i];
+    dst[i] = hi < v ? hi : v;
+  }
+}
+
 // A Clip bound from input i (opset 11+), or `fallback` when omitted.
-float clip_bound(const KernelContext& kc, int i, float fallback) {
+template <typename T>
+T clip_bound(const KernelContext& kc, int i, T fallback) {
   const Tensor* t = kc.optional_input(i);
   if (!t) return fallback;
   if (t->numel() != 1) fail("Clip bound ", i == 1 ? "min" : "max", " must be a scalar, got shape ", shape_str(t->shape()));
-  return static_cast<float>(t->float_at(0));
+  if (t->dtype() != DTypeOf<T>::value)
+    fail("Clip bound ", i == 1 ? "min" : "max", " is ", dtype_name(t->dtype()), ", the input ", dtype_name(DTypeOf<T>::value));
+  return t->data<T>()[0];
 }
 
-std::unique_ptr<Kernel> create_clip(const OpContext& ctx) {
-  const bool from_inputs = ctx.opset() >= 11;
-  const float attr_lo = ctx.attrs().get_float("min", -FLT_MAX), attr_hi = ctx.attrs().get_float("max", FLT_MAX);
-  return make_kernel([=](KernelContext& kc) {
-    const float lo = from_inputs ? clip_bound(kc, 1, -FLT_MAX) : attr_lo;
-    const float hi = from_inputs ? clip_bound(kc, 2, FLT_MAX) : attr_hi;
-    map_floats(kc.input(0), kc.output(0), [lo, hi](float v) {
-      v = v < lo ? lo : v;
-      return hi < v ? hi : v;
+std::unique_ptr<Kernel> create_clip_attrs(const OpContext& ctx) {
+  const float lo = ctx.attrs().get_float("min", -FLT_MAX), hi = ctx.attrs().get_float("max", FLT_MAX);
+  return make_kernel([=](KernelContext& kc) { clip_values(kc.input(0), kc.output(0), lo, hi); }, "ref");
+}
+
+std::unique_ptr<Kernel> create_clip_inputs(const OpContext&) {
+  return make_kernel([](KernelContext& kc) {
+    dispatch_dtype(kc.input(0).dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (std::is_same_v<T, bool>) {
+        fail("Clip does not take bool");
+      } else {
+        const T lo = clip_bound(kc, 1, std::numeric_limits<T>::lowest());
+        const T hi = clip_bound(kc, 2, std::numeric_limits<T>::max());
+        clip_values(kc.input(0), kc.output(0), lo, hi);
+      }
     });
   }, "ref");
 }
@@ -54,8 +96,13 @@ std::unique_ptr<Kernel> create_leaky_relu(const OpContext& ctx) {
 }  // namespace
 
 void register_activation_ops(OpRegistry& r) {
-  r.add({"", "Clip", 6, 10, [](OpContext& c) { infer_float_unary(c, 1); }, create_clip});
-  r.add({"", "Clip", 11, INT64_MAX, [](OpContext& c) { infer_float_unary(c, 3); }, create_clip});
+  r.add({"", "Clip", 6, 10, [](OpContext& c) { infer_float_unary(c, 1); }, create_clip_attrs});
+  r.add({"", "Clip", 11, 11, [](OpContext& c) { infer_clip_inputs(c, {DataType::Float}); }, create_clip_inputs});
+  r.add({"", "Clip", 12, INT64_MAX,
+         [](OpContext& c) {
+           infer_clip_inputs(c, {DataType::Float, DataType::Int8, DataType::UInt8, DataType::Int32, DataType::Int64});
+         },
+         create_clip_inputs});
   r.add({"", "LeakyRelu", 6, INT64_MAX, [](OpContext& c) { infer_float_unary(c, 1); }, create_leaky_relu});
 }
 

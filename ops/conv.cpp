@@ -38,8 +38,17 @@ ConvParams read_conv_params(const OpContext& ctx) {
   ConvParams p = read_conv_geometry(ctx.attrs(), ctx.input_shape(1));
   if (fused) {
     const std::string act = ctx.attrs().get_string("activation", "");
-    if (act != "" && act != "Relu") fail("FusedConv activation '", act, "' is not supported (Relu only)");
+    if (act != "" && act != "Relu" && act != "Clip")
+      fail("FusedConv activation '", act, "' is not supported (Relu or Clip)");
     p.relu = act == "Relu";
+    p.clip = act == "Clip";
+    if (p.clip) {
+      const std::vector<float> bounds = ctx.attrs().get_floats("activation_params");
+      if (bounds.size() != 2 || !(bounds[0] <= bounds[1]))
+        fail("FusedConv activation Clip needs activation_params [lo, hi] with lo <= hi");
+      p.clip_lo = bounds[0];
+      p.clip_hi = bounds[1];
+    }
     p.has_sum = ctx.has_input(kConvInputZ);
   }
   return p;
@@ -91,7 +100,7 @@ ConvLoop conv_loop(const ConvParams& p, const Shape& x, const Shape& y) {
 }
 
 // y[n,m,o] = b[m] + sum_{c in group(m), k} x[n,c,o*s - pb + k*d] * w[m,c,k], then (FusedConv) + z[n,m,o], then
-// max(., 0): the order of oneDNN's sum and eltwise post-ops.
+// max(., 0) or the clip: the order of oneDNN's sum and eltwise post-ops.
 void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y, const Tensor* z) {
   if (p.has_sum && (!z || z->shape() != y.shape() || !z->is_plain()))
     fail("the fused convolution needs a plain summand of the output's shape ", shape_str(y.shape()));
@@ -104,7 +113,8 @@ void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tenso
   const float* wts = w.data<float>();
   const float* b = bias ? bias->data<float>() : nullptr;
   const float* sum = p.has_sum ? z->data<float>() : nullptr;
-  const bool relu = p.relu;
+  const bool relu = p.relu, clip = p.clip;
+  const float lo = p.clip_lo, hi = p.clip_hi;
   float* dst = y.data<float>();
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t n = 0; n < batch; ++n) {
@@ -124,6 +134,10 @@ void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tenso
             const int64_t o = (od * g.out[1] + oh) * g.out[2] + ow;
             if (sum_plane) acc += sum_plane[o];
             if (relu) acc = acc > 0.f ? acc : 0.f;
+            if (clip) {  // oneDNN's max(acc, lo) keeps lo for a NaN acc
+              acc = acc > lo ? acc : lo;
+              acc = acc < hi ? acc : hi;
+            }
             out_plane[o] = acc;
           }
     }
@@ -254,7 +268,7 @@ std::unique_ptr<Kernel> create_conv(const OpContext& ctx) {
                                 (!ctx.has_input(kConvInputB) || ctx.input_constant(kConvInputB));
   if (weights_constant && ctx.input_shape_known(kConvInputX) && shape_is_static(ctx.input_shape(kConvInputX)))
     if (auto fast = create_fast_conv(ctx, p)) return fast;
-  if (p.relu || p.has_sum) return std::make_unique<RefConv>(p);  // the plain oneDNN kernel has no post-ops
+  if (p.relu || p.clip || p.has_sum) return std::make_unique<RefConv>(p);  // the plain oneDNN kernel has no post-ops
   return std::make_unique<OnednnConv>(p);
 }
 
@@ -268,7 +282,7 @@ bool conv_reads_blocked(const Graph& g, const Node& n, size_t input) {
 void register_conv_ops(OpRegistry& r) {
   const OpTraits traits{{}, kConvInputW, false, conv_reads_blocked};
   r.add({"", "Conv", 1, INT64_MAX, infer_conv, create_conv, traits});
-  // Internal op made by the fusion passes: Conv with a fused residual sum (input Z) and/or Relu.
+  // Internal op made by the fusion passes: Conv with a fused residual sum (input Z) and/or Relu or Clip.
   r.add({kInternalDomain, "FusedConv", 1, INT64_MAX, infer_conv, create_conv, traits});
 }
 

@@ -11,6 +11,10 @@ struct ConvParams {
   Window window;
   int64_t group = 1;
   bool relu = false;     // FusedConv activation="Relu": y = max(y, 0) after the sum
+  // FusedConv activation="Clip", activation_params=[lo, hi] (lo <= hi): y = min(max(y, lo), hi) after the sum, as
+  // oneDNN's eltwise_clip post-op computes it (a NaN y becomes lo; the standalone Clip keeps NaN).
+  bool clip = false;
+  float clip_lo = 0.f, clip_hi = 0.f;
   bool has_sum = false;  // FusedConv input 3 (Z): y = conv(x) + b + Z, the fused residual Add
 };
 
@@ -41,7 +45,7 @@ struct ConvLoop {
 ConvLoop conv_loop(const ConvParams& p, const Shape& x, const Shape& y);
 
 // Naive direct convolution; y must be allocated with conv_output_shape (p's pads resolved for x). With p.has_sum
-// (FusedConv) z is added after the bias, then p.relu clamps: the fused op's order.
+// (FusedConv) z is added after the bias, then p.relu or p.clip clamps: the fused op's order.
 void conv_ref(const ConvParams& p, const Tensor& x, const Tensor& w, const Tensor* bias, Tensor& y,
               const Tensor* z = nullptr);
 

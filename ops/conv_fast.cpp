@@ -1,4 +1,4 @@
-// The fp32 fast convolution: residual sum and Relu fused as post-ops, Winograd where hinted and oneDNN has it; the
+// The fp32 fast convolution: residual sum and Relu or Clip fused as post-ops, Winograd where hinted and oneDNN has it; the
 // kernel itself is the shared packed convolution (ops/packed_conv.h).
 #include "ops/conv.h"
 #include "ops/onednn_util.h"
@@ -20,6 +20,9 @@ std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams&
   dnnl::post_ops post;
   if (p.has_sum) post.append_sum(1.f);
   if (p.relu) post.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  // eltwise_clip and eltwise_clip_v2 compute the same forward values (they differ in the gradient at the bounds);
+  // both refuse lo > hi, which FusedConv never holds.
+  if (p.clip) post.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, p.clip_lo, p.clip_hi);
   dnnl::primitive_attr attr;
   attr.set_post_ops(post);
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);

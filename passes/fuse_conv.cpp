@@ -1,5 +1,6 @@
 #include "passes/fuse_conv.h"
 
+#include <cfloat>
 #include <cmath>
 
 #include "graph/graph_edit.h"
@@ -119,25 +120,41 @@ void fuse_residual(Graph& g, const ConvAddMatch& m) {
   absorb(g, conv, g.nodes[static_cast<size_t>(m.add)]);
 }
 
-// ---- Conv -> Relu ----
+// ---- Conv -> Relu, Conv -> Clip ----
 
-struct ConvReluMatch {
-  int relu = -1, conv = -1;
+struct ConvActivationMatch {
+  int activation = -1, conv = -1;
+  float lo = -FLT_MAX, hi = FLT_MAX;  // Clip's bounds
 };
 
-bool select_conv_relu(const Graph& g, int anchor, ConvReluMatch& m) {
-  const Node& relu = g.nodes[static_cast<size_t>(anchor)];
-  if (!static_float(g, relu.outputs[0])) return false;
-  m.relu = anchor;
-  m.conv = conv_producer(g, relu.inputs[0], anchor);
+// The activation node `anchor` reading, alone, the output of a convolution that has no activation yet.
+bool select_activation_of_conv(const Graph& g, int anchor, ConvActivationMatch& m) {
+  const Node& act = g.nodes[static_cast<size_t>(anchor)];
+  if (act.outputs.size() != 1 || !static_float(g, act.outputs[0])) return false;
+  m.activation = anchor;
+  m.conv = conv_producer(g, act.inputs[0], anchor);
   return m.conv >= 0 && !g.nodes[static_cast<size_t>(m.conv)].attrs.has("activation");
 }
 
-void fuse_relu(Graph& g, const ConvReluMatch& m) {
+// The convolution becomes a FusedConv with `activation` and takes over the activation node's output.
+Node& fuse_activation(Graph& g, const ConvActivationMatch& m, const char* activation) {
   Node& conv = g.nodes[static_cast<size_t>(m.conv)];
   make_fused(g, conv);
-  conv.attrs.set_string("activation", "Relu");
-  absorb(g, conv, g.nodes[static_cast<size_t>(m.relu)]);
+  conv.attrs.set_string("activation", activation);
+  absorb(g, conv, g.nodes[static_cast<size_t>(m.activation)]);
+  return conv;
+}
+
+void fuse_relu(Graph& g, const ConvActivationMatch& m) { fuse_activation(g, m, "Relu"); }
+
+// A Clip with constant bounds lo <= hi (oneDNN's eltwise_clip refuses lo > hi, and a NaN bound).
+bool select_conv_clip(const Graph& g, int anchor, ConvActivationMatch& m) {
+  return clip_constant_bounds(g, g.nodes[static_cast<size_t>(anchor)], m.lo, m.hi) && m.lo <= m.hi &&
+         select_activation_of_conv(g, anchor, m);
+}
+
+void fuse_clip(Graph& g, const ConvActivationMatch& m) {
+  fuse_activation(g, m, "Clip").attrs.set_floats("activation_params", {m.lo, m.hi});
 }
 
 // ---- Identity ----
@@ -174,7 +191,11 @@ int fuse_conv_add(Graph& g) {
 }
 
 int fuse_conv_relu(Graph& g) {
-  return apply_rule(g, RewriteRule<ConvReluMatch>{kOnnxDomain, "Relu", select_conv_relu, fuse_relu});
+  return apply_rule(g, RewriteRule<ConvActivationMatch>{kOnnxDomain, "Relu", select_activation_of_conv, fuse_relu});
+}
+
+int fuse_conv_clip(Graph& g) {
+  return apply_rule(g, RewriteRule<ConvActivationMatch>{kOnnxDomain, "Clip", select_conv_clip, fuse_clip});
 }
 
 int remove_identity(Graph& g) {

@@ -12,6 +12,9 @@ int fold_batchnorm(Graph& g);
 int fuse_conv_add(Graph& g);
 // Conv/FusedConv -> Relu  =>  FusedConv(activation = "Relu").
 int fuse_conv_relu(Graph& g);
+// Conv/FusedConv -> Clip with constant bounds lo <= hi  =>  FusedConv(activation = "Clip", activation_params = [lo,
+// hi]): oneDNN's eltwise_clip post-op (a NaN output becomes lo there; the standalone Clip keeps NaN).
+int fuse_conv_clip(Graph& g);
 // Identity nodes whose output is not a graph output: consumers read the input directly.
 int remove_identity(Graph& g);
 

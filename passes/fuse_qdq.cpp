@@ -1,6 +1,7 @@
 #include "passes/fuse_qdq.h"
 
 #include <cstring>
+#include <limits>
 
 #include "graph/graph_edit.h"
 #include "passes/pattern.h"
@@ -31,15 +32,25 @@ void take_output(Graph& g, Node& node, const QNode& q) {
 
 // ---- Relu -> QuantizeLinear with the type's minimum as zero point: the quantization clamps at 0 already ----
 
-struct ReluMatch {
-  int relu = -1;
+// An activation (Relu, Clip) the QuantizeLinear reading it makes redundant.
+struct BeforeQuantizeMatch {
+  int node = -1;
   QNode q;
 };
 
-bool select_relu_before_quantize(const Graph& g, int anchor, ReluMatch& m) {
+// The activation goes: the QuantizeLinear reads the activation's input.
+void remove_before_quantize(Graph& g, const BeforeQuantizeMatch& m) {
+  Node& act = g.nodes[static_cast<size_t>(m.node)];
+  Node& q = node_of(g, m.q);
+  q.inputs[0] = act.inputs[0];
+  record_fused(q, act);
+  act.dead = true;
+}
+
+bool select_relu_before_quantize(const Graph& g, int anchor, BeforeQuantizeMatch& m) {
   const Node& relu = g.nodes[static_cast<size_t>(anchor)];
   if (relu.inputs.size() != 1 || relu.outputs.size() != 1) return false;
-  m.relu = anchor;
+  m.node = anchor;
   m.q = quantize_reading(g, relu.outputs[0]);
   if (!m.q.node || !m.q.per_tensor) return false;
   const DataType t = qtype(g, m.q);
@@ -47,12 +58,29 @@ bool select_relu_before_quantize(const Graph& g, int anchor, ReluMatch& m) {
   return zero_point_value(g, m.q) == type_min;
 }
 
-void remove_relu(Graph& g, const ReluMatch& m) {
-  Node& relu = g.nodes[static_cast<size_t>(m.relu)];
-  Node& q = node_of(g, m.q);
-  q.inputs[0] = relu.inputs[0];
-  record_fused(q, relu);
-  relu.dead = true;
+// ---- Clip -> QuantizeLinear whose saturation already clips (onnxruntime's ClipQuantFusion) ----
+
+// As onnxruntime 1.30's ClipQuantFusion (docs/clip_quantization.md): the Clip (any opset) has constant bounds and
+// its one reader is a QuantizeLinear with all three inputs, a rank-0 float scale and a rank-0 8-bit zero point; the
+// type's range mapped back, lower = scale * (qmin - zp) and upper = scale * (qmax - zp) in float, lies within
+// [lo, hi] up to FLT_EPSILON. Then Q(Clip(x)) = Q(x) for every x: whatever the Clip changes saturates anyway.
+bool select_clip_before_quantize(const Graph& g, int anchor, BeforeQuantizeMatch& m) {
+  const Node& clip = g.nodes[static_cast<size_t>(anchor)];
+  if (clip.inputs.empty() || clip.outputs.size() != 1 || is_graph_output(g, clip.outputs[0])) return false;
+  float lo = 0, hi = 0;
+  if (!clip_constant_bounds(g, clip, lo, hi)) return false;
+  m.node = anchor;
+  m.q = quantize_reading(g, clip.outputs[0]);
+  if (!m.q.node || m.q.node->inputs.size() != 3 || m.q.zp == kNoValue) return false;
+  const Tensor& scale = *g.constant(m.q.scale);
+  const Tensor& zp = *g.constant(m.q.zp);
+  if (scale.rank() != 0 || scale.dtype() != DataType::Float || zp.rank() != 0 || !is_8bit(zp.dtype())) return false;
+  const bool u8 = zp.dtype() == DataType::UInt8;
+  const int z = static_cast<int>(zp.int_at(0));
+  const float s = scale.data<float>()[0];
+  const float lower = s * static_cast<float>((u8 ? 0 : -128) - z), upper = s * static_cast<float>((u8 ? 255 : 127) - z);
+  constexpr float eps = std::numeric_limits<float>::epsilon();
+  return !(eps < lo - lower || eps < upper - hi);
 }
 
 // ---- DQ(x), DQ(w), DQ(b) -> Conv -> Q  =>  QLinearConv ----
@@ -173,7 +201,12 @@ void run_on_8bit(Graph& g, const MovementMatch& m) {
 }  // namespace
 
 int remove_relu_before_quantize(Graph& g) {
-  return apply_rule(g, RewriteRule<ReluMatch>{kOnnxDomain, "Relu", select_relu_before_quantize, remove_relu});
+  return apply_rule(g, RewriteRule<BeforeQuantizeMatch>{kOnnxDomain, "Relu", select_relu_before_quantize, remove_before_quantize});
+}
+
+int remove_clip_before_quantize(Graph& g) {
+  return apply_rule(g, RewriteRule<BeforeQuantizeMatch>{kOnnxDomain, "Clip", select_clip_before_quantize,
+                                                      remove_before_quantize});
 }
 
 int fuse_qdq_conv(Graph& g) {
@@ -192,12 +225,14 @@ int drop_qdq_around_data_movement(Graph& g) {
 }
 
 const std::vector<QdqPass>& qdq_passes() {
-  // In this order, each pass seeing its predecessors' results. The Relu goes first so Conv/Add -> Relu -> Q fuses.
+  // In this order, each pass seeing its predecessors' results. The Relu and the Clip go first so Conv/Add -> Relu ->
+  // Q and Conv -> Clip -> Q fuse (ORT too removes them at level 1, before its fusions).
   // The requantization passes come last: a DequantizeLinear that also fed a Conv or Add has then lost that reader,
   // so its chain to a QuantizeLinear is private; a removed Relu leaves DQ -> Q, which is either an identity or a
   // plain requantization.
   static const std::vector<QdqPass> kOrder = {
       {"remove_relu_before_quantize", remove_relu_before_quantize},
+      {"remove_clip_before_quantize", remove_clip_before_quantize},
       {"fuse_qdq_conv", fuse_qdq_conv},
       {"fuse_qdq_add", fuse_qdq_add},
       {"drop_qdq_around_data_movement", drop_qdq_around_data_movement},

@@ -12,6 +12,11 @@ namespace ssdx {
 
 // Relu -> QuantizeLinear whose zero point is the type's minimum: the Relu goes (the quantization clamps at zero).
 int remove_relu_before_quantize(Graph& g);
+// Clip -> QuantizeLinear (8-bit, rank-0 scale and zero point given) whose type range mapped back to float,
+// [scale * (qmin - zp), scale * (qmax - zp)], lies within the Clip's constant bounds (FLT_EPSILON slack): the Clip
+// goes, as onnxruntime's ClipQuantFusion removes it (the saturation clips to the same bytes). ReLU6 before a uint8
+// zero point 0 goes when 255 * scale <= 6 + FLT_EPSILON.
+int remove_clip_before_quantize(Graph& g);
 // DQ(x), DQ(w) [, DQ(bias)] -> Conv -> Q  =>  QLinearConv(x_q, .., w_q, .., bias_int32). As in ORT the bias DQ's own
 // scale is ignored: the int32 bias is taken to be in x_scale * w_scale units.
 int fuse_qdq_conv(Graph& g);

@@ -1,5 +1,6 @@
 #include "passes/opset_upgrade.h"
 
+#include <algorithm>
 #include <set>
 
 #include "graph/graph_edit.h"
@@ -13,7 +14,7 @@ struct Unconverted {
   int64_t version;
 };
 constexpr Unconverted kUnconverted[] = {{"Slice", 10}, {"TopK", 10}, {"Upsample", 10}, {"Dropout", 10},
-                                        {"Pad", 11},   {"Clip", 11}, {"Resize", 11},   {"Dropout", 12}};
+                                        {"Pad", 11},   {"Resize", 11},   {"Dropout", 12}};
 
 const std::set<std::string> kReduceAxesAt18 = {"ReduceMax",    "ReduceMin",       "ReduceMean",
                                                "ReduceProd",   "ReduceL1",        "ReduceL2",
@@ -31,6 +32,20 @@ void attribute_to_input(Graph& g, Node& n, const std::string& attr, size_t index
   else
     fail(g.node_label(n), ": has an input where opset 13 puts '", attr, "'");
   n.attrs.erase(attr);
+}
+
+// At 11 Clip's min/max attributes became optional inputs: each present one moves to a scalar float constant (an
+// absent one stays omitted: the float limits in both versions).
+void convert_clip(Graph& g, Node& n) {
+  if (n.inputs.size() > 1) fail(g.node_label(n), ": has inputs where opset 11 puts min and max");
+  const char* const names[] = {"min", "max"};
+  for (size_t i = 0; i < 2; ++i) {
+    if (!n.attrs.has(names[i])) continue;
+    const float v = n.attrs.get_float(names[i], 0.f);
+    n.inputs.resize(std::max<size_t>(n.inputs.size(), i + 1), kNoValue);
+    n.inputs.push_back(add_fresh_constant(g, n.name + "_" + names[i], make_tensor<float>({}, {v})));
+    n.attrs.erase(names[i]);
+  }
 }
 
 // Before 13 the Softmax family flattened the input to 2-D at `axis` (default 1); from 13 it works on one axis
@@ -61,6 +76,7 @@ void upgrade_opset(Graph& g, int64_t target) {
       if (n.op_type == u.op && crosses(u.version))
         fail(g.node_label(n), ": ", n.op_type, " changed in opset ", u.version,
              " and converting it is not implemented (opset ", from, " -> ", target, ")");
+    if (crosses(11) && n.op_type == "Clip") convert_clip(g, n);
     if (crosses(13)) {
       if (n.op_type == "Squeeze" || n.op_type == "Unsqueeze" || n.op_type == "ReduceSum")
         attribute_to_input(g, n, "axes", 1);

@@ -12,9 +12,9 @@ namespace ssdx {
 constexpr int64_t kMaxUpgradeOpset = 18;
 
 // Sets the default-domain opset to `target` (>= the current one, <= kMaxUpgradeOpset). Converts, where the range
-// crosses the version: at 13 Squeeze/Unsqueeze/ReduceSum `axes` and Split `split` attributes to int64 constant
+// crosses the version: at 11 Clip's min/max attributes to constant inputs, at 13 Squeeze/Unsqueeze/ReduceSum `axes` and Split `split` attributes to int64 constant
 // inputs, Softmax/LogSoftmax/Hardmax on their last axis (written explicitly); at 18 the other Reduce* `axes`.
-// Fails naming the node for anything else that changed (Pad, Clip, Resize at 11, Dropout at 12, Softmax on
+// Fails naming the node for anything else that changed (Pad, Resize at 11, Dropout at 12, Softmax on
 // another axis, ...). Needs input ranks inferred for the Softmax family.
 void upgrade_opset(Graph& g, int64_t target);
 

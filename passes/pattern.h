@@ -1,5 +1,8 @@
 #pragma once
 // Guards shared by the rewrite passes, so each pass states its conditions in the same words.
+#include <cfloat>
+
+#include "graph/domains.h"
 #include "graph/graph.h"
 
 namespace ssdx {
@@ -28,6 +31,29 @@ inline bool is_constant_weight_conv(const Graph& g, const Node& n) {
   const bool conv = (n.op_type == "Conv" && n.domain.empty()) || (n.op_type == "FusedConv" && n.domain == kInternalDomain);
   if (!conv || n.dead || n.inputs.size() < 2 || !g.constant(n.inputs[1])) return false;
   return !n.has_input(2) || g.constant(n.inputs[2]);
+}
+
+// The bounds of a float Clip when they are known at load: the min/max attributes before opset 11, constant
+// one-element float inputs from 11 on; an omitted bound is -FLT_MAX / FLT_MAX (the float type's limits). False when
+// a bound is computed at run time or is not a float scalar.
+inline bool clip_constant_bounds(const Graph& g, const Node& clip, float& lo, float& hi) {
+  if (g.opset(kOnnxDomain) < 11) {
+    lo = clip.attrs.get_float("min", -FLT_MAX);
+    hi = clip.attrs.get_float("max", FLT_MAX);
+    return true;
+  }
+  if (clip.inputs.size() > 3) return false;
+  auto bound = [&](size_t i, float fallback, float& out) {
+    if (!clip.has_input(i)) {
+      out = fallback;
+      return true;
+    }
+    const Tensor* t = g.constant(clip.inputs[i]);
+    if (!t || t->dtype() != DataType::Float || t->numel() != 1) return false;
+    out = t->data<float>()[0];
+    return true;
+  };
+  return bound(1, -FLT_MAX, lo) && bound(2, FLT_MAX, hi);
 }
 
 }  // namespace ssdx

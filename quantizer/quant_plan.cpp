@@ -1,5 +1,7 @@
 #include "quantizer/quant_plan.h"
 
+#include "passes/pattern.h"
+
 namespace ssdx::quantizer {
 namespace {
 
@@ -24,6 +26,18 @@ bool quantizable_conv(const Graph& g, const Node& n) {
   return g.value(n.outputs[0]).dtype == DataType::Float;
 }
 
+// A Clip whose removal the output's quantization makes exact: constant bounds lo <= 0 <= hi. The output takes the
+// Clip's calibrated range [rmin, rmax], inside [lo, hi]; activation_params widens it to [min(0, rmin), max(0, rmax)],
+// still inside, and the uint8 grid it spans reaches at most half a step beyond: (0 - zp + 0.5) * scale >= lo and
+// (255 - zp - 0.5) * scale <= hi, so every value the Clip would change saturates to the same byte anyway
+// (docs/clip_quantization.md). A Clip with lo > 0 or hi < 0 cuts inside the range zero must stay in, and is kept.
+bool removable_clip(const Graph& g, const Node& n) {
+  float lo = 0, hi = 0;
+  return is_default_op(n, "Clip") && !n.inputs.empty() && n.inputs[0] != kNoValue &&
+         g.value(n.inputs[0]).dtype == DataType::Float &&
+         clip_constant_bounds(g, n, lo, hi) && lo <= 0.f && 0.f <= hi;
+}
+
 }  // namespace
 
 QuantPlan plan_quantization(const Graph& g, QdqStyle style) {
@@ -46,12 +60,14 @@ QuantPlan plan_quantization(const Graph& g, QdqStyle style) {
     p.params_of[static_cast<size_t>(v)] = params;
   };
   auto quantized = [&](int v) { return v != kNoValue && p.qvalue[static_cast<size_t>(v)]; };
-  // The Relu reading `y` alone, when it can go: its output then comes straight out of the quantized node.
+  // The Relu or removable Clip reading `y` alone, when it can go: its output then comes straight out of the
+  // quantized node.
   auto absorbed_relu = [&](int y) -> int {
     const auto& u = p.uses[static_cast<size_t>(y)];
     if (u.size() != 1 || g.value(y).is_graph_output) return -1;
     const Node& r = g.nodes[static_cast<size_t>(u[0])];
-    if (!is_default_op(r, "Relu") || r.inputs.size() != 1 || r.outputs.size() != 1 || r.outputs[0] == kNoValue)
+    const bool relu = is_default_op(r, "Relu") && r.inputs.size() == 1;
+    if ((!relu && !removable_clip(g, r)) || r.inputs[0] != y || r.outputs.size() != 1 || r.outputs[0] == kNoValue)
       return -1;
     return g.value(r.outputs[0]).is_graph_output ? -1 : u[0];
   };
@@ -92,14 +108,15 @@ QuantPlan plan_quantization(const Graph& g, QdqStyle style) {
       }
       int y = n.outputs[0];
       const int relu = absorbed_relu(y);
+      const bool clip = relu >= 0 && is_default_op(g.nodes[static_cast<size_t>(relu)], "Clip");
       if (relu >= 0 && style == QdqStyle::Ort && is_default_op(n, "Add")) {
-        // The Relu stays float between two quantized tensors (the Add's and its own).
-        ++p.relus_kept;
+        // The Relu (or Clip) stays float between two quantized tensors (the Add's and its own).
+        ++(clip ? p.clips_kept : p.relus_kept);
         const int r = g.nodes[static_cast<size_t>(relu)].outputs[0];
         mark(r, r);
       } else if (relu >= 0) {
         p.removed[static_cast<size_t>(relu)] = 1;
-        ++p.relus;
+        ++(clip ? p.clips : p.relus);
         y = g.nodes[static_cast<size_t>(relu)].outputs[0];
       }
       p.writes[i] = y;

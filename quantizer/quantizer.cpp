@@ -151,6 +151,8 @@ QuantizeReport quantize_graph(Graph& g, const RangeMap& ranges, const QuantizeOp
   r.maxpools = plan.maxpools;
   r.relus_removed = plan.relus;
   r.relus_kept = plan.relus_kept;
+  r.clips_removed = plan.clips;
+  r.clips_kept = plan.clips_kept;
   r.tensors = static_cast<int>(plan.order.size());
   r.opset = target;
   return r;

@@ -4,7 +4,8 @@
 //   - quantized nodes: Conv with constant weights, Add of two quantized activations of one static shape, MaxPool of
 //     a quantized activation (its output keeps the input's scale and zero point: max commutes with quantization);
 //     a Relu after a quantized Conv/Add that feeds only it is removed, the range of its output standing for the
-//     producer's (zero point 0, so the uint8 clamp at 0 is the Relu);
+//     producer's (zero point 0, so the uint8 clamp at 0 is the Relu); so is a Clip with constant bounds
+//     lo <= 0 <= hi such as ReLU6's Clip(0, 6) (the uint8 range of its output saturates where it clips);
 //   - activations uint8 asymmetric per tensor; weights int8 symmetric (per tensor or per output channel);
 //     bias int32 with scale x_scale * w_scale and zero point 0;
 //   - everything else (post-processing) stays float.
@@ -58,7 +59,7 @@ std::vector<std::string> tensors_to_calibrate(const Graph& g, QdqStyle style = Q
 void check_quantizable(const Graph& g);
 
 struct QuantizeReport {
-  int convs = 0, adds = 0, maxpools = 0, relus_removed = 0, relus_kept = 0;
+  int convs = 0, adds = 0, maxpools = 0, relus_removed = 0, relus_kept = 0, clips_removed = 0, clips_kept = 0;
   int tensors = 0;  // quantized activations
   int64_t opset = 0;
 };

@@ -93,7 +93,9 @@ int cmd_quantize(Args& args) {
   std::cout << "calibrated " << tensors.size() << " tensors on " << images.size() << " image"
             << (images.size() == 1 ? "" : "s") << " (" << method_name(c.method) << ")\n"
             << "quantized " << r.convs << " Conv, " << r.adds << " Add, " << r.maxpools << " MaxPool; removed "
-            << r.relus_removed << " Relu" << (r.relus_kept ? "; kept " + std::to_string(r.relus_kept) + " float Relu" : "")
+            << r.relus_removed << " Relu" << (r.clips_removed ? ", " + std::to_string(r.clips_removed) + " Clip" : "")
+            << (r.relus_kept ? "; kept " + std::to_string(r.relus_kept) + " float Relu" : "")
+            << (r.clips_kept ? "; kept " + std::to_string(r.clips_kept) + " float Clip" : "")
             << "; " << r.tensors << " uint8 activations\n"
             << "wrote " << out << ": " << format << (q.per_channel ? " per-channel" : " per-tensor") << ", opset "
             << r.opset << "\n";

@@ -44,22 +44,22 @@ Graph conv_bn_add_relu() {
 
 TEST(PassPipeline, PassesRunInTheSessionsOrder) {
   const std::vector<std::string> expected = {
-      "remove_relu_before_quantize", "fuse_qdq_conv", "fuse_qdq_add", "drop_qdq_around_data_movement",
-      "drop_identity_requantize", "fuse_qdq_lookup", "eliminate_dead", "fold", "fold_batchnorm", "fuse_conv_add",
-      "fuse_conv_relu", "remove_identity", "eliminate_dead"};
+      "remove_relu_before_quantize", "remove_clip_before_quantize", "fuse_qdq_conv", "fuse_qdq_add",
+      "drop_qdq_around_data_movement", "drop_identity_requantize", "fuse_qdq_lookup", "eliminate_dead", "fold",
+      "fold_batchnorm", "fuse_conv_add", "fuse_conv_relu", "fuse_conv_clip", "remove_identity", "eliminate_dead"};
   EXPECT_EQ(names_of(optimization_passes(SessionOptions{})), expected);
   // Without constant folding there is nothing to fold after the QDQ rewrites.
   SessionOptions no_folding;
   no_folding.constant_folding = false;
   std::vector<std::string> without_fold = expected;
-  without_fold.erase(without_fold.begin() + 7);
+  without_fold.erase(without_fold.begin() + 8);
   EXPECT_EQ(names_of(optimization_passes(no_folding)), without_fold);
 }
 
 TEST(PassPipeline, CountsEachPassAndTheSessionsTotals) {
   Graph g = conv_bn_add_relu();
   const PipelineResult r = run_pipeline(g, optimization_passes(SessionOptions{}));
-  ASSERT_EQ(r.log.size(), 13u);
+  ASSERT_EQ(r.log.size(), 15u);
   auto count_of = [&](const std::string& name) {
     for (const PassRecord& p : r.log)
       if (p.name == name) return p.count;
@@ -69,13 +69,14 @@ TEST(PassPipeline, CountsEachPassAndTheSessionsTotals) {
   EXPECT_EQ(count_of("fuse_conv_add"), 1);
   EXPECT_EQ(count_of("fuse_conv_relu"), 1);
   EXPECT_EQ(count_of("fuse_qdq_conv"), 0);
+  EXPECT_EQ(count_of("fuse_conv_clip"), 0);
   EXPECT_EQ(r.fused, 3);  // BN, Add and Relu merged into the Conv; dead-node removal is not fusion
   ASSERT_EQ(g.nodes.size(), 1u);
   EXPECT_EQ(g.nodes[0].op_type, "FusedConv");
   // The session reports the same counts.
   const Session s(conv_bn_add_relu(), SessionOptions{});
   EXPECT_EQ(s.fused_nodes(), 3);
-  EXPECT_EQ(s.plan().passes.size(), 13u);
+  EXPECT_EQ(s.plan().passes.size(), 15u);
 }
 
 TEST(PassPipeline, AGraphBreakingPassIsNamed) {
