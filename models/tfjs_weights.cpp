@@ -182,7 +182,11 @@ TfjsWeights TfjsWeights::load(const std::string& manifest_path) {
       if (!p.is_string()) fail(gwhere, ": shard path ", quoted(p), " is not a string");
       check_shard_path(p.get<std::string>(), file);
       shards.push_back((folder / p.get<std::string>()).string());
-      available += open_regular_file(shards.back()).size;
+      try {
+        available += open_regular_file(shards.back()).size;
+      } catch (const Error& e) {
+        fail(gwhere, ": shard: ", e.what());
+      }
     }
     std::vector<Entry> entries;
     uint64_t needed = 0;
