@@ -3,6 +3,8 @@
 // photos without one).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <iostream>
 
@@ -84,6 +86,29 @@ TEST(FaceSsdParity, SameDetectionsAsOnnxRuntime) {
     }
     EXPECT_GT(kept, 5u) << "the photos keep boxes above NMS's 0.05";
     std::remove(path.c_str());
+  }
+}
+
+TEST(FaceSsdParity, EveryOpsetAgreesWithOnnxRuntime) {
+  // Opset 10 takes Clip's bounds as attributes, 13 Unsqueeze's axes as an input: each form against onnxruntime.
+  SSDX_NEED_FACE(dir);
+  SSDX_NEED_PHOTOS(photos);
+  SSDX_NEED_ORT();
+  const Tensor input = face_input(app::load_image(photos + "/astronaut.png"));
+  for (int opset : {10, 11, 13}) {
+    SCOPED_TRACE("opset " + std::to_string(opset));
+    models::FaceSsdOptions o;
+    o.opset = opset;
+    const std::string path = ::testing::TempDir() + "ssdx_face_opset" + std::to_string(opset) + "_" + std::to_string(getpid()) + ".onnx";
+    models::write_face_ssd_model(dir, o, path);
+    const TensorMap a = Session(load_onnx(path), SessionOptions{2}).run({{"image", input}});
+    const TensorMap b = run_ort(path, {{"image", input}}, 2);
+    std::remove(path.c_str());
+    ASSERT_GE(a.at("scores").numel(), 1);
+    EXPECT_TRUE(tensors_close(b.at("labels"), a.at("labels")));
+    EXPECT_TRUE(tensors_close(b.at("scores"), a.at("scores"), 1e-5, 0));
+    EXPECT_TRUE(tensors_close(b.at("bboxes"), a.at("bboxes"), 1e-5, 0));
+    EXPECT_NEAR(a.at("scores").data<float>()[0], 0.965f, 0.005f);
   }
 }
 

@@ -152,6 +152,14 @@ TEST_F(TfjsWeightsTest, HostileSizesFailBeforeAllocating) {
   EXPECT_NE(msg.find("tensor 'huge' needs bytes"), std::string::npos) << msg;
 }
 
+TEST_F(TfjsWeightsTest, HostileJsonFailsInOneLine) {
+  // Nested two million deep: parsed and freed without recursion, then refused as not a manifest.
+  const std::string deep = std::string(2'000'000, '[') + std::string(2'000'000, ']');
+  EXPECT_NE(load_error(manifest(deep)).find("group 0: not an object"), std::string::npos);
+  // A manifest larger than any real one is refused by its size, before parsing.
+  EXPECT_NE(load_error(manifest("[" + std::string(9 << 20, ' ') + "]")).find("manifest.json"), std::string::npos);
+}
+
 TEST_F(TfjsWeightsTest, GetChecksNameAndShape) {
   write("w.bin", bytes_of<float>({1, 2, 3, 4}));
   const TfjsWeights w = TfjsWeights::load(manifest(R"([{"paths": ["w.bin"], "weights": [
