@@ -9,6 +9,7 @@
 
 #include "graph/error.h"
 #include "app/image.h"
+#include "app/preprocess.h"
 
 namespace {
 

@@ -17,6 +17,7 @@
 #include "app/calibration_images.h"
 #include "quantizer/calibration.h"
 #include "app/image.h"
+#include "app/preprocess.h"
 #include "quantizer/quantizer.h"
 #include "models/ssd_model.h"
 
