@@ -9,6 +9,7 @@
 #include "passes/eliminate_dead.h"
 #include "app/detector.h"
 #include "app/image.h"
+#include "app/preprocess.h"
 
 namespace ssdx::study {
 namespace {
