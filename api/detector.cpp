@@ -2,7 +2,7 @@
 #include "ssdx/detector.h"
 
 #include "api/bridge.h"
-#include "app/coco_labels.h"
+#include "app/input_spec.h"
 #include "app/detector.h"
 #include "app/image.h"
 
@@ -14,12 +14,21 @@ struct Detector::Impl {
 
 namespace {
 
-std::vector<Detection> to_public(const std::vector<app::Detection>& found) {
+std::vector<Detection> to_public(const std::vector<app::Detection>& found, const app::LabelMap& labels) {
   std::vector<Detection> out;
   out.reserve(found.size());
   for (const app::Detection& d : found)
-    out.push_back({d.label, app::coco_class_name(d.label), d.score, d.x0, d.y0, d.x1, d.y1});
+    out.push_back({d.label, app::class_name(labels, d.label), d.score, d.x0, d.y0, d.x1, d.y1});
   return out;
+}
+
+app::SpecOverrides to_overrides(const DetectorOptions& o) {
+  app::SpecOverrides overrides;
+  if (!o.resize.empty()) overrides.resize = app::parse_resize_mode(o.resize, "detector options: resize");
+  if (!o.interpolation.empty())
+    overrides.interpolation = app::parse_interpolation(o.interpolation, "detector options: interpolation");
+  if (!o.labels_file.empty()) overrides.labels = app::load_labels_file(o.labels_file);
+  return overrides;
 }
 
 }  // namespace
@@ -29,16 +38,22 @@ Detector::Detector(Detector&&) noexcept = default;
 Detector& Detector::operator=(Detector&&) noexcept = default;
 Detector::~Detector() = default;
 
-Detector Detector::load(const std::string& model_path, const Options& options) {
+Detector Detector::load(const std::string& model_path, const Options& options, const DetectorOptions& detector_options) {
   return bridge::guarded([&] {
     auto impl = std::make_unique<Impl>();
-    impl->detector = std::make_unique<app::Detector>(model_path, bridge::to_internal(options));
+    impl->detector =
+        std::make_unique<app::Detector>(model_path, bridge::to_internal(options), to_overrides(detector_options));
     return Detector(std::move(impl));
   });
 }
 
 int Detector::input_width() const { return impl_->detector->input_width(); }
 int Detector::input_height() const { return impl_->detector->input_height(); }
+float Detector::default_min_score() const { return impl_->detector->spec().min_score; }
+std::string Detector::class_name(int64_t label) const { return app::class_name(impl_->detector->spec().labels, label); }
+std::map<std::string, std::string> Detector::metadata() const { return impl_->detector->metadata(); }
+
+float Detector::threshold(float min_score) const { return min_score < 0 ? default_min_score() : min_score; }
 
 std::vector<Detection> Detector::detect(const uint8_t* rgb, int width, int height, float min_score) const {
   return bridge::guarded([&] {
@@ -52,12 +67,15 @@ std::vector<Detection> Detector::detect(const uint8_t* rgb, int width, int heigh
     image.width = width;
     image.height = height;
     image.rgb.assign(rgb, rgb + static_cast<size_t>(width) * static_cast<size_t>(height) * 3);
-    return to_public(impl_->detector->detect(image, min_score));
+    return to_public(impl_->detector->detect(image, threshold(min_score)), impl_->detector->spec().labels);
   });
 }
 
 std::vector<Detection> Detector::detect_file(const std::string& image_path, float min_score) const {
-  return bridge::guarded([&] { return to_public(impl_->detector->detect(app::load_image(image_path), min_score)); });
+  return bridge::guarded([&] {
+    return to_public(impl_->detector->detect(app::load_image(image_path), threshold(min_score)),
+                     impl_->detector->spec().labels);
+  });
 }
 
 }  // namespace ssdx::api

@@ -1,6 +1,8 @@
 #include "app/calibration_images.h"
 
 #include "app/image.h"
+#include "app/input_spec.h"
+#include "app/preprocess.h"
 
 namespace ssdx::app {
 
@@ -22,10 +24,12 @@ std::vector<Tensor> load_calibration_images(const Graph& g, const std::vector<st
          ": calibration needs a model with one input, a float32 image [1,3,H,W] with static H and W; its inputs: ",
          have.empty() ? std::string("none") : have);
   }
+  // The model's own preprocessing (its metadata), as detect applies it.
+  const InputSpec spec = parse_model_spec(g.metadata, g.source).input;
   std::vector<Tensor> tensors;
   for (const std::string& path : paths)
     tensors.push_back(
-        preprocess(load_image(path), static_cast<int>(in->shape[3]), static_cast<int>(in->shape[2])));
+        preprocess(load_image(path), static_cast<int>(in->shape[3]), static_cast<int>(in->shape[2]), spec));
   return tensors;
 }
 

@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "graph/printable.h"
-#include "app/coco_labels.h"
 #include "graph/json.h"
 
 namespace ssdx::app {
@@ -23,15 +22,16 @@ std::string box_coordinates(const Detection& d, const char* separator) {
 
 }  // namespace
 
-std::string format_text(const ImageDetections& result) {
+std::string format_text(const ImageDetections& result, const LabelMap& labels) {
   std::string out;
   for (const Detection& d : result.objects)
-    out += printable(result.image) + "  " + printable(coco_class_name(d.label)) + "  " + format("%.3f", d.score) + "  " +
+    out += printable(result.image) + "  " + printable(class_name(labels, d.label)) + "  " + format("%.3f", d.score) + "  " +
            box_coordinates(d, " ") + "\n";
   return out;
 }
 
-std::string format_json(const std::string& model, const std::vector<ImageDetections>& results) {
+std::string format_json(const std::string& model, const std::vector<ImageDetections>& results,
+                        const LabelMap& labels) {
   std::string out = "{\"model\": " + json_quote(model) + ", \"detections\": [";
   for (size_t i = 0; i < results.size(); ++i) {
     const ImageDetections& r = results[i];
@@ -40,7 +40,7 @@ std::string format_json(const std::string& model, const std::vector<ImageDetecti
     for (size_t k = 0; k < r.objects.size(); ++k) {
       const Detection& d = r.objects[k];
       out += (k ? ",\n    " : "\n    ") + std::string("{\"label\": ") + std::to_string(d.label) +
-             ", \"class\": " + json_quote(coco_class_name(d.label)) + ", \"score\": " + format("%.6g", d.score) +
+             ", \"class\": " + json_quote(class_name(labels, d.label)) + ", \"score\": " + format("%.6g", d.score) +
              ", \"box\": [" + box_coordinates(d, ", ") + "]}";
     }
     out += r.objects.empty() ? "]}" : "\n  ]}";

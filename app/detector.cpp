@@ -55,8 +55,10 @@ void check_detector_outputs(const Session& session, const std::string& model) {
          describe(session.outputs()), ")");
 }
 
-Detector::Detector(const std::string& model_path, const SessionOptions& opts)
+Detector::Detector(const std::string& model_path, const SessionOptions& opts, const SpecOverrides& overrides)
     : model_path_(model_path), session_(Session::load(model_path, opts)) {
+  spec_ = parse_model_spec(session_->graph().metadata, model_path);
+  apply_overrides(overrides, spec_);
   const TensorInfo& in = detector_image_input(*session_, model_path);
   input_name_ = in.name;
   height_ = static_cast<int>(in.shape[2]);
@@ -66,12 +68,21 @@ Detector::Detector(const std::string& model_path, const SessionOptions& opts)
 
 Detector::~Detector() = default;
 
+const std::map<std::string, std::string>& Detector::metadata() const { return session_->graph().metadata; }
+
 std::vector<Detection> Detector::detect(const Image& image, float min_score) const {
-  const TensorMap outputs = session_->run({{input_name_, preprocess(image, width_, height_)}});
-  return read_detections(outputs, image.width, image.height, min_score, model_path_);
+  const TensorMap outputs = session_->run({{input_name_, preprocess(image, width_, height_, spec_.input)}});
+  const Placement placed = place_image(image.width, image.height, width_, height_, spec_.input.resize);
+  return read_detections(outputs, box_mapping(image.width, image.height, width_, height_, placed), min_score,
+                         model_path_);
 }
 
 std::vector<Detection> read_detections(const TensorMap& outputs, int width, int height, float min_score,
+                                       const std::string& model) {
+  return read_detections(outputs, box_mapping(width, height, width, height, {0, 0, width, height}), min_score, model);
+}
+
+std::vector<Detection> read_detections(const TensorMap& outputs, const BoxMapping& m, float min_score,
                                        const std::string& model) {
   const Tensor& boxes = outputs.at(kBoxes);
   const Tensor& labels = outputs.at(kLabels);
@@ -82,15 +93,16 @@ std::vector<Detection> read_detections(const TensorMap& outputs, int width, int 
          shape_str(labels.shape()), ", scores ", shape_str(scores.shape()));
   const float* b = boxes.data<float>();
   const float* s = scores.data<float>();
-  const float w = static_cast<float>(width), h = static_cast<float>(height);
   std::vector<Detection> found;
   for (int64_t i = 0; i < n; ++i) {
     if (!(s[i] >= min_score)) continue;  // also drops NaN scores
     const float* box = b + 4 * i;
     if (!std::isfinite(box[0]) || !std::isfinite(box[1]) || !std::isfinite(box[2]) || !std::isfinite(box[3]))
       fail(model, ": output 'bboxes' has a non-finite box (#", i, ")");
-    found.push_back({labels.int_at(i), s[i], clip(box[0] * w, w), clip(box[1] * h, h), clip(box[2] * w, w),
-                     clip(box[3] * h, h)});
+    // Boxes reaching into a letterbox's padding are cut at the image's edge.
+    found.push_back({labels.int_at(i), s[i], clip(box[0] * m.scale_x + m.offset_x, m.width),
+                     clip(box[1] * m.scale_y + m.offset_y, m.height), clip(box[2] * m.scale_x + m.offset_x, m.width),
+                     clip(box[3] * m.scale_y + m.offset_y, m.height)});
   }
   // The SSD models already sort by score; other models may not.
   std::stable_sort(found.begin(), found.end(),

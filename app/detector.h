@@ -8,6 +8,8 @@
 #include "engine/session.h"
 #include "app/detection.h"
 #include "app/image.h"
+#include "app/input_spec.h"
+#include "app/preprocess.h"
 
 namespace ssdx::app {
 
@@ -16,25 +18,36 @@ namespace ssdx::app {
 const TensorInfo& detector_image_input(const Session& session, const std::string& model);
 void check_detector_outputs(const Session& session, const std::string& model);
 
-// The detections in a detector's outputs scoring at least `min_score`, best first, boxes scaled to a width x height
-// image and clipped to it.
+// The detections in a detector's outputs scoring at least `min_score`, best first, boxes mapped to the image's pixels
+// and clipped to it.
+std::vector<Detection> read_detections(const TensorMap& outputs, const BoxMapping& mapping, float min_score,
+                                       const std::string& model);
+// Same for an image that filled the whole input (stretch): boxes scaled to a width x height image.
 std::vector<Detection> read_detections(const TensorMap& outputs, int width, int height, float min_score,
                                        const std::string& model);
 
 class Detector {
  public:
-  // Loads the model and checks its inputs and outputs; throws Error naming `model_path` when they don't fit.
-  Detector(const std::string& model_path, const SessionOptions& opts);
+  // Loads the model, checks its inputs and outputs and reads its spec (metadata, then `overrides`); throws Error
+  // naming `model_path` when they don't fit.
+  Detector(const std::string& model_path, const SessionOptions& opts, const SpecOverrides& overrides = {});
   ~Detector();
 
   int input_width() const { return width_; }
   int input_height() const { return height_; }
+  // How images are preprocessed, the labels' names, the default threshold (ssdx.detect.min_score).
+  const ModelSpec& spec() const { return spec_; }
+  // The model's metadata_props as written in the file.
+  const std::map<std::string, std::string>& metadata() const;
 
-  // The detections scoring at least `min_score`, best first, boxes scaled to `image`'s pixels and clipped to it.
+  // The detections scoring at least `min_score`, best first, boxes mapped to `image`'s pixels and clipped to it.
   std::vector<Detection> detect(const Image& image, float min_score) const;
+  // Same at the model's own threshold, spec().min_score.
+  std::vector<Detection> detect(const Image& image) const { return detect(image, spec_.min_score); }
 
  private:
   std::string model_path_;
+  ModelSpec spec_;
   std::unique_ptr<Session> session_;
   std::string input_name_;
   int width_ = 0, height_ = 0;

@@ -9,7 +9,6 @@
 
 #include "graph/file_io.h"
 #include "graph/tensor_io.h"
-#include "app/coco_labels.h"
 #include "app/decode_budget.h"
 #include "app/image_header.h"
 
@@ -161,10 +160,10 @@ void draw_label(Image& image, const std::string& text, int box_x, int box_y, Rgb
               x + pad + to_pixel(r.x1 * kFontScale), y + pad + to_pixel(r.y1 * kFontScale), ink);
 }
 
-std::string label_text(const Detection& d) {
+std::string label_text(const Detection& d, const LabelMap& labels) {
   char score[16];
   std::snprintf(score, sizeof score, "%.2f", d.score);
-  return coco_class_name(d.label) + " " + score;
+  return class_name(labels, d.label) + " " + score;
 }
 
 }  // namespace
@@ -204,67 +203,7 @@ Image load_image(const std::string& path) {
   return image;
 }
 
-namespace {
-
-// Where one output pixel samples along one axis.
-struct Tap {
-  int lo, hi;   // the two input pixels
-  float frac;   // weight of `hi`; `lo` gets 1 - frac
-};
-
-// Half-pixel centres, as cv2.resize(INTER_LINEAR) and PIL's bilinear without antialiasing:
-//   src = (dst + 0.5) * in / out - 0.5, clamped to [0, in - 1];  lo = floor(src), hi = min(lo + 1, in - 1).
-std::vector<Tap> bilinear_taps(int in, int out) {
-  std::vector<Tap> taps(static_cast<size_t>(out));
-  const double scale = static_cast<double>(in) / out;
-  for (int d = 0; d < out; ++d) {
-    const double src = std::clamp((d + 0.5) * scale - 0.5, 0.0, static_cast<double>(in - 1));
-    const int lo = static_cast<int>(src);  // floor: src >= 0
-    taps[static_cast<size_t>(d)] = {lo, std::min(lo + 1, in - 1), static_cast<float>(src - lo)};
-  }
-  return taps;
-}
-
-}  // namespace
-
-// value[c][y][x] = (bilinear(image)[y][x][c] / 255 - mean[c]) / std[c], ImageNet mean/std, RGB order, NCHW.
-// cv2 rounds the resized pixels to uint8 before normalising; we keep them in float (differences <= 0.5/255).
-Tensor preprocess(const Image& image, int width, int height) {
-  if (width <= 0 || height <= 0) fail("preprocess: bad target size ", width, "x", height);
-  if (image.width <= 0 || image.height <= 0 || image.rgb.size() != size_t(image.width) * image.height * 3)
-    fail("preprocess: empty or inconsistent image");
-  static const float kMean[3] = {0.485f, 0.456f, 0.406f};
-  static const float kStd[3] = {0.229f, 0.224f, 0.225f};
-  float scale[3], bias[3];  // the normalisation folded into one multiply-add per value
-  for (int c = 0; c < 3; ++c) {
-    scale[c] = 1.f / (255.f * kStd[c]);
-    bias[c] = -kMean[c] / kStd[c];
-  }
-  const std::vector<Tap> xs = bilinear_taps(image.width, width), ys = bilinear_taps(image.height, height);
-  Tensor out(DataType::Float, {1, 3, height, width});
-  float* dst = out.data<float>();
-  const size_t plane = static_cast<size_t>(width) * height;
-  const size_t in_row = static_cast<size_t>(image.width) * 3;
-#pragma omp parallel for schedule(static)
-  for (int y = 0; y < height; ++y) {
-    const Tap ty = ys[static_cast<size_t>(y)];
-    const uint8_t* top = image.rgb.data() + ty.lo * in_row;
-    const uint8_t* bottom = image.rgb.data() + ty.hi * in_row;
-    for (int x = 0; x < width; ++x) {
-      const Tap tx = xs[static_cast<size_t>(x)];
-      for (int c = 0; c < 3; ++c) {
-        const float tl = top[tx.lo * 3 + c], tr = top[tx.hi * 3 + c];
-        const float bl = bottom[tx.lo * 3 + c], br = bottom[tx.hi * 3 + c];
-        const float upper = tl + tx.frac * (tr - tl), lower = bl + tx.frac * (br - bl);
-        const float v = upper + ty.frac * (lower - upper);
-        dst[c * plane + static_cast<size_t>(y) * width + x] = v * scale[c] + bias[c];
-      }
-    }
-  }
-  return out;
-}
-
-void draw_detections(Image& image, const std::vector<Detection>& detections) {
+void draw_detections(Image& image, const std::vector<Detection>& detections, const LabelMap& labels) {
   if (image.rgb.size() != size_t(image.width) * image.height * 3) fail("draw: inconsistent image");
   const int thickness = std::min(image.width, image.height) >= 800 ? 3 : 2;
   // The most confident last, so that where boxes and labels overlap theirs stay on top.
@@ -282,8 +221,12 @@ void draw_detections(Image& image, const std::vector<Detection>& detections) {
     fill_rect(image, x0, y1 - thickness, x1, y1, colour);  // bottom
     fill_rect(image, x0, y0, x0 + thickness, y1, colour);  // left
     fill_rect(image, x1 - thickness, y0, x1, y1, colour);  // right
-    draw_label(image, label_text(d), x0, y0, colour);
+    draw_label(image, label_text(d, labels), x0, y0, colour);
   }
+}
+
+void draw_detections(Image& image, const std::vector<Detection>& detections) {
+  draw_detections(image, detections, coco_labels());
 }
 
 void save_png(const Image& image, const std::string& path) {

@@ -1,5 +1,5 @@
 #pragma once
-// Images for `ssdx detect`: decode PNG/JPEG, turn one into the model's input tensor, draw detections, write PNG.
+// Images for `ssdx detect`: decode PNG/JPEG, draw detections, write PNG (app/preprocess.h makes input tensors).
 // Only image.cpp touches stb.
 #include <cstdint>
 #include <string>
@@ -7,6 +7,7 @@
 
 #include "graph/tensor.h"
 #include "app/detection.h"
+#include "app/input_spec.h"
 
 namespace ssdx::app {
 
@@ -25,10 +26,9 @@ constexpr int64_t kMaxImagePixels = 100'000'000;
 // format, too large, corrupt or truncated).
 Image load_image(const std::string& path);
 
-// The SSD input tensor [1, 3, height, width] float32: bilinear resize, then per-channel ImageNet normalisation.
-Tensor preprocess(const Image& image, int width, int height);
-
-// Draws each detection's box (clipped to the image) and a "class score" label in a per-class colour.
+// Draws each detection's box (clipped to the image) and a "class score" label in a per-class colour, class names
+// from `labels` (COCO's when not given).
+void draw_detections(Image& image, const std::vector<Detection>& detections, const LabelMap& labels);
 void draw_detections(Image& image, const std::vector<Detection>& detections);
 
 // Writes an RGB PNG. Throws Error naming `path` when it cannot.

@@ -9,6 +9,7 @@
 
 #include "graph/error.h"
 #include "app/image.h"
+#include "app/preprocess.h"
 
 namespace {
 
@@ -30,6 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const ssdx::app::Image image = ssdx::app::load_image(path);
     ssdx::app::preprocess(image, 37, 29);  // odd sizes: both up- and down-sampling happen
+    ssdx::app::InputSpec pillow_letterbox;  // Pillow's resize into a letterbox of any aspect the image has
+    pillow_letterbox.interpolation = ssdx::app::Interpolation::PillowBilinear;
+    pillow_letterbox.resize = ssdx::app::ResizeMode::Letterbox;
+    ssdx::app::preprocess(image, 37, 29, pillow_letterbox);
   } catch (const ssdx::Error&) {
   } catch (const std::bad_alloc&) {
   }

@@ -12,6 +12,7 @@
 #include "graph/onnx_parser.h"
 #include "models/node_maker.h"
 #include "passes/eliminate_dead.h"
+#include "app/input_spec.h"
 
 namespace ssdx::models {
 namespace {
@@ -343,11 +344,29 @@ void check_ssd_options(const SsdModelOptions& opts) {
   if (opts.size > 4096) fail("make-model: size ", opts.size, " is too large (at most 4096)");
 }
 
+// How the model wants to be used (docs/model_metadata.md): the zoo's model card preprocesses with Pillow
+// (Image.BILINEAR to 1200x1200, no aspect kept) and ImageNet's mean/std on RGB; COCO's classes as labels 1..80.
+void set_ssd_metadata(const SsdModelOptions& opts, ModelBuilder& b) {
+  b.set_metadata(app::kMetaChannelOrder, "RGB");
+  b.set_metadata(app::kMetaMean, "0.485,0.456,0.406");
+  b.set_metadata(app::kMetaStd, "0.229,0.224,0.225");
+  b.set_metadata(app::kMetaResize, "stretch");
+  b.set_metadata(app::kMetaInterpolation, "pillow-bilinear");
+  b.set_metadata(app::kMetaLabels, app::format_labels(app::coco_labels()));
+  b.set_metadata(app::kMetaMinScore, "0.3");
+  b.set_metadata(app::kMetaDescription,
+                 "SSD-ResNet34 (the ONNX model zoo's ssd-" + std::to_string(opts.opset) + " architecture) at " +
+                     std::to_string(opts.size) + "x" + std::to_string(opts.size) +
+                     " with deterministic synthetic weights (seed " + std::to_string(opts.seed) +
+                     "), made by ssdx make-model: its detections are not meaningful");
+}
+
 // ssd-10 was written by onnx 1.5 (IR 5), ssd-12 by onnx 1.9 (IR 7): docs/ssd12_model.md §1.
 std::unique_ptr<ModelBuilder> ssd_builder(const SsdModelOptions& opts) {
   check_ssd_options(opts);
   auto b = std::make_unique<ModelBuilder>(opts.opset, opts.opset == 10 ? 5 : 7);
   SsdGraph(opts, *b).build();
+  set_ssd_metadata(opts, *b);
   return b;
 }
 

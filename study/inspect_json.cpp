@@ -90,6 +90,12 @@ std::string inspect_json(const ModelSummary& s, const ExecPlan* plan) {
     os << sep << json_quote(t) << ": " << k;
     sep = ", ";
   }
+  os << "},\n \"metadata\": {";
+  sep = "";
+  for (const auto& [key, value] : s.metadata) {
+    os << sep << json_quote(key) << ": " << json_quote(value);
+    sep = ", ";
+  }
   os << "},\n \"shape_error\": " << (s.shape_error.empty() ? "null" : json_quote(s.shape_error))
      << ", \"total_gmac\": " << json_number(s.total_macs / 1e9) << ",\n \"node_costs\": "
      << list_json(s.costs, [](const NodeCost& c) {

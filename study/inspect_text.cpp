@@ -27,6 +27,29 @@ std::string tensor_type(DataType dtype, const Shape& shape, bool shape_known) {
   return std::string(dtype_name(dtype)) + " " + (shape_known ? shape_str(shape) : "[?]");
 }
 
+// One line a key; a value of several lines (a label map) shows its line count and first lines.
+static std::string metadata_text(const std::map<std::string, std::string>& metadata) {
+  if (metadata.empty()) return "metadata: none\n";
+  std::string out = "metadata:\n";
+  for (const auto& [key, value] : metadata) {
+    std::vector<std::string> lines(1);
+    for (char c : value) {
+      if (c == '\n') lines.emplace_back();
+      else lines.back() += c;
+    }
+    if (lines.size() > 1 && lines.back().empty()) lines.pop_back();
+    out += "  " + printable(key) + ": ";
+    if (lines.size() <= 1) {
+      out += printable_capped(value, 2000) + "\n";
+      continue;
+    }
+    out += std::to_string(lines.size()) + " lines: ";
+    for (size_t i = 0; i < std::min<size_t>(lines.size(), 3); ++i) out += (i ? ", " : "") + printable(lines[i]);
+    out += lines.size() > 3 ? ", ...\n" : "\n";
+  }
+  return out;
+}
+
 std::string summary_text(const ModelSummary& s) {
   std::string out = "model " + printable(s.path) + ": IR " + std::to_string(s.ir_version) + ", opsets";
   for (const auto& [domain, v] : s.opsets) out += " " + domain_name(domain) + " " + std::to_string(v);
@@ -39,6 +62,7 @@ std::string summary_text(const ModelSummary& s) {
   for (const auto& [t, k] : s.parameters_by_dtype) dtypes += (dtypes.empty() ? "" : ", ") + t + " " + thousands(k);
   out += printf_string("parameters: %s in %zu initializers (%s), %.1f MB\n", thousands(s.parameters).c_str(),
                        s.initializers, dtypes.c_str(), static_cast<double>(s.parameter_bytes) / 1e6);
+  out += metadata_text(s.metadata);
   if (!s.shape_error.empty()) return out + "cost: unknown (shapes could not be inferred: " + printable_capped(s.shape_error, 2000) + ")\n";
   out += printf_string("cost: %.2f GMAC in %zu convolutions\n", s.total_macs / 1e9, s.costs.size());
   if (s.costs.empty()) return out;

@@ -9,6 +9,7 @@
 #include "passes/eliminate_dead.h"
 #include "app/detector.h"
 #include "app/image.h"
+#include "app/preprocess.h"
 
 namespace ssdx::study {
 namespace {
@@ -119,10 +120,14 @@ Comparison compare_models(const std::string& model_a, const std::string& model_b
     app::check_detector_outputs(*sb, model_b);
   }
   const int height = static_cast<int>(in_a.shape[2]), width = static_cast<int>(in_a.shape[3]);
+  // Both models see model A's preprocessing (an int8 model keeps its float model's metadata).
+  const app::InputSpec spec = app::parse_model_spec(sa->graph().metadata, model_a).input;
   for (const ProbePair& p : pairs) c.layers.push_back({p, kernel_of(*sa, p.a.name), kernel_of(*sb, p.b.name), {}});
   for (size_t i = 0; i < images.size(); ++i) {
     const app::Image& image = decoded[i];
-    const Tensor x = app::preprocess(image, width, height);
+    const Tensor x = app::preprocess(image, width, height, spec);
+    const app::BoxMapping boxes = app::box_mapping(image.width, image.height, width, height,
+                                                   app::place_image(image.width, image.height, width, height, spec.resize));
     const TensorMap out_a = run_watching(*sa, watch_a, in_a.name, x);
     const TensorMap out_b = run_watching(*sb, watch_b, in_b.name, x);
     for (LayerComparison& l : c.layers)
@@ -130,8 +135,8 @@ Comparison compare_models(const std::string& model_a, const std::string& model_b
                  probe_tensor(out_b, l.pair.b, in_b.name, x), l.pair.b);
     if (!c.detections) continue;
     const app::DetectionAgreement agreement =
-        app::match_detections(app::read_detections(out_a, image.width, image.height, threshold, model_a),
-                         app::read_detections(out_b, image.width, image.height, threshold, model_b));
+        app::match_detections(app::read_detections(out_a, boxes, threshold, model_a),
+                              app::read_detections(out_b, boxes, threshold, model_b));
     c.images.push_back({images[i], agreement});
     c.total.add(agreement);
   }

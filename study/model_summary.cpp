@@ -16,6 +16,7 @@ ModelSummary summarize_model(const std::string& path) {
   s.path = path;
   s.ir_version = g.ir_version;
   s.opsets = g.opsets;
+  s.metadata = g.metadata;
   s.nodes = g.nodes.size();
   for (const Node& n : g.nodes) ++s.op_histogram[qualified_op(n.domain, n.op_type)];
   for (const Value& v : g.values) {

@@ -27,6 +27,7 @@ struct ModelSummary {
   std::vector<NodeCost> costs;  // the nodes with a known cost, in graph order
   double total_macs = 0;
   std::string shape_error;      // why shapes (hence costs) are unknown; empty when inference ran
+  std::map<std::string, std::string> metadata;  // the model's metadata_props (preprocessing, labels, ...)
 };
 
 // Parses the file and infers shapes without folding anything, so every node of the file is counted.

@@ -12,6 +12,7 @@
 #include "tests/photos.h"
 #include "tests/test_util.h"
 #include "app/image.h"
+#include "app/preprocess.h"
 #include "models/ssd_model.h"
 
 namespace ssdx {

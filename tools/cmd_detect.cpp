@@ -1,5 +1,7 @@
-// ssdx detect: run an SSD-style detector on PNG/JPEG images; print the objects as text or JSON, optionally draw them.
+// ssdx detect: run an SSD-style detector on PNG/JPEG images, preprocessed as the model's metadata says (or the
+// options); print the objects as text or JSON, optionally draw them.
 #include <iostream>
+#include <optional>
 
 #include "tools/cli.h"
 #include "app/detection_report.h"
@@ -8,9 +10,6 @@
 
 namespace ssdx::cli {
 namespace {
-
-// The models keep boxes down to score 0.05 (their NMS threshold); 0.3 keeps the confident ones a user wants to see.
-constexpr double kDefaultThreshold = 0.3;
 
 // OUT.png for one image; OUT_0.png, OUT_1.png, ... for several.
 std::string draw_path(const std::string& out, size_t index, size_t count) {
@@ -27,7 +26,8 @@ int cmd_detect(Args& args) {
   std::string model, draw_out;
   std::vector<std::string> images;
   bool json = false;
-  double threshold = kDefaultThreshold;
+  std::optional<double> threshold;  // the model's ssdx.detect.min_score when not given
+  app::SpecOverrides overrides;
   SessionOptions opts;
   while (!args.done()) {
     const std::string a = args.next("");
@@ -37,6 +37,14 @@ int cmd_detect(Args& args) {
       draw_out = args.next(a);
     } else if (a == "--threshold") {
       threshold = parse_double(args.next(a), a, 0, 1);
+    } else if (a == "--labels") {
+      overrides.labels = app::load_labels_file(args.next(a));
+    } else if (a == "--letterbox") {
+      overrides.resize = app::ResizeMode::Letterbox;
+    } else if (a == "--stretch") {
+      overrides.resize = app::ResizeMode::Stretch;
+    } else if (a == "--resize") {
+      overrides.interpolation = app::parse_interpolation(args.next(a), "detect: --resize");
     } else if (parse_session_option(a, args, opts)) {
     } else if (!a.empty() && a[0] == '-') {
       fail("detect: unknown option '", a, "'");
@@ -49,19 +57,21 @@ int cmd_detect(Args& args) {
   if (model.empty() || images.empty())
     fail("detect: needs a model and at least one image (ssdx detect MODEL IMAGE...)");
 
-  const app::Detector detector(model, opts);
+  const app::Detector detector(model, opts, overrides);
+  const app::LabelMap& labels = detector.spec().labels;
+  const float min_score = static_cast<float>(threshold.value_or(detector.spec().min_score));
   std::vector<app::ImageDetections> results;
   for (size_t i = 0; i < images.size(); ++i) {
     app::Image image = app::load_image(images[i]);
-    app::ImageDetections result{images[i], image.width, image.height, detector.detect(image, static_cast<float>(threshold))};
+    app::ImageDetections result{images[i], image.width, image.height, detector.detect(image, min_score)};
     if (!draw_out.empty()) {
-      app::draw_detections(image, result.objects);
+      app::draw_detections(image, result.objects, labels);
       app::save_png(image, draw_path(draw_out, i, images.size()));
     }
     if (json) results.push_back(std::move(result));
-    else std::cout << app::format_text(result) << std::flush;  // streamed: a long run shows progress
+    else std::cout << app::format_text(result, labels) << std::flush;  // streamed: a long run shows progress
   }
-  if (json) std::cout << app::format_json(model, results);
+  if (json) std::cout << app::format_json(model, results, labels);
   return 0;
 }
 

@@ -8,6 +8,8 @@
 #include "app/coco_labels.h"
 #include "app/detector.h"
 #include "app/image.h"
+#include "app/input_spec.h"
+#include "graph/tensor_io.h"
 #include "models/ssd_model.h"
 #include "ssdx/ssdx.h"
 #include "tests/photos.h"
@@ -57,6 +59,50 @@ TEST_F(ApiDetector, PhotoEqualsAppDetector) {
   expect_same(detector.detect_file(photo, 0.f), want);
   expect_same(detector.detect(image.rgb.data(), image.width, image.height, 0.f), want);
   expect_same(detector.detect_file(photo), reference.detect(image, 0.3f));  // the default threshold
+}
+
+// The model's metadata through the API, and DetectorOptions over it equal app::Detector with the same overrides.
+TEST_F(ApiDetector, MetadataAndOptions) {
+  SSDX_NEED_PHOTOS(photos);
+  const api::Detector plain = api::Detector::load(*model_);
+  EXPECT_FLOAT_EQ(plain.default_min_score(), 0.3f);
+  EXPECT_EQ(plain.class_name(1), "person");
+  EXPECT_EQ(plain.class_name(81), "class_81");
+  EXPECT_EQ(plain.metadata().at("ssdx.input.interpolation"), "pillow-bilinear");
+
+  const std::string labels = std::string(SSDX_BINARY_DIR) + "/api_labels_" + std::to_string(getpid()) + ".txt";
+  write_file_bytes(labels, "background\nsomeone\n");
+  api::DetectorOptions options;
+  options.resize = "letterbox";
+  options.interpolation = "bilinear";
+  options.labels_file = labels;
+  const api::Detector chosen = api::Detector::load(*model_, {}, options);
+  EXPECT_EQ(chosen.class_name(1), "someone");
+  app::SpecOverrides overrides;
+  overrides.resize = app::ResizeMode::Letterbox;
+  overrides.interpolation = app::Interpolation::Bilinear;
+  overrides.labels = app::LabelMap{{0, "background"}, {1, "someone"}};
+  const app::Detector reference(*model_, SessionOptions{}, overrides);
+  const std::string photo = photos + "/coffee.png";  // 600x400: letterboxing pads it
+  const std::vector<app::Detection> want = reference.detect(app::load_image(photo), 0.f);
+  const std::vector<api::Detection> got = chosen.detect_file(photo, 0.f);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].class_name, app::class_name(overrides.labels.value(), want[i].label));
+    EXPECT_EQ(got[i].score, want[i].score);
+    EXPECT_EQ(got[i].y0, want[i].y0);
+  }
+  std::remove(labels.c_str());
+
+  api::DetectorOptions bad;
+  bad.resize = "crop";
+  EXPECT_THROW(api::Detector::load(*model_, {}, bad), api::Error);
+  bad = {};
+  bad.interpolation = "nearest";
+  EXPECT_THROW(api::Detector::load(*model_, {}, bad), api::Error);
+  bad = {};
+  bad.labels_file = "/nonexistent/labels.txt";
+  EXPECT_THROW(api::Detector::load(*model_, {}, bad), api::Error);
 }
 
 TEST_F(ApiDetector, BadModelsAndImagesFailWithOneLine) {

@@ -1,5 +1,6 @@
 // tools/image: decoding (formats, channel conversions, hostile files), preprocessing arithmetic, drawing bounds.
 #include "app/image.h"
+#include "app/preprocess.h"
 
 #include <gtest/gtest.h>
 #include <stb_image_write.h>  // the implementation lives in app/image.cpp

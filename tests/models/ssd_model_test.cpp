@@ -10,6 +10,7 @@
 #include "graph/onnx_parser.h"
 #include "tests/test_util.h"
 #include "models/ssd_model.h"
+#include "app/input_spec.h"
 
 namespace ssdx::test {
 namespace {
@@ -88,6 +89,30 @@ TEST(SsdModel, HeadShapesParametersAndCost) {
                                          {1, 16, 3, 3},    {1, 324, 3, 3},   {1, 16, 3, 3},    {1, 324, 3, 3}};
     EXPECT_EQ(heads, expected);
   }
+}
+
+// The model card's preprocessing (Pillow's bilinear, stretch, ImageNet mean/std on RGB), COCO's labels 1..80 and a
+// threshold of 0.3, as metadata detect reads (docs/model_metadata.md).
+TEST(SsdModel, CarriesItsMetadata) {
+  const std::string path = ::testing::TempDir() + "/ssd_metadata.onnx";
+  models::write_ssd_model({480, 12, 7, true, false}, path);
+  const Graph g = load_onnx(path);
+  EXPECT_EQ(g.metadata.at("ssdx.input.interpolation"), "pillow-bilinear");
+  EXPECT_EQ(g.metadata.at("ssdx.input.mean"), "0.485,0.456,0.406");
+  EXPECT_EQ(g.metadata.at("ssdx.input.std"), "0.229,0.224,0.225");
+  EXPECT_EQ(g.metadata.at("ssdx.input.channel_order"), "RGB");
+  EXPECT_EQ(g.metadata.at("ssdx.input.resize"), "stretch");
+  EXPECT_EQ(g.metadata.at("ssdx.detect.min_score"), "0.3");
+  EXPECT_NE(g.metadata.at("ssdx.model.description").find("synthetic weights (seed 7)"), std::string::npos);
+  const std::string labels = g.metadata.at("ssdx.labels");
+  EXPECT_EQ(labels.rfind("1 person\n2 bicycle\n3 car\n", 0), 0u);
+  EXPECT_NE(labels.find("\n10 traffic light\n"), std::string::npos);
+  EXPECT_EQ(labels.substr(labels.size() - 14), "80 toothbrush\n");
+  const app::ModelSpec spec = app::parse_model_spec(g.metadata, path);
+  EXPECT_EQ(spec.input.interpolation, app::Interpolation::PillowBilinear);
+  EXPECT_EQ(spec.labels.size(), 80u);
+  EXPECT_FLOAT_EQ(spec.min_score, 0.3f);
+  std::remove(path.c_str());
 }
 
 TEST(SsdModel, HeadGridsForOtherSizes) {

@@ -10,6 +10,7 @@
 #include "tests/photos.h"
 #include "tests/shell.h"
 #include "tests/ssd_parity.h"
+#include "app/preprocess.h"
 
 namespace ssdx::test {
 namespace {

@@ -17,6 +17,7 @@
 #include "app/calibration_images.h"
 #include "quantizer/calibration.h"
 #include "app/image.h"
+#include "app/preprocess.h"
 #include "quantizer/quantizer.h"
 #include "models/ssd_model.h"
 
@@ -101,7 +102,9 @@ TEST(QuantizedSsd, ThreeFormatsRunInBothEnginesCloseToFloat) {
   quantizer::CalibrationOptions c;
   c.threads = 2;
   const quantizer::RangeMap ranges = calibrate(prepared, quantizer::tensors_to_calibrate(prepared), calib, c);
-  const Tensor image = app::preprocess(app::load_image(photos + "/motorcycle_left.png"), kSize, kSize);
+  // Preprocessed as the model's metadata says (Pillow's resize), like the calibration images.
+  const Tensor image = app::preprocess(app::load_image(photos + "/motorcycle_left.png"), kSize, kSize,
+                                       app::parse_model_spec(prepared.metadata, fp32_path).input);
   const TensorMap fp32_ssdx = Session(load_onnx(fp32_path), SessionOptions{2}).run({{"image", image}});
   const TensorMap fp32_ort = run_ort(fp32_path, {{"image", image}}, 2);
   std::remove(fp32_path.c_str());

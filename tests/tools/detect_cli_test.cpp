@@ -226,3 +226,154 @@ TEST(DetectCliPhotos, RealPhotos) {
 
 }  // namespace
 }  // namespace ssdx::test
+
+namespace ssdx::test {
+namespace {
+
+// The fake detector carrying a face model's metadata: labels 1 face, 3 mask, 95 hat; threshold 0.65; mean 0 and std
+// 1, 1, 0.1, so that a red image's peak is 1 read as RGB (scores 0.7, 0.6, 0.45) but 10 read as BGR (the red lands
+// in channel 2, /0.1: scores 1.6, 1.5, 1.35).
+// The fake detector with these metadata_props.
+std::string save_fake_detector_with(const std::string& path, const std::map<std::string, std::string>& metadata) {
+  ModelBuilder b(13);
+  b.add_input("image", DataType::Float, {1, 3, 32, 32});
+  add_fake_detector_body(b);
+  b.add_output("bboxes", DataType::Float, {1, 3, 4});
+  b.add_output("labels", DataType::Int64, {1, 3});
+  b.add_output("scores", DataType::Float, {1, 3});
+  for (const auto& [key, value] : metadata) b.set_metadata(key, value);
+  b.save(path);
+  return path;
+}
+
+std::string save_face_detector(const std::string& dir, const std::string& channel_order,
+                               const std::string& resize = "stretch") {
+  return save_fake_detector_with(dir + "/face_" + channel_order + "_" + resize + ".onnx",
+                                 {{"ssdx.input.channel_order", channel_order},
+                                  {"ssdx.input.mean", "0,0,0"},
+                                  {"ssdx.input.std", "1,1,0.1"},
+                                  {"ssdx.input.resize", resize},
+                                  {"ssdx.labels", "1 face\n3 mask\n95 hat\n"},
+                                  {"ssdx.detect.min_score", "0.65"},
+                                  {"ssdx.model.description", "a fake face detector"}});
+}
+
+std::string save_red_png(const std::string& path, int width, int height) {
+  app::Image im;
+  im.width = width;
+  im.height = height;
+  for (int i = 0; i < width * height; ++i) im.rgb.insert(im.rgb.end(), {255, 0, 0});
+  app::save_png(im, path);
+  return path;
+}
+
+TEST(DetectCliMetadata, LabelsThresholdAndChannelOrderComeFromTheModel) {
+  const std::string dir = temp_dir();
+  const std::string red = save_red_png(dir + "/red.png", 64, 48);
+  // RGB: 0.7 passes the model's 0.65, 0.6 and 0.45 do not; the label prints as the model names it.
+  const CommandResult rgb = run_command("detect " + save_face_detector(dir, "RGB") + " " + red);
+  ASSERT_EQ(rgb.exit_code, 0) << rgb.err;
+  EXPECT_EQ(lines_of(rgb.out), (std::vector<std::string>{red + "  face  0.700  6.4 9.6 32.0 28.8"}));
+  // BGR: the same image, every channel swapped.
+  const CommandResult bgr = run_command("detect " + save_face_detector(dir, "BGR") + " " + red);
+  ASSERT_EQ(bgr.exit_code, 0) << bgr.err;
+  EXPECT_EQ(lines_of(bgr.out), (std::vector<std::string>{red + "  face  1.600  6.4 9.6 32.0 28.8",
+                                                         red + "  mask  1.500  32.0 24.0 64.0 43.2",
+                                                         red + "  hat  1.350  0.0 0.0 19.2 14.4"}));
+  // --threshold still wins; JSON and --draw use the names too.
+  const CommandResult all = run_command("detect " + save_face_detector(dir, "RGB") + " " + red +
+                                        " --threshold 0 --json --draw " + dir + "/drawn.png");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("{\"label\": 3, \"class\": \"mask\", \"score\": 0.6"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("{\"label\": 95, \"class\": \"hat\""), std::string::npos) << all.out;
+  EXPECT_EQ(app::load_image(dir + "/drawn.png").width, 64);
+}
+
+TEST(DetectCliMetadata, LabelsFileOverridesTheModel) {
+  const std::string dir = temp_dir();
+  const std::string red = save_red_png(dir + "/red.png", 64, 48);
+  const std::string model = save_face_detector(dir, "RGB");
+  write_file_bytes(dir + "/names.txt", "background\nhead\n");  // plain names: 0 background, 1 head
+  const CommandResult plain = run_command("detect " + model + " " + red + " --labels " + dir + "/names.txt");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(lines_of(plain.out), (std::vector<std::string>{red + "  head  0.700  6.4 9.6 32.0 28.8"}));
+  write_file_bytes(dir + "/ids.txt", "95 cap\n1 visage\n");
+  const CommandResult ids =
+      run_command("detect " + model + " " + red + " --threshold 0 --labels " + dir + "/ids.txt");
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  const std::vector<std::string> lines = lines_of(ids.out);
+  ASSERT_EQ(lines.size(), 3u) << ids.out;
+  EXPECT_EQ(lines[0].rfind(red + "  visage  ", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind(red + "  class_3  ", 0), 0u) << lines[1];  // the file names no 3
+  EXPECT_EQ(lines[2].rfind(red + "  cap  ", 0), 0u) << lines[2];
+  write_file_bytes(dir + "/bad.txt", "1 a\n1 b\n");
+  expect_one_line_error(run_command("detect " + model + " " + red + " --labels " + dir + "/bad.txt"),
+                        "label id 1 given twice");
+  expect_one_line_error(run_command("detect " + model + " " + red + " --labels " + dir + "/none.txt"), "none.txt");
+}
+
+// 64x32 into 32x32 letterboxed: 32x16 at y 8..24, so x = 64 v and y = (32 v - 8) * 2, clipped to 64x32.
+TEST(DetectCliMetadata, LetterboxMapsBoxesBackAndStretchOverrides) {
+  const std::string dir = temp_dir();
+  const std::string red = save_red_png(dir + "/red.png", 64, 32);
+  const std::vector<std::string> letterboxed = {red + "  face  0.700  6.4 0.0 32.0 22.4",  // y0 -3.2 clipped
+                                                red + "  mask  0.600  32.0 16.0 64.0 32.0",
+                                                red + "  hat  0.450  0.0 0.0 19.2 3.2"};
+  const std::string from_metadata = save_face_detector(dir, "RGB", "letterbox");
+  const CommandResult m = run_command("detect " + from_metadata + " " + red + " --threshold 0");
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_EQ(lines_of(m.out), letterboxed);
+  const CommandResult o = run_command("detect " + save_face_detector(dir, "RGB") + " " + red + " --threshold 0 --letterbox");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(lines_of(o.out), letterboxed);
+  const CommandResult s = run_command("detect " + from_metadata + " " + red + " --threshold 0 --stretch");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_EQ(lines_of(s.out)[0], red + "  face  0.700  6.4 6.4 32.0 19.2");
+}
+
+// One white pixel on black: the two interpolations spread it differently, so the peak (and the scores) differ.
+TEST(DetectCliMetadata, ResizeChoosesTheInterpolation) {
+  const std::string dir = temp_dir();
+  app::Image im;
+  im.width = 50;
+  im.height = 50;
+  im.rgb.assign(50 * 50 * 3, 0);
+  for (int c = 0; c < 3; ++c) im.rgb[(25 * 50 + 25) * 3 + c] = 255;
+  app::save_png(im, dir + "/dot.png");
+  const std::string model = save_fake_detector(dir);
+  auto first_line = [&](const std::string& options) {
+    const CommandResult r = run_command("detect " + model + " " + dir + "/dot.png --threshold 0 " + options);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return lines_of(r.out).at(0);
+  };
+  EXPECT_EQ(first_line("--resize bilinear"), first_line(""));  // a model without metadata: bilinear
+  EXPECT_NE(first_line("--resize pillow-bilinear"), first_line("--resize bilinear"));
+  expect_one_line_error(run_command("detect " + model + " " + dir + "/dot.png --resize bicubic"),
+                        "unknown interpolation 'bicubic'");
+}
+
+TEST(DetectCliMetadata, MalformedMetadataFailsWithOneLine) {
+  const std::string dir = temp_dir();
+  const std::string model = save_fake_detector_with(dir + "/bad_meta.onnx", {{"ssdx.input.std", "0.2,0,0.2"}});
+  expect_one_line_error(run_command("detect " + model + " " + save_red_png(dir + "/r.png", 8, 8)),
+                        "bad_meta.onnx: metadata ssdx.input.std '0.2,0,0.2' has a value <= 0");
+}
+
+TEST(InspectCliMetadata, ShowsTheModelsMetadata) {
+  const std::string dir = temp_dir();
+  const std::string model = save_face_detector(dir, "BGR");
+  const CommandResult r = run_command("inspect " + model);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("metadata:\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  ssdx.input.channel_order: BGR\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  ssdx.labels: 3 lines: 1 face, 3 mask, 95 hat\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  ssdx.model.description: a fake face detector\n"), std::string::npos) << r.out;
+  const CommandResult j = run_command("inspect --json " + model);
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_NE(j.out.find("\"ssdx.labels\": \"1 face\\u000a3 mask\\u000a95 hat\\u000a\""), std::string::npos) << j.out;
+  const CommandResult none = run_command("inspect " + save_fake_detector(dir));
+  EXPECT_NE(none.out.find("metadata: none\n"), std::string::npos) << none.out;
+}
+
+}  // namespace
+}  // namespace ssdx::test

@@ -2,6 +2,7 @@
 // path in every format and method, and a one-line error (exit 1) for each way the command line can be wrong.
 #include <gtest/gtest.h>
 
+#include "graph/graph_writer.h"
 #include "graph/onnx_builder.h"
 #include "graph/onnx_parser.h"
 #include "graph/tensor_io.h"
@@ -55,6 +56,33 @@ TEST_F(QuantizeCli, WritesAQdqModel) {
   // The written model runs in ssdx.
   const CommandResult run = run_command("run " + out + " --random-inputs --output-dir " + dir_ + "/run");
   EXPECT_EQ(run.exit_code, 0) << run.err;
+}
+
+// The metadata says how to use the model; the quantized model is used the same way, so it keeps every key (and
+// calibration reads the images as the metadata says: letterboxed, Pillow's resize).
+TEST_F(QuantizeCli, KeepsTheModelsMetadata) {
+  Graph g = load_onnx(model_);
+  g.metadata = {{"ssdx.input.resize", "letterbox"},
+                {"ssdx.input.interpolation", "pillow-bilinear"},
+                {"ssdx.input.pad_value", "114"},
+                {"ssdx.labels", "1 face\n2 two words\n"},
+                {"ssdx.model.description", "tiny, with metadata"},
+                {"other.key", "kept too"}};
+  const std::string with_metadata = dir_ + "/tiny_meta.onnx";
+  save_graph(g, with_metadata);
+  ASSERT_EQ(load_onnx(with_metadata).metadata, g.metadata);  // the graph writer round-trips it
+  for (const std::string format : {"qdq", "qoperator"}) {
+    const std::string out = dir_ + "/q_" + format + ".onnx";
+    const CommandResult r =
+        run_command("quantize " + with_metadata + " --calib" + images_ + " --format " + format + " -o " + out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(load_onnx(out).metadata, g.metadata) << format;
+  }
+  g.metadata["ssdx.input.mean"] = "1,2";
+  save_graph(g, with_metadata);
+  expect_one_line_error(run_command("quantize " + with_metadata + " --calib" + images_ + " --format qdq -o " + dir_ +
+                                    "/bad.onnx"),
+                        "ssdx.input.mean '1,2' needs 3 comma-separated numbers");
 }
 
 TEST_F(QuantizeCli, EveryFormatAndMethod) {
