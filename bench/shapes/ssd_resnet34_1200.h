@@ -1,20 +1,9 @@
 #pragma once
 // The distinct convolutions of SSD-ResNet34 at 1200x1200 (docs/ssd12_model.md §2) and how often each occurs.
 // tests/models/bench_conv_shapes_test.cpp checks the table against a generated model, so it cannot drift.
+#include "bench/shapes/conv_shape.h"
 
 namespace ssdx::bench {
-
-struct ConvShape {
-  const char* name;
-  int n, c, h, w;          // input
-  int k, r, s;             // output channels, kernel height and width
-  int stride, pad, group;  // the same along both axes; pads on every side; no dilation in this model
-  int count;               // occurrences in the model
-  int out_h() const { return (h + 2 * pad - r) / stride + 1; }
-  int out_w() const { return (w + 2 * pad - s) / stride + 1; }
-  // Two per multiply-add, bias excluded.
-  double flops() const { return 2.0 * n * k * out_h() * out_w() * (c / group) * r * s; }
-};
 
 // Backbone (ResNet34 to layer3, layer3 at stride 1), the five extra blocks, then the six loc/conf heads (stride 3).
 // clang-format off

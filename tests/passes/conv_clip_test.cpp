@@ -1,6 +1,8 @@
 // Conv -> Clip fused into the convolution as oneDNN's eltwise_clip post-op (passes/fuse_conv.h): on a MobileNetV1
 // block the fused, unfused and reference-kernel sessions agree with onnxruntime, the Clips are gone from the plan,
 // and the guards keep Clips the post-op cannot express.
+#include <cmath>
+#include <limits>
 #include <map>
 
 #include "engine/session.h"
@@ -121,6 +123,30 @@ TEST(ConvClipFusion, GuardsKeepInvertedRuntimeAndSharedClips) {
   EXPECT_EQ(ops_of(fused), (std::map<std::string, int>{{"Conv", 3}, {"Clip", 3}}));
   const TensorMap out = fused.run({{"x", random_tensor({1, 4, 6, 6}, 1)}, {"lo", make_tensor<float>({}, {-0.25f})}});
   EXPECT_EQ(count_equal(out.at("inverted"), 1.f), 4 * 36);  // min > max: every value is max
+}
+
+// A NaN reaching the fused clip becomes lo in the fast kernel (oneDNN's eltwise_clip) and in the reference kernel
+// alike, while the unfused graph's Clip keeps it (ONNX): the one documented difference of the fusion.
+TEST(ConvClipFusion, NanBecomesTheLowerBoundInBothFusedKernels) {
+  ModelBuilder b(13);
+  b.add_input("x", DataType::Float, {1, 16, 4, 4});
+  Tensor w(DataType::Float, {16, 16, 1, 1});
+  for (int64_t i = 0; i < w.numel(); ++i) w.data<float>()[i] = i % 17 == 0 ? 1.f : 0.f;  // identity
+  b.add_initializer("w", w);
+  b.add_node("Conv", {"x", "w"}, {"c"}, Attributes::ints("kernel_shape", {1, 1}), "conv");
+  add_clip(b, 13, "c", "y", 0.5f, 6.f, "clip");
+  b.add_output("y", DataType::Float, {1, 16, 4, 4});
+  Tensor x = random_tensor({1, 16, 4, 4}, 2, 1.f, 5.f);
+  x.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();  // channel 0, pixel 5
+  const TensorMap feeds = {{"x", x}};
+  for (bool reference : {false, true}) {
+    const Session fused = load(b, true, reference);
+    ASSERT_EQ(ops_of(fused), (std::map<std::string, int>{{"FusedConv", 1}}));
+    const Tensor y = fused.run(feeds).at("y");
+    EXPECT_EQ(y.data<float>()[5], 0.5f) << (reference ? "reference" : "fast");
+    EXPECT_EQ(y.data<float>()[6], x.data<float>()[6]);
+  }
+  EXPECT_TRUE(std::isnan(load(b, false).run(feeds).at("y").data<float>()[5]));
 }
 
 }  // namespace
