@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "app/input_spec.h"
 #include "graph/error.h"
 #include "graph/onnx_builder.h"
 #include "graph/tensor_io.h"
@@ -248,14 +249,14 @@ class FaceSsdGraph : private NodeMaker {
 };
 
 void set_face_metadata(ModelBuilder& b) {
-  b.set_metadata("ssdx.input.channel_order", "RGB");
-  b.set_metadata("ssdx.input.mean", "0.5,0.5,0.5");  // x = (pixel/255 - 0.5) / 0.5 = pixel/127.5 - 1
-  b.set_metadata("ssdx.input.std", "0.5,0.5,0.5");
-  b.set_metadata("ssdx.input.resize", "stretch");
-  b.set_metadata("ssdx.input.interpolation", "bilinear");
-  b.set_metadata("ssdx.labels", "1 face");
-  b.set_metadata("ssdx.detect.min_score", "0.5");
-  b.set_metadata("ssdx.model.description",
+  b.set_metadata(app::kMetaChannelOrder, "RGB");
+  b.set_metadata(app::kMetaMean, "0.5,0.5,0.5");  // x = (pixel/255 - 0.5) / 0.5 = pixel/127.5 - 1
+  b.set_metadata(app::kMetaStd, "0.5,0.5,0.5");
+  b.set_metadata(app::kMetaResize, "stretch");
+  b.set_metadata(app::kMetaInterpolation, "bilinear");
+  b.set_metadata(app::kMetaLabels, "1 face");
+  b.set_metadata(app::kMetaMinScore, "0.5");
+  b.set_metadata(app::kMetaDescription,
                  "SSD-MobileNetV1 face detector (WIDER FACE), trained weights of npm @vladmandic/face-api 1.7.15 "
                  "(MIT licence), imported from TF.js by ssdx make-model --arch face-ssd-mobilenetv1");
 }

@@ -61,7 +61,14 @@ std::string float_name_of(const Graph& g, int v) {
   return g.value(v).name;
 }
 
-const std::set<std::string> kLayerOps = {"Conv", "BatchNormalization", "Relu", "Add", "MaxPool", "Concat", "Softmax"};
+const std::set<std::string> kLayerOps = {"Conv", "BatchNormalization", "Relu", "Clip", "Add", "MaxPool", "Concat",
+                                         "Softmax"};
+
+// The nodes a float layer's chain runs through after its Conv/Add: what the quantizer folds or absorbs into it
+// (BatchNormalization folded; Relu and Clip such as ReLU6 absorbed by the output's quantization).
+bool extends_chain(const Node& next) {
+  return is_default(next, "BatchNormalization") || is_default(next, "Relu") || is_default(next, "Clip");
+}
 
 // A float layer's output that its chain continues past (Conv -> BatchNormalization -> Relu), or that a
 // QuantizeLinear reads.
@@ -70,16 +77,16 @@ bool continues_or_quantized(const Graph& g, const Value& v) {
     if (traits(g, g.nodes[static_cast<size_t>(c)]).quantizes()) return true;
   if (v.is_graph_output || v.consumers.size() != 1) return false;
   const Node& next = g.nodes[static_cast<size_t>(v.consumers[0])];
-  return is_default(next, "BatchNormalization") || is_default(next, "Relu");
+  return extends_chain(next);
 }
 
-// The end of the BatchNormalization/Relu chain starting at value v (float graphs).
+// The end of the BatchNormalization/Relu/Clip chain starting at value v (float graphs).
 int chain_end(const Graph& g, int v) {
   for (int guard = 0; guard < 4; ++guard) {
     const Value& val = g.value(v);
     if (val.is_graph_output || val.consumers.size() != 1) break;
     const Node& next = g.nodes[static_cast<size_t>(val.consumers[0])];
-    if (!is_default(next, "BatchNormalization") && !is_default(next, "Relu")) break;
+    if (!extends_chain(next)) break;
     v = next.outputs[0];
   }
   return v;

@@ -10,6 +10,7 @@
 
 #include "app/detector.h"
 #include "app/image.h"
+#include "app/preprocess.h"
 #include "engine/session.h"
 #include "graph/onnx_parser.h"
 #include "models/face_ssd.h"
@@ -21,19 +22,14 @@
 namespace ssdx::test {
 namespace {
 
-// The model's input for a photo: stretched bilinearly to 512x512 as detect does, x = pixel/127.5 - 1 (the model's
-// metadata mean/std 0.5). app::preprocess normalises with the ImageNet mean/std; this undoes that per channel.
+// The model's input for a photo as its metadata says (stretched bilinearly to 512x512, x = pixel/127.5 - 1).
 Tensor face_input(const app::Image& image) {
-  static const double kMean[3] = {0.485, 0.456, 0.406}, kStd[3] = {0.229, 0.224, 0.225};
-  Tensor t = app::preprocess(image, models::kFaceSsdInputSize, models::kFaceSsdInputSize);
-  float* p = t.data<float>();
-  const int64_t plane = int64_t{models::kFaceSsdInputSize} * models::kFaceSsdInputSize;
-  for (int c = 0; c < 3; ++c)
-    for (int64_t i = 0; i < plane; ++i) {
-      const double unit = p[c * plane + i] * kStd[c] + kMean[c];  // pixel / 255
-      p[c * plane + i] = static_cast<float>(unit * 2 - 1);
-    }
-  return t;
+  static const app::InputSpec spec = [] {
+    app::InputSpec s;
+    s.mean = s.std = {0.5f, 0.5f, 0.5f};
+    return s;
+  }();
+  return app::preprocess(image, models::kFaceSsdInputSize, models::kFaceSsdInputSize, spec);
 }
 
 double iou(const app::Detection& d, const float box[4]) {
