@@ -53,19 +53,16 @@ void bilinear_into(const Image& image, const Placement& p, const Normaliser& n, 
   }
 }
 
-// Pillow's resized bytes, normalised into the placement's rectangle.
+// Pillow's resized bytes, normalised into the placement's rectangle row by row.
 void pillow_into(const Image& image, const Placement& p, const Normaliser& n, float* dst, int width, size_t plane) {
-  const Image resized = resize_pillow_bilinear(image, p.width, p.height);
-#pragma omp parallel for schedule(static)
-  for (int y = 0; y < p.height; ++y) {
-    const uint8_t* src = resized.rgb.data() + static_cast<size_t>(y) * p.width * 3;
+  resize_pillow_bilinear_rows(image, p.width, p.height, [&](int y, const uint8_t* src) {
     const size_t row = static_cast<size_t>(y + p.y) * width + p.x;
     for (int c = 0; c < 3; ++c) {
       float* out = dst + c * plane + row;
       const uint8_t* in = src + n.source[c];
       for (int x = 0; x < p.width; ++x) out[x] = static_cast<float>(in[x * 3]) * n.scale[c] + n.bias[c];
     }
-  }
+  });
 }
 
 }  // namespace

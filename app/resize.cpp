@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "graph/error.h"
 
@@ -67,7 +68,8 @@ PillowAxisFilter pillow_bilinear_filter(int in, int out) {
   return f;
 }
 
-Image resize_pillow_bilinear(const Image& image, int width, int height) {
+void resize_pillow_bilinear_rows(const Image& image, int width, int height,
+                                 const std::function<void(int, const uint8_t*)>& row) {
   if (width <= 0 || height <= 0) fail("resize: bad target size ", width, "x", height);
   if (image.width <= 0 || image.height <= 0 || image.rgb.size() != size_t(image.width) * image.height * 3)
     fail("resize: empty or inconsistent image");
@@ -106,16 +108,17 @@ Image resize_pillow_bilinear(const Image& image, int width, int height) {
     source = &rows;
     source_row0 = row_first;
   }
-  if (height == image.height) return source == &image ? image : rows;
-
-  Image out;
-  out.width = width;
-  out.height = height;
-  out.rgb.resize(static_cast<size_t>(width) * height * 3);
   const size_t row_bytes = static_cast<size_t>(width) * 3;
+  if (height == image.height) {  // no vertical pass: the rows are done
+#pragma omp parallel for schedule(static)
+    for (int y = 0; y < height; ++y) row(y, source->rgb.data() + static_cast<size_t>(y) * row_bytes);
+    return;
+  }
 #pragma omp parallel
   {
-    std::vector<int32_t> sums(row_bytes);  // one output row's sums, so the inner loop runs along contiguous bytes
+    // One output row's sums, so the inner loop runs along contiguous bytes, and the row itself.
+    std::vector<int32_t> sums(row_bytes);
+    std::vector<uint8_t> out(row_bytes);
 #pragma omp for schedule(static)
     for (int y = 0; y < height; ++y) {
       std::fill(sums.begin(), sums.end(), kRoundingHalf);
@@ -126,10 +129,20 @@ Image resize_pillow_bilinear(const Image& image, int width, int height) {
         const int32_t kt = k[t];
         for (size_t i = 0; i < row_bytes; ++i) sums[i] += src[i] * kt;
       }
-      uint8_t* dst = out.rgb.data() + static_cast<size_t>(y) * row_bytes;
-      for (size_t i = 0; i < row_bytes; ++i) dst[i] = clip8(sums[i]);
+      for (size_t i = 0; i < row_bytes; ++i) out[i] = clip8(sums[i]);
+      row(y, out.data());
     }
   }
+}
+
+Image resize_pillow_bilinear(const Image& image, int width, int height) {
+  Image out;
+  out.width = width;
+  out.height = height;
+  out.rgb.resize(static_cast<size_t>(std::max(width, 0)) * std::max(height, 0) * 3);
+  resize_pillow_bilinear_rows(image, width, height, [&](int y, const uint8_t* bytes) {
+    std::copy(bytes, bytes + static_cast<size_t>(width) * 3, out.rgb.data() + static_cast<size_t>(y) * width * 3);
+  });
   return out;
 }
 

@@ -2,6 +2,7 @@
 // The two image resizes a model's metadata may ask for (ssdx.input.interpolation): half-pixel bilinear without
 // antialiasing (interpolated in float by preprocess), and Pillow's Image.BILINEAR for 8-bit RGB, byte for byte.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "app/image.h"
@@ -39,5 +40,9 @@ PillowAxisFilter pillow_bilinear_filter(int in, int out);
 // rows the vertical pass reads), then the vertical pass; each sum starts at 2^21 (rounding) and is shifted down by
 // 22 bits and clipped to 0..255. An axis whose size does not change is not resampled (as in Pillow).
 Image resize_pillow_bilinear(const Image& image, int width, int height);
+// The same resize handing each finished output row (width * 3 bytes, valid during the call) to row(y, bytes), from
+// several threads at once: a consumer converts rows while they are in cache, without a whole resized image.
+void resize_pillow_bilinear_rows(const Image& image, int width, int height,
+                                 const std::function<void(int, const uint8_t*)>& row);
 
 }  // namespace ssdx::app
