@@ -110,7 +110,7 @@ class FaceSsdGraph : private NodeMaker {
   }
 
   // A full convolution from TF's HWIO [k, k, cin, cout] weights (reordered to ONNX's OIHW), bias from
-  // `<prefix>/convolution_bn_offset` (backbone and extras, BN folded by TF) or `<prefix>/biases` (heads). `layer` names the output ("" for a Conv followed by its activation).
+  // `<prefix>/convolution_bn_offset` (backbone and extras, BN folded by TF) or `<prefix>/biases` (heads). `layer` names the output (by default TF's name for the op, `<prefix>/Conv2D`; the activation that follows takes the layer's own name).
   Feature conv_hwio(const Feature& x, const std::string& prefix, int64_t k, int64_t cout, int64_t stride, bool bn_offset,
                     const std::string& layer = "") {
     const int64_t cin = x.channels;
@@ -125,7 +125,8 @@ class FaceSsdGraph : private NodeMaker {
     const std::string wname = initializer(prefix + "/weights_oihw", {cout, cin, k, k}, std::move(oihw));
     const std::string bname = initializer(prefix + "/bias", {cout}, {bias.data<float>(), bias.data<float>() + cout});
     const int64_t out = (x.size + stride - 1) / stride;
-    return named("Conv", {x.value, wname, bname}, conv_attrs(x.size, k, stride, 1), layer, cout, out);
+    return named("Conv", {x.value, wname, bname}, conv_attrs(x.size, k, stride, 1),
+                 layer.empty() ? prefix + "/Conv2D" : layer, cout, out);
   }
 
   // Depthwise 3x3 (TF [3, 3, C, 1] -> ONNX [C, 1, 3, 3], group = C) and its BatchNorm, kept or folded.
@@ -152,16 +153,16 @@ class FaceSsdGraph : private NodeMaker {
       }
       const std::string wname = initializer(prefix + "/weights_folded", {c, 1, k, k}, std::move(w));
       const std::string bname = initializer(prefix + "/bias_folded", {c}, std::move(bias));
-      return named("Conv", {x.value, wname, bname}, a, "", c, out);
+      return named("Conv", {x.value, wname, bname}, a, prefix + "/depthwise", c, out);
     }
     const std::string wname = initializer(prefix + "/weights_oihw", {c, 1, k, k}, std::move(w));
-    const Feature y = named("Conv", {x.value, wname}, a, "", c, out);
+    const Feature y = named("Conv", {x.value, wname}, a, prefix + "/depthwise", c, out);
     std::vector<std::string> inputs = {y.value};
     for (const auto& [p, v] : {std::pair{"gamma", &gamma}, {"beta", &beta}, {"moving_mean", &mean}, {"moving_variance", &var}})
       inputs.push_back(initializer(prefix + "/BatchNorm/" + p, {c}, *v));
     Attributes bn_attrs;
     bn_attrs.set_float("epsilon", kBnEpsilon);
-    return named("BatchNormalization", inputs, bn_attrs, "", c, out);
+    return named("BatchNormalization", inputs, bn_attrs, prefix + "/BatchNorm", c, out);
   }
 
   // ReLU6 as Clip(0, 6): min/max attributes before opset 11, inputs since.
