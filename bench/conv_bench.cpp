@@ -2,8 +2,12 @@
 // kernel (with bias, as after BN folding), the MobileNet ones also through QLinearConv (u8 activations, per-channel
 // s8 weights), reported in FLOP/s and, for the memory-bound depthwise layers, bytes/s (input + output + weights read
 // or written once). `count` is how often the shape occurs in the model; the label names the implementation and the
-// layouts in and out.
+// layouts in and out. SSDX_BENCH_COLD_CACHE=1 evicts the caches before each MobileNet run (outside the timing), as
+// a session's layer finds them: the layers between two runs of one layer write several MB.
 #include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <cstdlib>
 
 #include <memory>
 #include <type_traits>
@@ -107,6 +111,27 @@ bool is_pointwise_after_depthwise(const ConvShape& s) { return std::string(s.nam
 // Layouts as in a session of the MobileNet: conv0 reads the plain image; a depthwise layer (and the extra layers)
 // read a 1x1 convolution's blocked output, a pointwise layer reads a depthwise layer's; every conv but the box heads
 // (read by Reshape / Transpose) writes a blocked layout. Kernel is ConvKernel (fp32) or QConvKernel (int8).
+bool cold_cache_requested() {
+  const char* v = std::getenv("SSDX_BENCH_COLD_CACHE");
+  return v && std::string(v) == "1";
+}
+
+// Every thread of the team writes then reads its own buffer larger than a core's L2 (2 MB on the machines measured),
+// so what a kernel run left in L1/L2 is gone.
+void evict_private_caches() {
+  constexpr size_t kBytes = size_t{8} << 20;
+  static std::vector<std::vector<char>> buffers(static_cast<size_t>(omp_get_max_threads()), std::vector<char>(kBytes));
+  volatile char sink = 0;
+#pragma omp parallel
+  {
+    std::vector<char>& b = buffers[static_cast<size_t>(omp_get_thread_num()) % buffers.size()];
+    for (size_t i = 0; i < kBytes; i += 64) b[i] = static_cast<char>(b[i] + 1);
+    char acc = 0;
+    for (size_t i = 0; i < kBytes; i += 64) acc = static_cast<char>(acc + b[i]);
+    sink = static_cast<char>(sink + acc);
+  }
+}
+
 template <typename Kernel>
 void mobilenet_conv(benchmark::State& state, const ConvShape& s) {
   constexpr bool int8 = std::is_same_v<Kernel, QConvKernel>;
@@ -121,7 +146,15 @@ void mobilenet_conv(benchmark::State& state, const ConvShape& s) {
   if (s.c != 3) x = &add(feeder_shape(s), *x, true).kernel.output(0);
   if (is_pointwise_after_depthwise(s)) x = &add(depthwise_before(s), *x, true).kernel.output(0);
   Kernel& k = add(s, *x, !is_head(s));
-  for (auto _ : state) k.kernel.run();
+  const bool cold = cold_cache_requested();
+  for (auto _ : state) {
+    if (cold) {
+      state.PauseTiming();
+      evict_private_caches();
+      state.ResumeTiming();
+    }
+    k.kernel.run();
+  }
   const double runs = static_cast<double>(state.iterations());
   state.counters["FLOP/s"] = benchmark::Counter(s.flops() * runs, benchmark::Counter::kIsRate);
   state.counters["B/s"] = benchmark::Counter(s.bytes(int8 ? 1 : 4) * runs, benchmark::Counter::kIsRate);

@@ -31,7 +31,7 @@ std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams&
     const bool fixed_x = x_layout && algorithm == dnnl::algorithm::convolution_direct;
     dnnl::convolution_forward::desc desc(
         dnnl::prop_kind::forward_inference, algorithm, fixed_x ? desc_of(x_layout, x, f32) : any_desc(x, f32),
-        any_desc(wg, f32), has_bias ? plain_desc({w.dim(0)}, f32) : dnnl::memory::desc(), any_desc(y, f32),
+        any_desc(wg, f32), has_bias ? plain_desc({w.dim(0)}, f32) : dnnl::memory::desc(), conv_dst_desc(x_layout, x, w.shape(), y, f32),
         win.strides, win.dilations, win.pads_l, win.pads_r);
     return dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
   };

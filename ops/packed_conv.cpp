@@ -111,5 +111,15 @@ dnnl::memory::desc any_desc(const Shape& s, DataType dtype) {
   return dnnl::memory::desc(dnnl::memory::dims(s.begin(), s.end()), onednn_dtype(dtype), dnnl::memory::format_tag::any);
 }
 
-
+dnnl::memory::desc conv_dst_desc(const LayoutPtr& x_layout, const Shape& x, const Shape& w, const Shape& y,
+                                 DataType dtype) {
+  using tag = dnnl::memory::format_tag;
+  if (x.size() != 4 || y.size() != 4 || y[1] % 16 != 0) return any_desc(y, dtype);
+  const dnnl::memory::dims x_dims(x.begin(), x.end()), y_dims(y.begin(), y.end());
+  const bool first_layer = !x_layout && x[1] <= 4 && w.size() == 4 && w[2] <= 3 && w[3] <= 3;
+  const bool x_blocked16 =
+      x_layout && desc_of(x_layout, x, dtype) == dnnl::memory::desc(x_dims, onednn_dtype(dtype), tag::nChw16c);
+  if (!first_layer && !x_blocked16) return any_desc(y, dtype);
+  return dnnl::memory::desc(y_dims, onednn_dtype(dtype), tag::nChw16c);
+}
 }  // namespace ssdx

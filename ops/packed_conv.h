@@ -36,6 +36,15 @@ dnnl::memory pack_weights(const dnnl::memory::desc& packed, const Tensor& w, con
 // A format_tag::any descriptor: the primitive chooses the layout.
 dnnl::memory::desc any_desc(const Shape& s, DataType dtype);
 
+// The output descriptor of a convolution reading `x` in `x_layout` with plain weights of shape `w`: format_tag::any,
+// except nChw16c (when the output's channels are a multiple of 16) for a small first layer (a plain image of at most
+// 4 channels, a kernel of at most 3x3: oneDNN's first-layer kernel reads the NCHW image directly, where
+// format_tag::any picks nhwc and a reorder of the image; measured on MobileNet's conv0, 1.2 -> 0.6 ms; ResNet's 7x7
+// stem keeps nhwc, unmeasured) and for an input already in nChw16c (format_tag::any there can pick nhwc, which only
+// oneDNN's reference kernel writes from nChw16c).
+dnnl::memory::desc conv_dst_desc(const LayoutPtr& x_layout, const Shape& x, const Shape& w, const Shape& y,
+                                 DataType dtype);
+
 // 2 * output elements * multiply-adds per output, from the (possibly grouped) weights' dims [(g,) oc, ic, k...].
 
 }  // namespace ssdx
