@@ -9,6 +9,10 @@
 #include <map>
 #include <string>
 
+#include "app/detection.h"
+#include "app/detection_match.h"
+#include "app/image.h"
+#include "app/preprocess.h"
 #include "models/face_ssd.h"
 #include "tests/shell.h"
 
@@ -56,6 +60,21 @@ inline const std::string& face_model_path(const std::string& weights_dir, bool f
     it = files.paths.emplace(fold_bn, path).first;
   }
   return it->second;
+}
+
+// The model's input for a photo as its metadata says (FaceSsdReference checks the metadata): stretched bilinearly
+// to 512x512, x = pixel/127.5 - 1.
+inline Tensor face_input(const app::Image& image) {
+  app::InputSpec spec;
+  spec.mean = spec.std = {0.5f, 0.5f, 0.5f};
+  return app::preprocess(image, models::kFaceSsdInputSize, models::kFaceSsdInputSize, spec);
+}
+
+// IoU of a detection with a box {x0, y0, x1, y1} in the photo's pixels.
+inline double iou_with(const app::Detection& d, const float box[4]) {
+  app::Detection b = d;
+  b.x0 = box[0], b.y0 = box[1], b.x1 = box[2], b.y1 = box[3];
+  return app::iou(d, b);
 }
 
 }  // namespace ssdx::test

@@ -22,24 +22,6 @@
 namespace ssdx::test {
 namespace {
 
-// The model's input for a photo as its metadata says (stretched bilinearly to 512x512, x = pixel/127.5 - 1).
-Tensor face_input(const app::Image& image) {
-  static const app::InputSpec spec = [] {
-    app::InputSpec s;
-    s.mean = s.std = {0.5f, 0.5f, 0.5f};
-    return s;
-  }();
-  return app::preprocess(image, models::kFaceSsdInputSize, models::kFaceSsdInputSize, spec);
-}
-
-double iou(const app::Detection& d, const float box[4]) {
-  const double iw = std::min<double>(d.x1, box[2]) - std::max<double>(d.x0, box[0]);
-  const double ih = std::min<double>(d.y1, box[3]) - std::max<double>(d.y0, box[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const double inter = iw * ih;
-  return inter / ((d.x1 - d.x0) * (d.y1 - d.y0) + (box[2] - box[0]) * (box[3] - box[1]) - inter);
-}
-
 // The detections scoring at least `min_score`, printed for the test log (scores move a little with the resize).
 std::vector<app::Detection> detect(const Session& s, const std::string& path, float min_score) {
   const app::Image image = app::load_image(path);
@@ -122,7 +104,7 @@ TEST(FaceSsdGolden, AstronautHasOneFaceWhereItIs) {
     const std::vector<app::Detection> found = detect(s, photos + "/astronaut.png", 0.5f);
     ASSERT_EQ(found.size(), 1u);
     const float expected[4] = {181, 73, 264, 175};
-    EXPECT_GE(iou(found[0], expected), 0.9) << found[0].x0 << " " << found[0].y0 << " " << found[0].x1 << " " << found[0].y1;
+    EXPECT_GE(iou_with(found[0], expected), 0.9) << found[0].x0 << " " << found[0].y0 << " " << found[0].x1 << " " << found[0].y1;
     EXPECT_GE(found[0].score, 0.9f);
     EXPECT_NEAR(found[0].score, 0.965f, 0.01f);
     EXPECT_EQ(found[0].label, 1);

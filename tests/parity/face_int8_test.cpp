@@ -47,13 +47,6 @@ std::string quantized_face_model(const std::string& weights, const std::string& 
   return out;
 }
 
-double iou(const app::Detection& d, const float box[4]) {
-  const double iw = std::min<double>(d.x1, box[2]) - std::max<double>(d.x0, box[0]);
-  const double ih = std::min<double>(d.y1, box[3]) - std::max<double>(d.y0, box[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  return iw * ih / ((d.x1 - d.x0) * (d.y1 - d.y0) + (box[2] - box[0]) * (box[3] - box[1]) - iw * ih);
-}
-
 class FaceInt8 : public ::testing::TestWithParam<FaceInt8Form> {};
 
 TEST_P(FaceInt8, MatchesOnnxRuntimeAndKeepsTheFaces) {
@@ -64,9 +57,7 @@ TEST_P(FaceInt8, MatchesOnnxRuntimeAndKeepsTheFaces) {
   const std::string int8 = quantized_face_model(weights, photos, form);
 
   // Every int8 tensor against onnxruntime, on a photo not used for calibration.
-  app::InputSpec spec;
-  spec.mean = spec.std = {0.5f, 0.5f, 0.5f};
-  const TensorMap feeds = {{"image", app::preprocess(app::load_image(photos + "/astronaut.png"), 512, 512, spec)}};
+  const TensorMap feeds = {{"image", face_input(app::load_image(photos + "/astronaut.png"))}};
   const Int8TensorParity r = check_int8_tensors_against_ort(int8, form.exposed_ops, feeds);
   EXPECT_GE(r.tensors, 47u);
   EXPECT_LE(r.differ, r.values / 100000) << "isolated ±1 flips are tolerated, systematic ones are a bug";
@@ -79,7 +70,7 @@ TEST_P(FaceInt8, MatchesOnnxRuntimeAndKeepsTheFaces) {
   const std::vector<app::Detection> q = app::Detector(int8, SessionOptions{2}).detect(astronaut, 0.5f);
   ASSERT_EQ(fp32.size(), 1u);
   ASSERT_EQ(q.size(), 1u);
-  EXPECT_GE(iou(q[0], golden), 0.9) << q[0].x0 << " " << q[0].y0 << " " << q[0].x1 << " " << q[0].y1;
+  EXPECT_GE(iou_with(q[0], golden), 0.9) << q[0].x0 << " " << q[0].y0 << " " << q[0].x1 << " " << q[0].y1;
   EXPECT_NEAR(q[0].score, fp32[0].score, 0.03f);  // measured: 0.965 -> 0.975
 
   // compare: every backbone layer is paired, and the detections agree on the demo photos.
