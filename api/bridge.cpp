@@ -46,6 +46,8 @@ SessionOptions to_internal(const Options& options) {
   o.winograd = options.winograd;
   o.max_weight_bytes = options.max_weight_bytes;
   o.max_arena_bytes = options.max_arena_bytes;
+  for (const auto& [name, shape] : options.input_shapes) o.input_shapes[name] = ssdx::Shape(shape.begin(), shape.end());
+  o.shape_cache = options.shape_cache;
   set_reference_kernels(o, options.reference_kernels, 0);
   return o;
 }

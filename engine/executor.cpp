@@ -102,6 +102,18 @@ void Executor::check_feed(const TensorInfo& info, const Tensor& t) const {
     fail(graph_.source, ": input '", info.name, "' must have shape ", shape_str(v.shape), ", got ", shape_str(t.shape()));
 }
 
+void Executor::check_feeds(const TensorMap& feeds) const {
+  for (const auto& kv : feeds) {
+    const int id = graph_.find_value(kv.first);
+    if (id < 0 || !graph_.value(id).is_graph_input) fail(graph_.source, ": the model has no input named '", kv.first, "'");
+  }
+  for (const TensorInfo& info : inputs_) {
+    auto it = feeds.find(info.name);
+    if (it == feeds.end()) fail(graph_.source, ": input '", info.name, "' was not provided");
+    check_feed(info, it->second);
+  }
+}
+
 TensorMap Executor::run(const TensorMap& feeds, RunProfile* profile, RunObserver* observer) const {
   using clock = std::chrono::steady_clock;
   const auto run_start = clock::now();
@@ -116,14 +128,9 @@ TensorMap Executor::run(const TensorMap& feeds, RunProfile* profile, RunObserver
   for (size_t i = 0; i < graph_.values.size(); ++i)
     if (graph_.values[i].constant) bound[i] = graph_.values[i].constant.get();
 
-  for (const auto& kv : feeds) {
-    const int id = graph_.find_value(kv.first);
-    if (id < 0 || !graph_.value(id).is_graph_input) fail(graph_.source, ": the model has no input named '", kv.first, "'");
-  }
+  check_feeds(feeds);
   for (size_t k = 0; k < inputs_.size(); ++k) {
     auto it = feeds.find(inputs_[k].name);
-    if (it == feeds.end()) fail(graph_.source, ": input '", inputs_[k].name, "' was not provided");
-    check_feed(inputs_[k], it->second);
     const int id = graph_.inputs[k];
     env[static_cast<size_t>(id)] = it->second;
     bound[static_cast<size_t>(id)] = &env[static_cast<size_t>(id)];

@@ -96,6 +96,9 @@ class Executor {
   ~Executor();
 
   TensorMap run(const TensorMap& feeds, RunProfile* profile, RunObserver* observer) const;
+  // Fails with one line unless `feeds` names only graph inputs and gives every one with its dtype and a shape its
+  // declared one allows (run checks this first).
+  void check_feeds(const TensorMap& feeds) const;
 
  private:
   class ArenaPool;

@@ -2,6 +2,7 @@
 // Session-wide settings.
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,13 @@ struct SessionOptions {
   // leave graph outputs, where a fusion would otherwise swallow them (Conv -> Add: the Conv's output); they stay
   // inner values, so their layouts and arena places are those of any other value. Unknown names are ignored.
   std::vector<std::string> keep_values = {};
+  // Free-dimension overrides: graph input name -> its full shape, fixed at load before anything is inferred (like
+  // onnxruntime's free-dimension overrides and OpenVINO's reshape). Dims the file fixes must agree; unknown names fail.
+  std::map<std::string, Shape> input_shapes = {};
+  // A model whose inputs keep dims unknown at load is compiled again, fully static, for each input shape it is run
+  // at (every fast kernel, the fusions and a memory plan), and the compiled forms of the last `shape_cache` shapes
+  // are kept (least recently used goes first). 0 runs the dynamic graph itself, re-inferring shapes in each run.
+  int shape_cache = 4;
   // Memory ceilings, 8 GiB each so that both together leave a 24 GiB machine a third of its memory.
   // Weights: the initializers, the constants folding makes (counted as they are made) and what fusion rewrites;
   // loading fails with one line instead of allocating more. Activations: the planned arena (activations with

@@ -43,6 +43,16 @@ Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(gra
            bytes_str(opts_.max_weight_bytes));
   };
   check_weights("initializers");
+  apply_input_shapes(graph_, opts_.input_shapes);
+  if (opts_.shape_cache > 0 && has_free_input_dims(graph_)) {
+    // Kept as loaded (the constants are shared, not copied) to be compiled again for each input shape met.
+    pristine_ = std::make_shared<const Graph>(graph_);
+    compiled_ = std::make_unique<CompiledShapes>(static_cast<size_t>(opts_.shape_cache), [this](const CompiledShapes::Key& key) {
+      SessionOptions fixed = opts_;
+      for (size_t k = 0; k < key.size(); ++k) fixed.input_shapes[pristine_->value(pristine_->inputs[k]).name] = key[k];
+      return std::shared_ptr<const Session>(std::make_shared<Session>(Graph(*pristine_), fixed));
+    });
+  }
   graph_.topo_sort();
   graph_.verify();
   // Report every unsupported op before doing any work.
@@ -252,7 +262,20 @@ std::vector<std::string> Session::kernel_names() const {
   return names;
 }
 
+std::shared_ptr<const Session> Session::compiled_for(const TensorMap& feeds) const {
+  if (!compiled_) return std::shared_ptr<const Session>(std::shared_ptr<const Session>(), this);  // not owned
+  executor_->check_feeds(feeds);  // wrong names, dtypes or ranks fail here, naming this model's inputs
+  CompiledShapes::Key key;
+  for (const TensorInfo& in : inputs_) key.push_back(feeds.at(in.name).shape());
+  return compiled_->get(key);
+}
+
+std::vector<std::vector<Shape>> Session::compiled_shapes() const {
+  return compiled_ ? compiled_->keys() : std::vector<std::vector<Shape>>{};
+}
+
 TensorMap Session::run(const TensorMap& feeds, RunProfile* profile, RunObserver* observer) const {
+  if (compiled_) return compiled_for(feeds)->run(feeds, profile, observer);
   return executor_->run(feeds, profile, observer);
 }
 

@@ -10,6 +10,7 @@
 #include "engine/execution_plan.h"
 #include "engine/executor.h"
 #include "engine/options.h"
+#include "engine/shape_specialization.h"
 #include "graph/graph.h"
 #include "ops/op.h"
 
@@ -42,6 +43,13 @@ class Session {
   // `observer` when it is not null (engine/executor.h).
   TensorMap run(const TensorMap& feeds, RunProfile* profile, RunObserver* observer = nullptr) const;
 
+  // A model whose inputs have dims unknown at load runs each input shape on a session compiled for that shape
+  // (SessionOptions::shape_cache; engine/shape_specialization.h). The one for these feeds' shapes (compiled now if
+  // it is not cached); this session itself when its inputs are static or the cache is off.
+  std::shared_ptr<const Session> compiled_for(const TensorMap& feeds) const;
+  // The input shapes with a compiled session kept now, most recently used first (empty for a static model).
+  std::vector<std::vector<Shape>> compiled_shapes() const;
+
  private:
   void optimize();
   void create_kernels();
@@ -55,6 +63,8 @@ class Session {
   std::vector<LayoutPtr> layouts_;  // per value: the layout its producer writes
   ExecutionPlan plan_;
   std::unique_ptr<Executor> executor_;
+  std::shared_ptr<const Graph> pristine_;          // the graph as loaded, for compiling it per input shape
+  std::unique_ptr<CompiledShapes> compiled_;       // null: inputs static, or the cache is off
 };
 
 }  // namespace ssdx

@@ -65,7 +65,8 @@ std::vector<Measurement> measure_interleaved(const std::vector<BenchTarget>& tar
     m.threads = o.session.threads > 0 ? o.session.threads : omp_get_max_threads();
     m.latency = summarize_latencies(latencies[k]);
     m.nodes = average_profiles(profiles[k]);
-    for (const PlannedStep& step : targets[k].session->plan().steps) m.origins.push_back(step.origins);
+    // A dynamic model ran on the session compiled for these feeds' shapes: its steps are the profiled ones.
+    for (const PlannedStep& step : targets[k].session->compiled_for(*targets[k].feeds)->plan().steps) m.origins.push_back(step.origins);
     m.last = std::move(profiles[k].back());
   }
   return out;

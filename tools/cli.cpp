@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "engine/shape_specialization.h"
 #include "graph/error.h"
 
 namespace ssdx::cli {
@@ -41,6 +42,10 @@ bool parse_session_option(const std::string& flag, Args& args, SessionOptions& o
   else if (flag == "--no-optimize") opts.optimize = false;
   else if (flag == "--dump-passes") opts.dump_passes = &std::cerr;
   else if (flag == "--reference-kernels") opts.reference_kernels = true;
+  else if (flag == "--input-shape") {
+    auto [name, shape] = parse_input_shape(args.next(flag));
+    if (!opts.input_shapes.emplace(name, shape).second) fail("--input-shape gives '", name, "' twice");
+  }
   else if (flag == "--max-weights-mb") opts.max_weight_bytes = uint64_t(parse_int(args.next(flag), flag, 1, 1 << 24)) << 20;
   else if (flag == "--max-arena-mb") opts.max_arena_bytes = uint64_t(parse_int(args.next(flag), flag, 1, 1 << 24)) << 20;
   else return false;

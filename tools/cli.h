@@ -20,12 +20,13 @@ int parse_int(const std::string& s, const std::string& flag, int lo, int hi);
 // The engine options every model-running command takes: --threads N, --direct-conv (no Winograd), --no-optimize
 // (run the graph as written: no BatchNormalization folding or fusion), --max-weights-mb / --max-arena-mb (memory
 // ceilings: loading fails instead of allocating more), --reference-kernels (every op's plain reference loop, to
-// tell a fast-kernel bug from a model problem), --dump-passes (the graph after each optimization pass, on stderr).
+// tell a fast-kernel bug from a model problem), --dump-passes (the graph after each optimization pass, on stderr),
+// --input-shape NAME=D0xD1x... (fixes an input's free dims at load; repeatable).
 // True if `flag` was one of them.
 bool parse_session_option(const std::string& flag, Args& args, SessionOptions& opts);
 constexpr const char* kSessionOptionsUsage =
     "[--threads N] [--direct-conv] [--no-optimize] [--reference-kernels] [--max-weights-mb N] [--max-arena-mb N] "
-    "[--dump-passes]";
+    "[--dump-passes] [--input-shape NAME=D0xD1x...]";
 double parse_double(const std::string& s, const std::string& flag, double lo, double hi);
 
 int cmd_run(Args& args);

@@ -58,6 +58,7 @@ struct Report {
   std::vector<study::NodeAverage> nodes;  // execution order
   std::map<std::string, study::OpTypeTotal> op_types;
   double node_ms = 0;  // sum of the nodes' mean times: the denominator of every share
+  int64_t batch = 1;   // images per run: dim 0 of the first 4-D input
   study::OpTypeTotal conv;    // all conv-family nodes together
   bool int8 = false;   // every conv-family node is an integer one (QLinearConv, ConvInteger)
   double peak_gflops() const { return opts->peak_per_core * threads * (int8 ? kInt8OpsPerFp32Flop : 1); }
@@ -74,7 +75,9 @@ void print_tables(const Report& r) {
   std::printf("latency over %d runs after %d warm-up (ms, nearest-rank percentiles): min %.1f  median %.1f  p90 %.1f  "
               "p99 %.1f  max %.1f\n", o.runs, o.warmup, r.latency.min, r.latency.median, r.latency.p90, r.latency.p99,
               r.latency.max);
-  std::printf("throughput %.3f runs/s (1000 / mean latency %.1f ms)\n", 1000.0 / r.latency.mean, r.latency.mean);
+  std::printf("throughput %.3f runs/s (1000 / mean latency %.1f ms)", 1000.0 / r.latency.mean, r.latency.mean);
+  if (r.batch != 1) std::printf(", %.1f images/s at batch %lld", 1000.0 * r.batch / r.latency.mean, static_cast<long long>(r.batch));
+  std::printf("\n");
 
   std::vector<const study::NodeAverage*> order;
   for (const study::NodeAverage& n : r.nodes) order.push_back(&n);
@@ -124,7 +127,8 @@ void print_json(const Report& r) {
      << ", \"warmup\": " << o.warmup << ", \"load_ms\": " << r.load_ms << ",\n \"latency_ms\": {\"min\": "
      << r.latency.min << ", \"median\": " << r.latency.median << ", \"p90\": " << r.latency.p90 << ", \"p99\": "
      << r.latency.p99 << ", \"max\": " << r.latency.max << ", \"mean\": " << r.latency.mean
-     << "},\n \"throughput_per_s\": " << 1000.0 / r.latency.mean << ",\n \"profile\": [";
+     << "},\n \"throughput_per_s\": " << 1000.0 / r.latency.mean
+     << ",\n \"batch\": " << r.batch << ",\n \"images_per_s\": " << 1000.0 * r.batch / r.latency.mean << ",\n \"profile\": [";
   // Shares are fractions of the nodes' total; profile entries are in execution order.
   for (size_t i = 0; i < r.nodes.size(); ++i) {
     const study::NodeAverage& n = r.nodes[i];
@@ -157,6 +161,13 @@ int cmd_bench(Args& args) {
   if (!o.profile_path.empty()) check_can_create(o.profile_path);
   const auto session = study::load_timed(o.model, o.session, r.load_ms);
   const TensorMap feeds = study::make_feeds(*session, o.inputs, study::RandomFill::Normal, o.seed);
+  for (const TensorInfo& in : session->inputs()) {
+    const Tensor& t = feeds.at(in.name);
+    if (t.rank() == 4) {
+      r.batch = t.dim(0);
+      break;
+    }
+  }
   study::Measurement m = study::measure(*session, feeds, o);
   r.threads = m.threads;
   r.latency = m.latency;

@@ -20,6 +20,11 @@ struct Options {
   // Ceilings: loading fails past max_weight_bytes of weights; a run fails past max_arena_bytes of activations.
   uint64_t max_weight_bytes = uint64_t{8} << 30;
   uint64_t max_arena_bytes = uint64_t{8} << 30;
+  // Fixes graph inputs' free dims at load (name -> full shape), like onnxruntime's free-dimension overrides.
+  std::map<std::string, Shape> input_shapes;
+  // Without a fixed shape, each new input shape is compiled as a static model on its first run; the last
+  // `shape_cache` of them are kept. 0: run the dynamic graph as it is (slower: no fusions, no memory plan).
+  int shape_cache = 4;
 };
 
 // A graph input or output: its name, element type and shape (-1 for dimensions known only at run time).

@@ -123,9 +123,11 @@ class Int8NetBuilder {
 
 // image -> stem conv 5x5/2 + relu -> maxpool -> [conv 3x3 + relu -> conv 3x3] + identity -> relu -> head conv 3x3
 // (no relu, zero point 120) -> fp32 Reshape.
-std::string build_net(Int8NetBuilder& n) {
+// With `dynamic_batch` the image's batch dim is free ("batch") and the view keeps it (0).
+std::string build_net(Int8NetBuilder& n, bool dynamic_batch = false) {
   ModelBuilder& b = n.builder();
-  b.add_input("image", DataType::Float, {1, 3, 40, 40});
+  if (dynamic_batch) b.add_input("image", DataType::Float, {-1, 3, 40, 40}, {"batch", "", "", ""});
+  else b.add_input("image", DataType::Float, {1, 3, 40, 40});
   const QuantParam qin{0.018f, 128}, q1{0.05f, 0}, q2{0.06f, 0}, q3{0.07f, 131}, q4{0.08f, 0}, q5{0.09f, 120};
   const std::string x = n.quantize_input("image", qin);
   const std::string stem = n.conv(x, qin, 3, 32, 5, 2, true, q1);
@@ -134,9 +136,9 @@ std::string build_net(Int8NetBuilder& n) {
   const std::string c3 = n.conv(c2, q2, 32, 32, 3, 1, false, q3);
   const std::string sum = n.add_relu(c3, q3, pool, q1, q4);
   const std::string head = n.conv(sum, q4, 32, 24, 3, 1, false, q5);
-  b.add_initializer("view", make_tensor<int64_t>({3}, {1, 6, -1}));
+  b.add_initializer("view", make_tensor<int64_t>({3}, {dynamic_batch ? 0 : 1, 6, -1}));
   const std::string out = n.node("Reshape", {n.dequantize(head, q5), "view"});
-  b.add_output(out, DataType::Float, {1, 6, 400});
+  b.add_output(out, DataType::Float, {dynamic_batch ? -1 : 1, 6, 400});
   return out;
 }
 
@@ -195,6 +197,42 @@ TEST_P(Int8Graph, MatchesOnnxruntimeWithinOneStepOfTheLastQuantization) {
   std::printf("[ int8 parity ] %s: %lld of %lld outputs differ (by one step)\n", form_name(GetParam()),
               static_cast<long long>(differ), static_cast<long long>(ref.numel()));
   EXPECT_LE(differ, ref.numel() / 100);
+}
+
+// A free batch dim: each batch runs on the plan compiled for it, with the int8 kernels of the static model, and
+// every image of the batch gets onnxruntime's result (the fast kernels' batch > 1 paths).
+TEST_P(Int8Graph, DynamicBatchRunsTheStaticKernelsAndMatchesOnnxruntime) {
+  SSDX_NEED_ORT();
+  Int8NetBuilder n(GetParam());
+  const std::string out = build_net(n, true);
+  TempModelFile file(n.builder(), std::string("int8_dyn_") + form_name(GetParam()));
+  const auto dynamic = Session::load(file.path);
+  for (int64_t batch : {1, 2, 32}) {
+    SessionOptions fixed;
+    fixed.input_shapes["image"] = {batch, 3, 40, 40};
+    const auto static_model = Session::load(file.path, fixed);
+    std::vector<std::string> static_impls;
+    for (const PlannedStep& step : static_model->plan().steps)
+      static_impls.push_back(step.op_type + " " + step.impl);
+    const TensorMap feeds = {{"image", random_tensor({batch, 3, 40, 40}, static_cast<uint32_t>(batch), -2.2f, 2.6f)}};
+    const Tensor ours = dynamic->run(feeds).at(out);
+    const Tensor ref = run_ort(file.path, feeds).at(out);
+    ASSERT_EQ(shape_str(ours.shape()), shape_str(ref.shape())) << "batch " << batch;
+    int64_t differ = 0;
+    for (int64_t i = 0; i < ref.numel(); ++i) {
+      const float d = std::fabs(ours.data<float>()[i] - ref.data<float>()[i]);
+      ASSERT_LE(d, 0.09f * 1.01f) << "batch " << batch << ", element " << i;
+      differ += d > 0;
+    }
+    EXPECT_LE(differ, ref.numel() / 100) << "batch " << batch;
+    const auto compiled = dynamic->compiled_for(feeds);
+    std::vector<std::string> impls;
+    for (const PlannedStep& step : compiled->plan().steps) {
+      EXPECT_TRUE(step.shapes_static) << "batch " << batch << ": " << step.name;
+      impls.push_back(step.op_type + " " + step.impl);
+    }
+    EXPECT_EQ(impls, static_impls) << "batch " << batch;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, Int8Graph, ::testing::Values(Form::QdqPerTensor, Form::QdqPerChannel, Form::QOperator),

@@ -71,6 +71,7 @@ std::unique_ptr<ModelBuilder> relu_chain() {
 TEST(MemoryCeilings, RunTimeTensorsCountAgainstTheArenaCeilingOfEachRun) {
   SessionOptions opts;
   opts.max_arena_bytes = kMiB;
+  opts.shape_cache = 0;  // the dynamic graph itself, whose tensors are all allocated in the run
   auto s = session_of(*relu_chain(), opts);
   // 4 MB per tensor: refused at the first allocation, naming the node.
   const std::string e = error_of([&] { s->run({{"x", Tensor(DataType::Float, {1 << 20})}}); });
@@ -79,6 +80,16 @@ TEST(MemoryCeilings, RunTimeTensorsCountAgainstTheArenaCeilingOfEachRun) {
   // 400 KB per tensor: ten of them exceed the ceiling, but only two are alive at once (freed ones are given back).
   const TensorMap out = s->run({{"x", Tensor(DataType::Float, {100000})}});
   EXPECT_EQ(out.at("y").numel(), 100000);
+}
+
+TEST(MemoryCeilings, AShapeCompiledAtRunTimeKeepsTheArenaCeiling) {
+  SessionOptions opts;
+  opts.max_arena_bytes = kMiB;
+  auto s = session_of(*relu_chain(), opts);
+  EXPECT_EQ(error_of([&] { s->run({{"x", Tensor(DataType::Float, {1 << 20})}}); }),
+            "test.onnx: activations and scratch need an arena of 8.0 MiB, over the arena limit of 1.0 MiB");
+  EXPECT_TRUE(s->compiled_shapes().empty());
+  EXPECT_EQ(s->run({{"x", Tensor(DataType::Float, {1000})}}).at("y").numel(), 1000);
 }
 
 TEST(MemoryCeilings, DeclaredOutputShapeMustAgreeWithTheComputedOne) {

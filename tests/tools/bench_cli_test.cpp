@@ -173,3 +173,39 @@ TEST(BenchStats, AverageProfiles) {
 
 }  // namespace
 }  // namespace ssdx::test
+
+namespace ssdx::test {
+namespace {
+
+// A Conv on an input with a free batch: --input-shape fixes it, and the report counts images per second.
+TEST(BenchInputShape, FixesAFreeBatchAndReportsImagesPerSecond) {
+  const std::string dir = temp_dir(), model = dir + "/dyn.onnx";
+  ModelBuilder b(12);
+  b.add_input("x", DataType::Float, {-1, 3, 8, 8}, {"batch", "", "", ""});
+  b.add_initializer("w", make_tensor<float>({4, 3, 1, 1}, std::vector<float>(12, 0.5f)));
+  b.add_node("Conv", {"x", "w"}, {"y"}, {}, "conv");
+  b.add_output("y", DataType::Float, {-1, 4, 8, 8}, {"batch", "", "", ""});
+  b.save(model);
+  const CommandResult r = run_command("bench " + model + " --input-shape x=4x3x8x8 --runs 2 --warmup 0 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(number_after(r.out, "batch"), 4);
+  EXPECT_NEAR(number_after(r.out, "images_per_s"), 4 * number_after(r.out, "throughput_per_s"),
+              1e-6 * number_after(r.out, "images_per_s"));
+  const CommandResult text = run_command("bench " + model + " --input-shape x=4x3x8x8 --runs 2 --warmup 0");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find(" images/s at batch 4"), std::string::npos) << text.out;
+
+  for (const auto& [args, want] : std::vector<std::pair<std::string, std::string>>{
+           {"--input-shape x=4x3x8", "input 'x' has rank 4 ([?,3,8,8]), --input-shape gives 3 dims ([4,3,8])"},
+           {"--input-shape y=1x3x8x8", "--input-shape names 'y', which is not a graph input (inputs: x)"},
+           {"--input-shape x=1x3x8x8 --input-shape x=2x3x8x8", "--input-shape gives 'x' twice"},
+           {"--input-shape x", "--input-shape expects NAME=D0xD1x... (e.g. input=32x3x300x300), got 'x'"}}) {
+    const CommandResult e = run_command("bench " + model + " " + args + " --runs 1 --warmup 0");
+    EXPECT_NE(e.exit_code, 0) << args;
+    EXPECT_NE(e.err.find(want), std::string::npos) << args << ": " << e.err;
+    EXPECT_EQ(std::count(e.err.begin(), e.err.end(), '\n'), 1) << args << ": " << e.err;
+  }
+}
+
+}  // namespace
+}  // namespace ssdx::test
