@@ -29,8 +29,9 @@ struct BroadcastLoops {
 BroadcastLoops coalesce_broadcast(const Shape& out, const std::vector<std::vector<int64_t>>& strides);
 
 // Calls row(dst_offset, offsets, len, inner_strides) for every innermost row of `loops`: `len` output elements
-// from dst_offset, input k read from offsets[k] in steps of inner_strides[k] (0 or the merged stride, 1 when
-// contiguous). N is the number of inputs. Rows are split over OpenMP threads above `parallel_min` elements.
+// from dst_offset, input k read from offsets[k] in steps of inner_strides[k] (0 on a broadcast dim, else 1). N is
+// the number of inputs. Above `parallel_min` elements the rows are split over OpenMP threads, long rows in pieces
+// (a [1,698560] score row is one row).
 template <size_t N, typename Row>
 void for_each_broadcast_row(const BroadcastLoops& loops, Row&& row, int64_t parallel_min = int64_t{1} << 16) {
   const Shape& dims = loops.dims;
@@ -42,8 +43,12 @@ void for_each_broadcast_row(const BroadcastLoops& loops, Row&& row, int64_t para
   std::array<int64_t, N> inner_strides{};
   for (size_t k = 0; k < N; ++k) inner_strides[k] = loops.strides[k][static_cast<size_t>(rank - 1)];
   const int64_t rows = total / inner;
-#pragma omp parallel for if (total > parallel_min && rows > 1) schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
+  const bool threaded = total > parallel_min;
+  const int64_t piece = threaded ? std::min<int64_t>(inner, int64_t{1} << 14) : inner;
+  const int64_t pieces = (inner + piece - 1) / piece;
+#pragma omp parallel for if (threaded) schedule(static)
+  for (int64_t task = 0; task < rows * pieces; ++task) {
+    const int64_t r = task / pieces, begin = task % pieces * piece;
     std::array<int64_t, N> offs{};
     int64_t rem = r;
     for (int64_t d = rank - 2; d >= 0; --d) {
@@ -51,7 +56,8 @@ void for_each_broadcast_row(const BroadcastLoops& loops, Row&& row, int64_t para
       rem /= dims[static_cast<size_t>(d)];
       for (size_t k = 0; k < N; ++k) offs[k] += c * loops.strides[k][static_cast<size_t>(d)];
     }
-    row(r * inner, offs, inner, inner_strides);
+    for (size_t k = 0; k < N; ++k) offs[k] += begin * inner_strides[k];
+    row(r * inner + begin, offs, std::min(piece, inner - begin), inner_strides);
   }
 }
 

@@ -7,7 +7,7 @@
 // onnxruntime's arithmetic, which the tests check bit for bit: Pow is std::pow (powf for a float exponent, the
 // double pow rounded for an integer one), except where the exponent is one value across a run of base elements (a
 // one-element exponent, or one broadcast along the innermost dimension): 2 is x*x and 3 is x*x*x there.
-// Max and Min propagate NaN.
+// Max and Min propagate NaN; between -0 and +0 they return the later input's zero.
 #include <immintrin.h>
 
 #include <cmath>
@@ -77,7 +77,7 @@ void pow_kernel(const Tensor& xt, const Tensor& yt, Tensor& zt, bool reference) 
   for_each_broadcast_row<2>(loops, [&](int64_t d, const std::array<int64_t, 2>& o, int64_t len,
                                        const std::array<int64_t, 2>& s) {
     // One exponent along a run of distinct bases: the scalar-exponent loop (x*x, x*x*x), as onnxruntime.
-    if (!base_scalar && s[1] == 0 && (s[0] != 0 || len == 1)) {
+    if (!base_scalar && s[1] == 0) {
       const E e = y[o[1]];
       if (reference) {
         for (int64_t j = 0; j < len; ++j) {
@@ -165,15 +165,15 @@ CreateFn float_unary(F f) {
 
 enum class Extremum { Max, Min };
 
-// max/min of two values, NaN winning: (a < b || b is NaN) ? b : a propagates a NaN on either side and compiles to a
-// compare and a blend.
+// max/min of two values as onnxruntime gives them: a NaN on either side wins (the first one when both are), and
+// ties (-0 against +0) give b, as x86's maxps/minps do. One compare pair and a blend: vectorisable.
 template <Extremum Op, typename T>
 T extremum(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
-    const bool take_b = Op == Extremum::Max ? (a < b || b != b) : (b < a || b != b);
-    return take_b ? b : a;
+    const bool take_a = (Op == Extremum::Max ? a > b : a < b) || a != a;
+    return take_a ? a : b;
   } else {
-    return Op == Extremum::Max ? (a < b ? b : a) : (b < a ? b : a);
+    return Op == Extremum::Max ? (a > b ? a : b) : (a < b ? a : b);
   }
 }
 
