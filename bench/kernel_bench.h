@@ -18,7 +18,8 @@ class BoundKernel {
   // `inputs` must outlive this object; `known_at_load[i]` marks input i as a constant (weights, thresholds).
   // `blocked_outputs`: every consumer would read oneDNN's blocked layouts (the session decides this per output).
   BoundKernel(const std::string& op_type, int64_t opset, const Attributes& attrs, std::vector<const Tensor*> inputs,
-              const std::vector<bool>& known_at_load, int num_outputs = 1, bool blocked_outputs = false) {
+              const std::vector<bool>& known_at_load, int num_outputs = 1, bool blocked_outputs = false,
+              const KernelHints& hints = {}) {
     const OpDef* def = OpRegistry::global().find("", op_type, opset);
     if (!def) fail("no kernel for ", op_type, " at opset ", opset);
     node_.name = op_type + "_bench";
@@ -33,6 +34,7 @@ class BoundKernel {
     }
     OpContext load_ctx(node_, opset, at_load, node_.outputs.size());
     for (int o = 0; o < num_outputs; ++o) load_ctx.set_output_blocked_ok(o, blocked_outputs);
+    load_ctx.set_hints(hints);
     def->infer(load_ctx);
     kernel_ = def->create(load_ctx);
     // Outputs as the executor allocates them for these concrete inputs (their layout included); this first run is

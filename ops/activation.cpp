@@ -1,13 +1,16 @@
-// Activations with parameters: Clip in all its ONNX forms and LeakyRelu (float32).
+// Activations with parameters: Clip in all its ONNX forms, LeakyRelu, HardSigmoid and HardSwish (float32).
 //   Clip 6-10: bounds in the min/max attributes (float32).
 //   Clip 11:   bounds as optional scalar inputs 1 and 2 (float32 here; ONNX also lists float16 and double).
 //   Clip 12+:  the same inputs for every numeric dtype the engine computes in (float32, int8, uint8, int32, int64);
 //              a bound has the input's dtype, an omitted one is the dtype's lowest / highest value.
 // onnxruntime's arithmetic: Clip is max(x, lo) then min(., hi), so NaN passes through and min > max makes every value
-// max; LeakyRelu is x >= 0 ? x : alpha * x.
+// max; LeakyRelu is x >= 0 ? x : alpha * x; HardSigmoid (6+) is max(0, min(1, alpha * x + beta)), alpha 0.2 and
+// beta 0.5 by default; HardSwish (14+) is x * HardSigmoid(x) with alpha = 1/6 rounded to float32 and beta 0.5, as
+// ONNX's function body for it says (x * (1/6), not x / 6).
 #include <cfloat>
 #include <limits>
 
+#include "ops/broadcast.h"
 #include "ops/registry.h"
 
 namespace ssdx {
@@ -34,11 +37,7 @@ void infer_clip_inputs(OpContext& ctx, std::initializer_list<DataType> dtypes) {
 
 template <typename F>
 void map_floats(const Tensor& x, Tensor& y, F f) {
-  const float* src = x.data<float>();
-  float* dst = y.data<float>();
-  const int64_t n = x.numel();
-#pragma omp parallel for if (n > (1 << 16)) schedule(static)
-  for (int64_t i = 0; i < n; ++i) dst[i] = f(src[i]);
+  map_elements<float, float>(x, y, f);
 }
 
 // y = min(max(x, lo), hi), written as the two compares maxps/minps make (the compiler vectorises the loop): a NaN x
@@ -93,6 +92,27 @@ std::unique_ptr<Kernel> create_leaky_relu(const OpContext& ctx) {
   }, "ref");
 }
 
+// max(0, min(1, alpha * x + beta)) as two compares written so a NaN fails both and passes through, as in
+// onnxruntime (checked against it with NaN at vector and tail positions).
+inline float hard_sigmoid_value(float x, float alpha, float beta) {
+  const float v = alpha * x + beta;
+  const float hi = 1.f < v ? 1.f : v;
+  return hi < 0.f ? 0.f : hi;
+}
+
+std::unique_ptr<Kernel> create_hard_sigmoid(const OpContext& ctx) {
+  const float alpha = ctx.attrs().get_float("alpha", 0.2f), beta = ctx.attrs().get_float("beta", 0.5f);
+  return make_kernel([alpha, beta](KernelContext& kc) {
+    map_floats(kc.input(0), kc.output(0), [alpha, beta](float v) { return hard_sigmoid_value(v, alpha, beta); });
+  }, ctx.hints().reference ? "ref" : "elementwise");
+}
+
+std::unique_ptr<Kernel> create_hard_swish(const OpContext& ctx) {
+  return make_kernel([](KernelContext& kc) {
+    map_floats(kc.input(0), kc.output(0), [](float v) { return v * hard_sigmoid_value(v, 1.f / 6.f, 0.5f); });
+  }, ctx.hints().reference ? "ref" : "elementwise");
+}
+
 }  // namespace
 
 void register_activation_ops(OpRegistry& r) {
@@ -104,6 +124,8 @@ void register_activation_ops(OpRegistry& r) {
          },
          create_clip_inputs});
   r.add({"", "LeakyRelu", 6, INT64_MAX, [](OpContext& c) { infer_float_unary(c, 1); }, create_leaky_relu});
+  r.add({"", "HardSigmoid", 6, INT64_MAX, [](OpContext& c) { infer_float_unary(c, 1); }, create_hard_sigmoid});
+  r.add({"", "HardSwish", 14, INT64_MAX, [](OpContext& c) { infer_float_unary(c, 1); }, create_hard_swish});
 }
 
 }  // namespace ssdx

@@ -43,27 +43,12 @@ T apply_binary(T a, T b) {
 // dst = a (op) b, broadcast to dst's shape.
 template <BinaryOp Op, typename T>
 void binary_kernel(const Tensor& a, const Tensor& b, Tensor& dst) {
-  const T* pa = a.data<T>();
-  const T* pb = b.data<T>();
-  T* pd = dst.data<T>();
   if constexpr (Op == BinaryOp::Div && std::is_integral_v<T>) {
+    const T* pb = b.data<T>();
     for (int64_t i = 0; i < b.numel(); ++i)
       if (pb[i] == 0) fail("integer division by zero");
   }
-  const int64_t n = dst.numel();
-  if (a.shape() == dst.shape() && b.shape() == dst.shape()) {
-#pragma omp parallel for if (n > (1 << 16)) schedule(static)
-    for (int64_t i = 0; i < n; ++i) pd[i] = apply_binary<Op>(pa[i], pb[i]);
-    return;
-  }
-  if (a.shape() == dst.shape() && b.numel() == 1) {
-    const T s = pb[0];
-#pragma omp parallel for if (n > (1 << 16)) schedule(static)
-    for (int64_t i = 0; i < n; ++i) pd[i] = apply_binary<Op>(pa[i], s);
-    return;
-  }
-  for_each_broadcast(dst.shape(), broadcast_strides(a.shape(), dst.shape()), broadcast_strides(b.shape(), dst.shape()),
-                     [&](int64_t d, int64_t ia, int64_t ib) { pd[d] = apply_binary<Op>(pa[ia], pb[ib]); });
+  broadcast_binary_map<T, T, T>(a, b, dst, [](T x, T y) { return apply_binary<Op>(x, y); });
 }
 
 template <BinaryOp Op>

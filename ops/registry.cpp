@@ -45,6 +45,8 @@ void register_builtin_ops(OpRegistry& r) {
   register_batchnorm_ops(r);
   register_pool_ops(r);
   register_elementwise_ops(r);
+  register_elementwise_math_ops(r);
+  register_compare_ops(r);
   register_activation_ops(r);
   register_softmax_ops(r);
   register_reduce_ops(r);

@@ -36,6 +36,8 @@ void register_conv_ops(OpRegistry& r);
 void register_batchnorm_ops(OpRegistry& r);
 void register_pool_ops(OpRegistry& r);
 void register_elementwise_ops(OpRegistry& r);
+void register_elementwise_math_ops(OpRegistry& r);
+void register_compare_ops(OpRegistry& r);
 void register_activation_ops(OpRegistry& r);
 void register_softmax_ops(OpRegistry& r);
 void register_reduce_ops(OpRegistry& r);

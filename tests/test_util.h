@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -58,6 +59,18 @@ inline std::pair<std::vector<Tensor>, std::string> run_op_knowing(const std::str
   def->infer(ctx);
   std::unique_ptr<Kernel> kernel = def->create(ctx);
   return {run_kernel(*kernel, inputs, ctx.outputs()), kernel->impl_name()};
+}
+
+// Like run_op, with the session-wide kernel hints (reference: the op's plain reference kernel).
+inline std::vector<Tensor> run_op_hinted(const std::string& op_type, int64_t opset, const Attributes& attrs,
+                                         const std::vector<const Tensor*>& inputs, const KernelHints& hints) {
+  const OpDef* def = find_op(op_type, opset, "");
+  const Node node = make_test_node(op_type, "", attrs, inputs.size(), 1);
+  OpContext ctx(node, opset, describe_inputs(inputs), 1);
+  ctx.set_hints(hints);
+  def->infer(ctx);
+  std::unique_ptr<Kernel> kernel = def->create(ctx);
+  return run_kernel(*kernel, inputs, ctx.outputs());
 }
 
 // Runs only shape inference of `op_type`, on inputs described by ValueInfos (dims may be kUnknownDim, values absent),
@@ -136,6 +149,26 @@ inline ::testing::AssertionResult tensors_close(const Tensor& expected, const Te
     }
   }
   return ::testing::AssertionSuccess();
+}
+
+// Same dtype, shape and bits in every element (any NaN matches any NaN): for kernels that reproduce onnxruntime's
+// or a reference's arithmetic exactly, where tolerances would hide a changed rounding or a lost -0.
+inline ::testing::AssertionResult same_bits(const Tensor& expected, const Tensor& actual) {
+  if (expected.dtype() != actual.dtype() || expected.shape() != actual.shape())
+    return ::testing::AssertionFailure() << dtype_name(actual.dtype()) << shape_str(actual.shape()) << " != expected "
+                                         << dtype_name(expected.dtype()) << shape_str(expected.shape());
+  const size_t size = dtype_size(expected.dtype());
+  const auto* e = static_cast<const unsigned char*>(expected.raw());
+  const auto* a = static_cast<const unsigned char*>(actual.raw());
+  int64_t differ = 0, first = -1;
+  for (int64_t i = 0; i < expected.numel(); ++i) {
+    if (expected.dtype() == DataType::Float && std::isnan(expected.data<float>()[i]) && std::isnan(actual.data<float>()[i]))
+      continue;
+    if (std::memcmp(e + i * size, a + i * size, size) != 0 && differ++ == 0) first = i;
+  }
+  if (differ == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << differ << " of " << expected.numel() << " elements differ, first " << first
+                                       << ": " << actual.float_at(first) << " != expected " << expected.float_at(first);
 }
 
 }  // namespace ssdx::test
