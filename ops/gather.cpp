@@ -1,8 +1,11 @@
-// Gather (rows of one axis picked by an index tensor) and Shape (the dims of a tensor as an int64 tensor).
+// Gather (rows of one axis picked by an index tensor), GatherND (slices picked by index tuples, opset 11; 12 adds
+// batch_dims), GatherElements (one element per index along an axis, opset 11) and Shape (the dims of a tensor as an
+// int64 tensor). Indices may be negative (from the back); out-of-range ones fail before anything is copied.
 #include <algorithm>
 #include <cstring>
 
-#include "ops/op_util.h"
+#include "ops/data_movement.h"
+#include "ops/index_offsets.h"
 #include "ops/registry.h"
 
 namespace ssdx {
@@ -54,15 +57,20 @@ std::pair<int64_t, int64_t> shape_range(const ShapeParams& p, int64_t rank) {
   return {s, std::max(s, clamp(p.end))};
 }
 
-void infer_gather(OpContext& ctx) {
+// The checks Gather, GatherND and GatherElements start with (data of a fixed-size dtype, integer indices). False,
+// with the output's dtype recorded, when a shape is not known yet.
+bool indexed_read_shapes_known(OpContext& ctx) {
   ctx.require_inputs(2, 2);
   require_fixed_size_dtype(ctx, 0);
   ctx.require_dtype(1, {DataType::Int32, DataType::Int64});
+  if (ctx.input_shape_known(0) && ctx.input_shape_known(1)) return true;
+  ctx.set_output_dtype(0, ctx.input_dtype(0));
+  return false;
+}
+
+void infer_gather(OpContext& ctx) {
+  if (!indexed_read_shapes_known(ctx)) return;
   const DataType dt = ctx.input_dtype(0);
-  if (!ctx.input_shape_known(0) || !ctx.input_shape_known(1)) {
-    ctx.set_output_dtype(0, dt);
-    return;
-  }
   const Shape& data = ctx.input_shape(0);
   const int64_t axis = normalize_axis(ctx.attrs().get_int("axis", 0), static_cast<int64_t>(data.size()), "Gather");
   const int64_t dim = data[static_cast<size_t>(axis)];
@@ -127,6 +135,65 @@ void shape_kernel(const ShapeParams& p, const Tensor& x, Tensor& out) {
   for (int64_t i = 0; i < out.numel(); ++i) dst[i] = x.dim(first + i);
 }
 
+
+// ---- GatherND and GatherElements ----
+
+void infer_gather_nd(OpContext& ctx) {
+  if (!indexed_read_shapes_known(ctx)) return;
+  const DataType dt = ctx.input_dtype(0);
+  if (ctx.input_shape(1).empty() || ctx.input_shape(1).back() == kUnknownDim) {  // rank not known, or bad
+    nd_output_shape("GatherND", ctx.input_shape(0), ctx.input_shape(1), 0);
+    ctx.set_output_dtype(0, dt);
+    return;
+  }
+  const Shape out = nd_output_shape("GatherND", ctx.input_shape(0), ctx.input_shape(1),
+                                    ctx.attrs().get_int("batch_dims", 0));
+  if (shape_is_static(out)) check_output_fits("GatherND", out, dt);
+  ctx.set_output(0, dt, out);
+}
+
+// One slice copy per index tuple; slices of 1, 2, 4 or 8 bytes are fixed-size copies, longer ones memcpy calls.
+void gather_nd_kernel(int64_t batch_dims, const Tensor& data, const Tensor& indices, Tensor& out) {
+  const std::vector<int64_t> offsets = nd_offsets("GatherND", indices, data.shape(), batch_dims);
+  const int64_t tuples = static_cast<int64_t>(offsets.size());
+  if (tuples == 0 || out.numel() == 0) return;
+  const size_t elem = dtype_size(data.dtype());
+  const size_t slice = static_cast<size_t>(out.numel() / tuples) * elem;
+  const auto* src = static_cast<const uint8_t*>(data.raw());
+  auto* dst = static_cast<uint8_t*>(out.raw());
+  auto copy = [&](auto size) {
+#pragma omp parallel for if (out.nbytes() > kDataMoveParallelBytes) schedule(static)
+    for (int64_t t = 0; t < tuples; ++t)
+      std::memcpy(dst + static_cast<size_t>(t) * slice, src + static_cast<size_t>(offsets[static_cast<size_t>(t)]) * elem,
+                  size);
+  };
+  if (slice <= 8 && (slice & (slice - 1)) == 0) dispatch_elem_size(slice, copy);
+  else copy(slice);
+}
+
+void infer_gather_elements(OpContext& ctx) {
+  if (!indexed_read_shapes_known(ctx)) return;
+  const DataType dt = ctx.input_dtype(0);
+  const Shape& data = ctx.input_shape(0);
+  const int64_t axis = normalize_axis(ctx.attrs().get_int("axis", 0), static_cast<int64_t>(data.size()), "GatherElements");
+  check_element_shapes("GatherElements", data, ctx.input_shape(1), axis);
+  ctx.set_output(0, dt, ctx.input_shape(1));
+}
+
+void gather_elements_kernel(int64_t axis_attr, const Tensor& data, const Tensor& indices, Tensor& out) {
+  const int64_t axis = normalize_axis(axis_attr, data.rank(), "GatherElements");
+  const std::vector<int64_t> offsets = element_offsets("GatherElements", indices, data.shape(), axis, true);
+  const int64_t n = static_cast<int64_t>(offsets.size());
+  const auto* src = static_cast<const uint8_t*>(data.raw());
+  auto* dst = static_cast<uint8_t*>(out.raw());
+  dispatch_elem_size(dtype_size(data.dtype()), [&](auto size) {
+    constexpr size_t N = decltype(size)::value;
+#pragma omp parallel for if (out.nbytes() > kDataMoveParallelBytes) schedule(static)
+    for (int64_t i = 0; i < n; ++i)
+      std::memcpy(dst + static_cast<size_t>(i) * N, src + static_cast<size_t>(offsets[static_cast<size_t>(i)]) * N, N);
+  });
+}
+
 }  // namespace
 
 void register_gather_ops(OpRegistry& r) {
@@ -134,6 +201,17 @@ void register_gather_ops(OpRegistry& r) {
            return make_kernel([p = GatherParams{ctx.attrs().get_int("axis", 0)}](KernelContext& kc) {
              gather_kernel(p, kc.input(0), kc.input(1), kc.output(0));
            }, "ref");
+         }});
+  // GatherND 12 added batch_dims (absent, it is 0: opset 11's behaviour); 13 only added bfloat16.
+  r.add({"", "GatherND", 11, INT64_MAX, infer_gather_nd, [](const OpContext& ctx) {
+           return make_kernel([b = ctx.attrs().get_int("batch_dims", 0)](KernelContext& kc) {
+             gather_nd_kernel(b, kc.input(0), kc.input(1), kc.output(0));
+           }, "slices");
+         }});
+  r.add({"", "GatherElements", 11, INT64_MAX, infer_gather_elements, [](const OpContext& ctx) {
+           return make_kernel([a = ctx.attrs().get_int("axis", 0)](KernelContext& kc) {
+             gather_elements_kernel(a, kc.input(0), kc.input(1), kc.output(0));
+           }, "elements");
          }});
   r.add({"", "Shape", 1, INT64_MAX, infer_shape, [](const OpContext& ctx) {
            return make_kernel(

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "ops/op_util.h"
+#include "ops/data_movement.h"
 #include "ops/registry.h"
 
 namespace ssdx {
@@ -533,8 +533,10 @@ void transpose_tiles(const uint8_t* s, int64_t offset, const Shape& shape, const
   }
 }
 
-// dst (contiguous, of `shape`) = src[offset + sum_d idx[d] * strides[d]], strides in elements and possibly negative.
-// The view of Transpose (permuted strides) and Slice (stepped strides from a start offset).
+}  // namespace
+
+// The view of Transpose (permuted strides), Slice (stepped strides from a start offset), Expand and Tile (0 strides);
+// declared in ops/data_movement.h.
 void strided_copy(const Tensor& src, int64_t offset, std::vector<int64_t> strides, Shape shape, Tensor& dst) {
   if (shape_numel(shape) == 0) return;
   coalesce_dims(shape, strides);
@@ -549,6 +551,8 @@ void strided_copy(const Tensor& src, int64_t offset, std::vector<int64_t> stride
     else copy_rows<N>(s, offset, shape, strides, d);
   });
 }
+
+namespace {
 
 // Reshape, Flatten, Squeeze, Unsqueeze, Identity: the output (already shaped) gets the input's bytes. A copy
 // rather than an alias, because the executor owns output buffers.

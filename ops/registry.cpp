@@ -55,6 +55,12 @@ void register_builtin_ops(OpRegistry& r) {
   register_constant_ops(r);
   register_topk_ops(r);
   register_nms_ops(r);
+  register_expand_ops(r);
+  register_range_ops(r);
+  register_split_ops(r);
+  register_pad_ops(r);
+  register_scatter_ops(r);
+  register_nonzero_ops(r);
 }
 
 }  // namespace ssdx

@@ -46,5 +46,11 @@ void register_gather_ops(OpRegistry& r);
 void register_constant_ops(OpRegistry& r);
 void register_topk_ops(OpRegistry& r);
 void register_nms_ops(OpRegistry& r);
+void register_expand_ops(OpRegistry& r);   // Expand, Tile
+void register_range_ops(OpRegistry& r);
+void register_split_ops(OpRegistry& r);
+void register_pad_ops(OpRegistry& r);
+void register_scatter_ops(OpRegistry& r);  // ScatterND, ScatterElements, Scatter
+void register_nonzero_ops(OpRegistry& r);
 
 }  // namespace ssdx

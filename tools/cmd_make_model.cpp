@@ -1,5 +1,6 @@
 // ssdx make-model: writes an SSD-ResNet34 model with the zoo files' architecture and synthetic weights, or imports
-// face-api's trained SSD-MobileNetV1 face detector from its TF.js weights (--arch face-ssd-mobilenetv1).
+// face-api's trained SSD-MobileNetV1 face detector from its TF.js weights (--arch face-ssd-mobilenetv1), or writes
+// mmdetection's SSD300 in IGIE's export form (--arch mmdet-ssd300).
 #include <chrono>
 #include <iostream>
 
@@ -7,6 +8,7 @@
 
 #include "tools/cli.h"
 #include "models/face_ssd.h"
+#include "models/mmdet_ssd300.h"
 #include "models/ssd_model.h"
 
 namespace ssdx::cli {
@@ -14,13 +16,14 @@ namespace ssdx::cli {
 int cmd_make_model(Args& args) {
   models::SsdModelOptions o;
   std::string out, arch = "ssd-resnet34", weights;
-  bool size_given = false, seed_given = false, shapes_given = false, opset_given = false;
+  bool size_given = false, seed_given = false, shapes_given = false, opset_given = false, static_batch = false;
   while (!args.done()) {
     const std::string a = args.next("");
     if (a == "--size") o.size = parse_int(args.next(a), a, 1, 1 << 20), size_given = true;
     else if (a == "--opset") o.opset = parse_int(args.next(a), a, 1, 100), opset_given = true;
     else if (a == "--seed") o.seed = static_cast<uint32_t>(parse_int(args.next(a), a, 0, 1 << 30)), seed_given = true;
     else if (a == "--fold-bn") o.fold_bn = true;
+    else if (a == "--static-batch") static_batch = true;
     else if (a == "--constant-shapes") o.constant_view_shapes = true, shapes_given = true;
     else if (a == "--arch") arch = args.next(a);
     else if (a == "--weights") weights = args.next(a);
@@ -44,7 +47,20 @@ int cmd_make_model(Args& args) {
               << static_cast<int>(ms) << " ms\n";
     return 0;
   }
-  if (arch != "ssd-resnet34") fail("make-model: unknown --arch '", arch, "' (ssd-resnet34 or face-ssd-mobilenetv1)");
+  if (arch == "mmdet-ssd300") {
+    if (size_given || shapes_given || opset_given || !weights.empty() || o.fold_bn)
+      fail("make-model: --arch mmdet-ssd300 takes --seed and --static-batch only (300x300, opset 13)");
+    models::MmdetSsd300Options m;
+    m.seed = o.seed;
+    m.dynamic_batch = !static_batch;
+    models::write_mmdet_ssd300_model(m, out);
+    std::cout << "wrote " << out << ": mmdetection SSD300 (VGG16), IGIE's export form, 12 raw head outputs, "
+              << (m.dynamic_batch ? "dynamic" : "static") << " batch, opset 13, seed " << m.seed << "\n";
+    return 0;
+  }
+  if (static_batch) fail("make-model: --static-batch is for --arch mmdet-ssd300 only");
+  if (arch != "ssd-resnet34")
+    fail("make-model: unknown --arch '", arch, "' (ssd-resnet34, face-ssd-mobilenetv1 or mmdet-ssd300)");
   if (!weights.empty()) fail("make-model: --weights is for --arch face-ssd-mobilenetv1 only");
   models::write_ssd_model(o, out);
   std::cout << "wrote " << out << ": SSD-ResNet34 " << o.size << "x" << o.size << ", opset " << o.opset

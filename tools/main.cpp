@@ -23,6 +23,8 @@ const char* kUsage =
     "  make-model --arch face-ssd-mobilenetv1 --weights DIR OUT.onnx [--fold-bn] [--opset 10..13]\n"
     "      import face-api's trained SSD-MobileNetV1 face detector from its TF.js weights in DIR\n"
     "      (scripts/fetch_face_weights.sh fetches them)\n"
+    "  make-model --arch mmdet-ssd300 OUT.onnx [--seed N] [--static-batch]\n"
+    "      write mmdetection's SSD300 (VGG16) as IGIE exports it (dynamic batch, 12 raw head outputs)\n"
     "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [--labels FILE] [--letterbox | --stretch]\n"
     "         [--resize bilinear|pillow-bilinear] [engine options]\n"
     "      detect objects in PNG/JPEG images: one line per object scoring >= T (default: the model's\n"
