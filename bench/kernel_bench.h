@@ -17,8 +17,10 @@ class BoundKernel {
  public:
   // `inputs` must outlive this object; `known_at_load[i]` marks input i as a constant (weights, thresholds).
   // `blocked_outputs`: every consumer would read oneDNN's blocked layouts (the session decides this per output).
+  // `reference`: create the op's reference kernel (KernelHints::reference).
   BoundKernel(const std::string& op_type, int64_t opset, const Attributes& attrs, std::vector<const Tensor*> inputs,
-              const std::vector<bool>& known_at_load, int num_outputs = 1, bool blocked_outputs = false) {
+              const std::vector<bool>& known_at_load, int num_outputs = 1, bool blocked_outputs = false,
+              bool reference = false) {
     const OpDef* def = OpRegistry::global().find("", op_type, opset);
     if (!def) fail("no kernel for ", op_type, " at opset ", opset);
     node_.name = op_type + "_bench";
@@ -32,6 +34,9 @@ class BoundKernel {
       if (inputs[i]) at_load[i].layout = inputs[i]->layout();  // what the producer writes, as in a session
     }
     OpContext load_ctx(node_, opset, at_load, node_.outputs.size());
+    KernelHints hints;
+    hints.reference = reference;  // the op's reference loop, to time the fast kernel against
+    load_ctx.set_hints(hints);
     for (int o = 0; o < num_outputs; ++o) load_ctx.set_output_blocked_ok(o, blocked_outputs);
     def->infer(load_ctx);
     kernel_ = def->create(load_ctx);

@@ -53,6 +53,8 @@ void register_builtin_ops(OpRegistry& r) {
   register_constant_ops(r);
   register_topk_ops(r);
   register_nms_ops(r);
+  register_normalize_ops(r);
+  register_resize_ops(r);
 }
 
 }  // namespace ssdx

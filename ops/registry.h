@@ -44,5 +44,7 @@ void register_gather_ops(OpRegistry& r);
 void register_constant_ops(OpRegistry& r);
 void register_topk_ops(OpRegistry& r);
 void register_nms_ops(OpRegistry& r);
+void register_normalize_ops(OpRegistry& r);
+void register_resize_ops(OpRegistry& r);
 
 }  // namespace ssdx
