@@ -99,6 +99,23 @@ TEST(ReducePoolResizeOrt, TorchvisionBilinearTo300) {
   expect_like_ort(b, "resize_480x640_300", {{"x", random_tensor({1, 3, 480, 640}, 4, 0.f, 1.f)}}, 1e-5);
 }
 
+// sizes and axes as graph inputs: shapes known only at run time (the executor re-infers the nodes then).
+TEST(ReducePoolResizeOrt, RunTimeSizesAndAxes) {
+  SSDX_NEED_ORT();
+  ModelBuilder b(18);
+  b.add_input("x", DataType::Float, {1, 3, -1, -1}, {"", "", "h", "w"});
+  b.add_input("sizes", DataType::Int64, {4});
+  b.add_input("axes", DataType::Int64, {1});
+  Attributes a;
+  a.set_string("mode", "linear");
+  b.add_node("Resize", {"x", "", "", "sizes"}, {"y"}, a);
+  b.add_node("ReduceMean", {"y", "axes"}, {"m"}, Attributes::integer("keepdims", 0));
+  add_any_output(b, "y", DataType::Float, 4);
+  add_any_output(b, "m", DataType::Float, 3);
+  expect_like_ort(b, "run_time_sizes", {{"x", random_tensor({1, 3, 20, 30}, 13)}, {"sizes", ints1d({1, 3, 7, 45})},
+                                        {"axes", ints1d({-1})}}, 1e-5);
+}
+
 TEST(ReducePoolResizeOrt, GlobalAveragePoolSqueezeExcite) {
   SSDX_NEED_ORT();
   ModelBuilder b(13);
