@@ -17,6 +17,7 @@ class BoundKernel {
  public:
   // `inputs` must outlive this object; `known_at_load[i]` marks input i as a constant (weights, thresholds).
   // `blocked_outputs`: every consumer would read oneDNN's blocked layouts (the session decides this per output).
+  // `hints`: e.g. KernelHints::reference for the op's reference kernel, to time the fast kernel against.
   BoundKernel(const std::string& op_type, int64_t opset, const Attributes& attrs, std::vector<const Tensor*> inputs,
               const std::vector<bool>& known_at_load, int num_outputs = 1, bool blocked_outputs = false,
               const KernelHints& hints = {}) {

@@ -163,13 +163,8 @@ void window_avg_kernel(const QPoolParams& p, const Tensor& x, const Shape& x_nch
       for (int64_t od = 0; od < g.out[0]; ++od)
         for (int64_t oh = 0; oh < g.out[1]; ++oh)
           for (int64_t ow = 0; ow < g.out[2]; ++ow) {
-            float sum = 0.f;
-            int64_t taps = 0;
-            for_each_tap(g, od, oh, ow, [&](int64_t at, int64_t) {
-              sum += dequantized[src[xi.at(n, c, at)]];
-              ++taps;
-            });
-            sum /= static_cast<float>(p.count_include_pad ? kernel_size : taps);
+            const TapSum s = sum_taps(g, od, oh, ow, [&](int64_t at) { return dequantized[src[xi.at(n, c, at)]]; });
+            const float sum = s.sum / static_cast<float>(p.count_include_pad ? kernel_size : s.taps);
             dst[yi.at(n, c, (od * g.out[1] + oh) * g.out[2] + ow)] = pool_quantize<T>(sum, q.y_scale, q.y_zp);
           }
 }

@@ -61,6 +61,8 @@ void register_builtin_ops(OpRegistry& r) {
   register_pad_ops(r);
   register_scatter_ops(r);
   register_nonzero_ops(r);
+  register_normalize_ops(r);
+  register_resize_ops(r);
 }
 
 }  // namespace ssdx

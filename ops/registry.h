@@ -52,5 +52,7 @@ void register_split_ops(OpRegistry& r);
 void register_pad_ops(OpRegistry& r);
 void register_scatter_ops(OpRegistry& r);  // ScatterND, ScatterElements, Scatter
 void register_nonzero_ops(OpRegistry& r);
+void register_normalize_ops(OpRegistry& r);
+void register_resize_ops(OpRegistry& r);
 
 }  // namespace ssdx

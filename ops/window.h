@@ -60,4 +60,28 @@ inline void for_each_tap(const Window3d& g, int64_t od, int64_t oh, int64_t ow, 
   }
 }
 
+// Calls f(od, oh, ow, o) for every output position of one plane, o its offset within the output plane.
+template <typename F>
+inline void for_each_output(const Window3d& g, F&& f) {
+  for (int64_t od = 0; od < g.out[0]; ++od)
+    for (int64_t oh = 0; oh < g.out[1]; ++oh)
+      for (int64_t ow = 0; ow < g.out[2]; ++ow) f(od, oh, ow, (od * g.out[1] + oh) * g.out[2] + ow);
+}
+
+// The float sum of value(input_offset) over the taps of (od, oh, ow) inside the input, and how many there are
+// (the averaging pools).
+struct TapSum {
+  float sum = 0.f;
+  int64_t taps = 0;
+};
+template <typename F>
+inline TapSum sum_taps(const Window3d& g, int64_t od, int64_t oh, int64_t ow, F&& value) {
+  TapSum s;
+  for_each_tap(g, od, oh, ow, [&](int64_t at, int64_t) {
+    s.sum += value(at);
+    ++s.taps;
+  });
+  return s;
+}
+
 }  // namespace ssdx

@@ -2,6 +2,8 @@
 #include <limits>
 #include <numeric>
 
+#include "ops/cpu_isa.h"
+#include "tests/ops/kernel_pair.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
@@ -142,6 +144,73 @@ TEST(Reduce, InferenceWithUnknownAxes) {
   def->infer(drop);
   EXPECT_FALSE(drop.outputs()[0].shape_known);
   EXPECT_EQ(drop.outputs()[0].dtype, DataType::Float);
+}
+
+TEST(Reduce, ProdMeanL2HandValues) {
+  Tensor x = make_tensor<float>({2, 3}, {1, 2, 3, -4, 5, 6});
+  EXPECT_TRUE(tensors_close(make_tensor<float>({2, 1}, {6, -120}), run_op("ReduceProd", 13, reduce_attrs({1}), {&x})[0]));
+  EXPECT_TRUE(tensors_close(make_tensor<float>({3}, {-1.5f, 3.5f, 4.5f}), run_op("ReduceMean", 11, reduce_attrs({0}, 0), {&x})[0]));
+  // sqrt(1 + 4 + 9) and sqrt(16 + 25 + 36).
+  EXPECT_TRUE(tensors_close(make_tensor<float>({2}, {std::sqrt(14.f), std::sqrt(77.f)}),
+                            run_op("ReduceL2", 13, reduce_attrs({-1}, 0), {&x})[0]));
+  Tensor axes = make_tensor<int64_t>({1}, {1});
+  EXPECT_TRUE(tensors_close(make_tensor<float>({2}, {2, 7.f / 3}), run_op("ReduceMean", 18, keepdims_attr(0), {&x, &axes})[0]));
+  // Opset 18 without axes reduces all; noop_with_empty_axes makes it the identity.
+  EXPECT_TRUE(tensors_close(make_tensor<float>({1, 1}, {-720}), run_op("ReduceProd", 18, {}, {&x})[0]));
+  EXPECT_TRUE(tensors_close(x, run_op("ReduceL2", 18, keepdims_attr(1, 1), {&x})[0]));
+  // A scalar is reduced over the set of its one value: L2 of -3 is 3.
+  Tensor s = make_tensor<float>({}, {-3});
+  EXPECT_TRUE(tensors_close(make_tensor<float>({}, {3}), run_op("ReduceL2", 13, {}, {&s})[0]));
+}
+
+TEST(Reduce, ProdMeanIntegers) {
+  Tensor x = make_tensor<int32_t>({2, 3}, {1, 2, 4, -1, -2, -4});
+  EXPECT_TRUE(tensors_close(make_tensor<int32_t>({2}, {8, -8}), run_op("ReduceProd", 13, reduce_attrs({1}, 0), {&x})[0]));
+  // Integer means truncate: 7/3 = 2, -7/3 = -2.
+  EXPECT_TRUE(tensors_close(make_tensor<int32_t>({2}, {2, -2}), run_op("ReduceMean", 13, reduce_attrs({1}, 0), {&x})[0]));
+  // Products wrap around: 2^16 * 2^16 = 2^32 = 0 mod 2^32.
+  Tensor big = make_tensor<int32_t>({2}, {65536, 65536});
+  EXPECT_TRUE(tensors_close(make_tensor<int32_t>({}, {0}), run_op("ReduceProd", 13, keepdims_attr(0), {&big})[0]));
+  Tensor x64 = make_tensor<int64_t>({3}, {10, 20, 31});
+  EXPECT_TRUE(tensors_close(make_tensor<int64_t>({}, {20}), run_op("ReduceMean", 13, keepdims_attr(0), {&x64})[0]));
+  // ReduceL2 is float32 only here; uint8 is no type of ReduceProd.
+  EXPECT_THROW(run_op("ReduceL2", 13, {}, {&x}), Error);
+  Tensor u8 = make_tensor<uint8_t>({2}, {1, 2});
+  EXPECT_THROW(run_op("ReduceProd", 13, {}, {&u8}), Error);
+}
+
+TEST(Reduce, ProdMeanL2OfEmptySets) {
+  Tensor x(DataType::Float, {2, 0});
+  const auto over1 = reduce_attrs({1}, 0);
+  EXPECT_TRUE(tensors_close(make_tensor<float>({2}, {1, 1}), run_op("ReduceProd", 13, over1, {&x})[0]));
+  EXPECT_TRUE(tensors_close(make_tensor<float>({2}, {0, 0}), run_op("ReduceL2", 13, over1, {&x})[0]));
+  const Tensor mean = run_op("ReduceMean", 13, over1, {&x})[0];
+  EXPECT_TRUE(std::isnan(mean.data<float>()[0]) && std::isnan(mean.data<float>()[1]));  // 0 / 0
+  EXPECT_EQ(shape_str(run_op("ReduceL2", 13, reduce_attrs({0}, 0), {&x})[0].shape()), "[0]");
+}
+
+// mmdeploy's L2 normalisation: ReduceL2 over the channels of [N, C, H, W] with keepdims. The vectorised kernel
+// equals the reference loop bit for bit (same summation order), also for a spatial size that is no multiple of
+// the block and for the negative axis.
+TEST(Reduce, L2OverChannelsFastMatchesReference) {
+  for (const Shape& shape : {Shape{2, 512, 38, 38}, Shape{1, 7, 5, 3}, Shape{3, 4, 1}}) {
+    SCOPED_TRACE(shape_str(shape));
+    Tensor x = random_tensor(shape, 21, -2.f, 2.f);
+    for (int64_t axis : {int64_t{1}, 1 - static_cast<int64_t>(shape.size())}) {
+      const Attributes a = reduce_attrs({axis}, 1);
+      const KernelRun fast = run_op_hinted("ReduceL2", 13, a, {&x}, false);
+      const KernelRun ref = run_op_hinted("ReduceL2", 13, a, {&x}, true);
+      EXPECT_EQ(fast.impl, "l2norm:" + std::string(isa_name(host_isa())));
+      EXPECT_EQ(ref.impl, "ref");
+      EXPECT_TRUE(tensors_close(ref.outputs[0], fast.outputs[0], 0, 0));
+    }
+  }
+  // Independent check of one value: channel sums by hand in double.
+  Tensor x = random_tensor({1, 3, 2, 2}, 5);
+  const Tensor y = run_op("ReduceL2", 13, reduce_attrs({1}), {&x})[0];
+  double sum = 0;
+  for (int c = 0; c < 3; ++c) sum += double(x.data<float>()[c * 4 + 3]) * x.data<float>()[c * 4 + 3];
+  EXPECT_NEAR(y.data<float>()[3], std::sqrt(sum), 1e-6);
 }
 
 }  // namespace
