@@ -6,6 +6,7 @@
 //       on seeded random inputs (float: normal(0, 1), what a normalised photo looks like; integers: [0, 10)) and
 //       prints one JSON object shaped like `ssdx bench --json`'s. --save-inputs writes each input as DIR/in<i>.npy
 //       and DIR/inputs.txt with one NAME=FILE per line, for `ssdx bench --input`, so both engines see the same data.
+//       --inputs LIST reads the inputs from such a NAME=FILE list (.npy files, float32/int64) instead of drawing them.
 //   node ort_bench.js --report ORT.json SSDX.json [--json]
 //       Prints the side-by-side table of two such objects (or one JSON object with both and the ratios).
 'use strict';
@@ -69,6 +70,23 @@ function writeNpy(file, type, dims, data) {
                                         Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
 }
 
+// Reads a NumPy .npy file as written by writeNpy or ssdx (version 1/2, little-endian, C order).
+function readNpy(file) {
+  const buf = fs.readFileSync(file);
+  if (buf.toString('latin1', 0, 6) !== '\x93NUMPY') die(`${file}: not a .npy file`);
+  const v1 = buf[6] === 1;
+  const headerLen = v1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = (v1 ? 10 : 12) + headerLen;
+  const header = buf.toString('latin1', v1 ? 10 : 12, start);
+  const descr = /'descr':\s*'([^']+)'/.exec(header);
+  const shape = /'shape':\s*\(([^)]*)\)/.exec(header);
+  const type = descr && Object.keys(TYPES).find((t) => TYPES[t][1] === descr[1]);
+  if (!type || !shape || /'fortran_order':\s*True/.test(header)) die(`${file}: unsupported .npy header ${header}`);
+  const dims = shape[1].split(',').map((x) => x.trim()).filter((x) => x).map(Number);
+  const data = new TYPES[type][0](buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length));
+  return {type, dims, data};
+}
+
 // Nearest-rank percentile, the same definition as ssdx bench: sorted[ceil(p/100 * n) - 1], the minimum at p = 0.
 function percentile(sorted, p) {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -105,7 +123,14 @@ async function bench(o) {
   const next = rng(o.seed);
   const feeds = {};
   const lines = [];
-  session.inputMetadata.forEach((meta, i) => {
+  if (o.inputs) {
+    for (const line of fs.readFileSync(o.inputs, 'utf8').split('\n').filter((l) => l.trim())) {
+      const eq = line.indexOf('=');
+      const {type, dims, data} = readNpy(line.slice(eq + 1).trim());
+      feeds[line.slice(0, eq)] = new ort.Tensor(type, data, dims);
+    }
+  }
+  if (!o.inputs) session.inputMetadata.forEach((meta, i) => {
     const {dims, data} = randomInput(meta, next);
     feeds[meta.name] = new ort.Tensor(meta.type, data, dims);
     if (o.saveInputs) {
@@ -161,5 +186,5 @@ function report(o) {
 const args = process.argv.slice(2);
 const reportMode = args[0] === '--report';
 const opts = parseArgs(reportMode ? args.slice(1) : args,
-                       reportMode ? {json: false} : {threads: 2, runs: 10, warmup: 2, seed: 0, saveInputs: ''});
+                       reportMode ? {json: false} : {threads: 2, runs: 10, warmup: 2, seed: 0, saveInputs: '', inputs: ''});
 (reportMode ? Promise.resolve(report(opts)) : bench(opts)).catch((e) => die(e && e.message ? e.message : e));

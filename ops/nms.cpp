@@ -152,38 +152,47 @@ void select_class_boxes(const float* boxes, const float* scores, int64_t n, cons
 // same float operations; only how the work is organized differs.
 
 // The fast loops for `isa`: the per-ISA units' (nms_avx2.cpp, nms_avx512.cpp) or nms_select.h's compiled here.
-int64_t gather_candidates_for(Isa isa, const float* scores, int64_t n, const NmsThresholds& t, uint64_t* keys,
-                              uint8_t* flags) {
+int64_t gather_candidates_for(Isa isa, const float* scores, int64_t first, int64_t n, const NmsThresholds& t,
+                              uint64_t* keys) {
   switch (isa) {
-    case Isa::Avx512: return avx512::gather_candidates(scores, n, t, keys, flags);
-    case Isa::Avx2: return avx2::gather_candidates(scores, n, t, keys, flags);
+    case Isa::Avx512: return avx512::gather_candidates(scores, first, n, t, keys);
+    case Isa::Avx2: return avx2::gather_candidates(scores, first, n, t, keys);
     case Isa::Baseline: break;
   }
-  return gather_candidates(scores, n, t, keys, flags);
+  return gather_candidates(scores, first, n, t, keys);
 }
 int64_t greedy_select_for(Isa isa, const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,
-                          const NmsThresholds& t, const NmsSelected& s, int64_t selected) {
+                          const NmsThresholds& t, const NmsSelected& s, int64_t& selected, int64_t capacity) {
   switch (isa) {
-    case Isa::Avx512: return avx512::greedy_select(keys, count, boxes, center_point_box, t, s, selected);
-    case Isa::Avx2: return avx2::greedy_select(keys, count, boxes, center_point_box, t, s, selected);
+    case Isa::Avx512: return avx512::greedy_select(keys, count, boxes, center_point_box, t, s, selected, capacity);
+    case Isa::Avx2: return avx2::greedy_select(keys, count, boxes, center_point_box, t, s, selected, capacity);
     case Isa::Baseline: break;
   }
-  return greedy_select(keys, count, boxes, center_point_box, t, s, selected);
+  return greedy_select(keys, count, boxes, center_point_box, t, s, selected, capacity);
 }
 
-// The storage behind an NmsSelected.
+// The storage behind an NmsSelected; it grows as boxes are selected, so that a huge max_output costs nothing until
+// that many boxes are kept.
 struct SelectedBoxes {
   std::vector<float> storage;
   std::vector<int64_t> index;
   NmsSelected arrays;
+  int64_t capacity = 0;
 
-  // Empties the set, with room for `capacity` boxes.
-  void reset(int64_t capacity) {
-    const size_t c = static_cast<size_t>((capacity + kNmsLanes - 1) / kNmsLanes * kNmsLanes);
-    storage.assign(5 * c, 0.f);
+  // Room for `new_capacity` boxes, keeping the first `kept` (the rest of the lanes are zero: area 0 never suppresses).
+  void resize(int64_t kept, int64_t new_capacity) {
+    const size_t c = static_cast<size_t>((new_capacity + kNmsLanes - 1) / kNmsLanes * kNmsLanes);
+    std::vector<float> grown(5 * c, 0.f);
+    for (size_t a = 0; a < 5 && kept > 0; ++a) {
+      const float* from = a == 0 ? arrays.x_lo : a == 1 ? arrays.x_hi : a == 2 ? arrays.y_lo : a == 3 ? arrays.y_hi
+                                                                                                       : arrays.area;
+      std::memcpy(grown.data() + a * c, from, static_cast<size_t>(kept) * sizeof(float));
+    }
+    storage.swap(grown);
     index.resize(c);
     float* p = storage.data();
     arrays = {p, p + c, p + 2 * c, p + 3 * c, p + 4 * c, index.data()};
+    capacity = new_capacity;
   }
 };
 
@@ -210,24 +219,82 @@ void sort_keys(uint64_t* keys, uint64_t* tmp, int64_t n) {
   if (src != keys) std::memcpy(keys, src, static_cast<size_t>(n) * sizeof(uint64_t));
 }
 
-// Per-thread scratch for select_class_fast.
+// Per-thread scratch for select_class_fast; vectors keep their capacity from class to class.
 struct ClassScratch {
-  std::vector<uint64_t> keys, sort_tmp;
-  std::vector<uint8_t> flags;
+  std::vector<uint64_t> keys, band, sort_tmp;
   SelectedBoxes selected;
 };
+
+// Appends the keys of the candidates among rows [0, n) to `keys`, in row order, a block of rows at a time: memory
+// grows with the candidates only, never with the rows below the threshold.
+void gather_all(Isa isa, const float* scores, int64_t n, const NmsThresholds& t, std::vector<uint64_t>& keys) {
+  uint64_t buffer[kNmsGatherBlock];
+  for (int64_t first = 0; first < n; first += kNmsGatherBlock) {
+    const int64_t count =
+        gather_candidates_for(isa, scores + first, first, std::min(kNmsGatherBlock, n - first), t, buffer);
+    keys.insert(keys.end(), buffer, buffer + count);
+  }
+}
+
+// Greedy selection over sorted keys[0, count) continuing from `selected` boxes, growing the selected set as it
+// fills. Returns whether max_output boxes are selected.
+bool greedy_over(Isa isa, const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,
+                 const NmsThresholds& t, SelectedBoxes& sel, int64_t& selected) {
+  int64_t k = 0;
+  while (k < count && selected < t.max_output) {
+    k += greedy_select_for(isa, keys + k, count - k, boxes, center_point_box, t, sel.arrays, selected, sel.capacity);
+    if (selected == sel.capacity && selected < t.max_output && k < count) sel.resize(selected, 2 * sel.capacity);
+  }
+  return selected >= t.max_output;
+}
+
+// Candidate counts up to this are sorted whole; above it they are taken in bands of the highest scores (below).
+constexpr int64_t kSortWholeMax = 1 << 15;
+
+// Feeds the candidates to greedy_over in ORT's order without sorting them all: a histogram of the keys' top 16 bits
+// (sign, exponent and 7 mantissa bits of the score) cuts them into bands of descending scores; each band of at least
+// `want` keys is extracted in row order, sorted and selected from, until max_output boxes are selected. Usually the
+// first band suffices (it holds several times max_output candidates); `want` doubles per band, so a problem that
+// suppresses nearly everything costs a few passes over the keys.
+void greedy_by_bands(Isa isa, const float* boxes, int64_t center_point_box, const NmsThresholds& t,
+                     ClassScratch& scratch, int64_t& selected) {
+  constexpr int kBins = 1 << 16;
+  const std::vector<uint64_t>& keys = scratch.keys;
+  std::vector<uint32_t> histogram(kBins, 0);
+  for (uint64_t key : keys) ++histogram[key >> 48];
+  int64_t want = std::max<int64_t>(kSortWholeMax / 4, 4 * std::min<int64_t>(t.max_output, kSortWholeMax));
+  for (int bin = 0; bin < kBins;) {
+    int end = bin;
+    int64_t in_band = 0;
+    while (end < kBins && in_band < want) in_band += histogram[static_cast<size_t>(end++)];
+    scratch.band.clear();
+    scratch.band.reserve(static_cast<size_t>(in_band));
+    const uint64_t first_bin = static_cast<uint64_t>(bin), bins = static_cast<uint64_t>(end - bin);
+    for (uint64_t key : keys)
+      if ((key >> 48) - first_bin < bins) scratch.band.push_back(key);  // bin <= key >> 48 < end, in one compare
+    scratch.sort_tmp.resize(scratch.band.size());
+    sort_keys(scratch.band.data(), scratch.sort_tmp.data(), in_band);
+    if (greedy_over(isa, scratch.band.data(), in_band, boxes, center_point_box, t, scratch.selected, selected)) return;
+    bin = end;
+    want *= 2;
+  }
+}
 
 // select_class_boxes' result for one (batch, class).
 std::vector<int64_t> select_class_fast(Isa isa, const float* boxes, const float* scores, int64_t n,
                                        int64_t center_point_box, const NmsThresholds& t, ClassScratch& scratch) {
-  scratch.keys.resize(static_cast<size_t>(n));
-  scratch.sort_tmp.resize(static_cast<size_t>(n));
-  scratch.flags.resize(static_cast<size_t>(n));
-  const int64_t count = gather_candidates_for(isa, scores, n, t, scratch.keys.data(), scratch.flags.data());
-  sort_keys(scratch.keys.data(), scratch.sort_tmp.data(), count);
-  scratch.selected.reset(std::min(t.max_output, count));
-  const int64_t selected =
-      greedy_select_for(isa, scratch.keys.data(), count, boxes, center_point_box, t, scratch.selected.arrays, 0);
+  scratch.keys.clear();
+  gather_all(isa, scores, n, t, scratch.keys);
+  const int64_t count = static_cast<int64_t>(scratch.keys.size());
+  scratch.selected.resize(0, std::min<int64_t>({t.max_output, count, 1024}));
+  int64_t selected = 0;
+  if (count <= kSortWholeMax) {
+    scratch.sort_tmp.resize(static_cast<size_t>(count));
+    sort_keys(scratch.keys.data(), scratch.sort_tmp.data(), count);
+    greedy_over(isa, scratch.keys.data(), count, boxes, center_point_box, t, scratch.selected, selected);
+  } else {
+    greedy_by_bands(isa, boxes, center_point_box, t, scratch, selected);
+  }
   return {scratch.selected.index.begin(), scratch.selected.index.begin() + selected};
 }
 
@@ -289,6 +356,8 @@ std::vector<int64_t> nms_fast(const NmsProblem& p, Isa isa) {
   const int64_t tasks = p.batches * p.classes;
   std::vector<std::vector<int64_t>> per_class(static_cast<size_t>(tasks));
   // Classes are independent: threads take them one at a time (their costs vary a lot), results stay in class order.
+  // A single class (gluon-cv's exports put every row into one) stays on one thread: its pass over the rows is
+  // memory-bound and short (docs/nms.md), shorter than waking a second thread on a busy machine.
 #pragma omp parallel if (tasks > 1 && tasks * n > (1 << 15))
   {
     ClassScratch scratch;

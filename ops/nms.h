@@ -25,9 +25,10 @@ struct NmsProblem {
 };
 
 // The selected (batch, class, box) triples, flattened, in onnxruntime's order (batch, then class, then selection).
-// The reference follows ORT's code step by step; the fast path gives the same triples: it sorts candidates as
-// integer keys, tests IoU against all selected boxes at once in `isa`'s vectors with ORT's float operations, and
-// spreads the classes over threads.
+// The reference follows ORT's code step by step; the fast path gives the same triples: it gathers candidates as
+// integer keys without per-row scratch, sorts them (or, when there are many, only bands of the highest scores),
+// tests IoU against all selected boxes at once in `isa`'s vectors with ORT's float operations, and spreads the
+// classes over threads (docs/nms.md).
 std::vector<int64_t> nms_reference(const NmsProblem& p);
 std::vector<int64_t> nms_fast(const NmsProblem& p, Isa isa);
 

@@ -16,6 +16,10 @@ namespace ssdx {
 // at once. The arrays are padded to whole groups of kNmsLanes with area 0, which never suppresses.
 constexpr int64_t kNmsLanes = 16;
 
+// gather_candidates reads at most this many scores per call, so the caller's key buffer of this size always suffices
+// and the flags live on the stack: nothing is allocated per box row, whatever the row count.
+constexpr int64_t kNmsGatherBlock = 4096;
+
 // The selected boxes of one class as arrays (extents, areas, box indices), padded to whole groups of kNmsLanes.
 struct NmsSelected {
   float *x_lo = nullptr, *x_hi = nullptr, *y_lo = nullptr, *y_hi = nullptr, *area = nullptr;
@@ -23,10 +27,10 @@ struct NmsSelected {
 };
 
 // The per-ISA entry points of the two loops below (nms_fast dispatches to them).
-#define SSDX_NMS_VARIANT_ENTRIES                                                                                  \
-  int64_t gather_candidates(const float* scores, int64_t n, const NmsThresholds& t, uint64_t* keys, uint8_t* flags); \
-  int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,         \
-                        const NmsThresholds& t, const NmsSelected& s, int64_t selected);
+#define SSDX_NMS_VARIANT_ENTRIES                                                                                   \
+  int64_t gather_candidates(const float* scores, int64_t first, int64_t n, const NmsThresholds& t, uint64_t* keys); \
+  int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,          \
+                        const NmsThresholds& t, const NmsSelected& s, int64_t& selected, int64_t capacity);
 namespace avx2 {
 SSDX_NMS_VARIANT_ENTRIES
 }
@@ -74,16 +78,17 @@ uint64_t rank_key(float score, int64_t index) {
 
 int64_t key_index(uint64_t key) { return static_cast<int64_t>(key & 0xFFFFFFFFu); }
 
-// Writes the keys of the candidates of one (batch, class), unsorted but in box order, to `keys` (room for n);
-// returns their count. `flags` is scratch for n bytes.
-int64_t gather_candidates(const float* scores, int64_t n, const NmsThresholds& t, uint64_t* keys, uint8_t* flags) {
+// Writes the keys of the candidates among rows [first, first + n) of one (batch, class) (`scores` points at row
+// `first`, n <= kNmsGatherBlock), in row order, to `keys`; returns their count.
+int64_t gather_candidates(const float* scores, int64_t first, int64_t n, const NmsThresholds& t, uint64_t* keys) {
   int64_t count = 0;
   if (!t.has_score_threshold) {
-    for (int64_t i = 0; i < n; ++i) keys[count++] = rank_key(scores[i], i);
+    for (int64_t i = 0; i < n; ++i) keys[count++] = rank_key(scores[i], first + i);
     return count;
   }
   // Most scores are below the threshold: compare them all in vector lanes first (one flag byte each), then read the
   // flags 8 at a time and jump from set byte to set byte.
+  alignas(64) uint8_t flags[kNmsGatherBlock];
   const float threshold = t.score;
   for (int64_t i = 0; i < n; ++i) flags[i] = scores[i] > threshold;
   int64_t i = 0;
@@ -92,11 +97,11 @@ int64_t gather_candidates(const float* scores, int64_t n, const NmsThresholds& t
     std::memcpy(&word, flags + i, sizeof word);
     for (; word != 0; word &= word - 1) {  // each set byte is 0x01: clearing the lowest set bit clears the byte
       const int64_t k = i + __builtin_ctzll(word) / 8;
-      keys[count++] = rank_key(scores[k], k);
+      keys[count++] = rank_key(scores[k], first + k);
     }
   }
   for (; i < n; ++i)
-    if (flags[i]) keys[count++] = rank_key(scores[i], i);
+    if (flags[i]) keys[count++] = rank_key(scores[i], first + i);
   return count;
 }
 
@@ -116,14 +121,16 @@ bool suppressed_by_group(float x_lo, float x_hi, float y_lo, float y_hi, float a
   return hit != 0;
 }
 
-// Greedy selection over `count` candidates sorted by key, `selected` boxes already in s: the newly selected box
-// indices are appended to s.index; returns the new count.
+// Greedy selection over `count` candidates sorted by key, `selected` boxes already in s (room for `capacity`): the
+// newly selected box indices are appended to s.index and `selected` updated. Stops when max_output or `capacity`
+// boxes are selected; returns the number of candidates consumed.
 int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, int64_t center_point_box,
-                      const NmsThresholds& t, const NmsSelected& s, int64_t selected) {
+                      const NmsThresholds& t, const NmsSelected& s, int64_t& selected_count, int64_t capacity) {
   constexpr int64_t kPrefetch = 8;  // candidates ahead: their boxes are scattered over the whole box array
-  const int64_t max_output = t.max_output;
+  const int64_t limit = std::min(t.max_output, capacity);
   const float iou_threshold = t.iou;
-  for (int64_t k = 0; k < count && selected < max_output; ++k) {
+  int64_t selected = selected_count, k = 0;
+  for (; k < count && selected < limit; ++k) {
     if (k + kPrefetch < count) __builtin_prefetch(boxes + key_index(keys[k + kPrefetch]) * 4);
     const int64_t i = key_index(keys[k]);
     float x_lo, x_hi, y_lo, y_hi;
@@ -139,7 +146,8 @@ int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, i
     s.area[selected] = area;
     s.index[selected++] = i;
   }
-  return selected;
+  selected_count = selected;
+  return k;
 }
 
 }  // namespace

@@ -337,5 +337,31 @@ TEST(NonMaxSuppressionFast, SsdSizedProblemMatchesReference) {
   for (Isa isa : supported_isas()) EXPECT_EQ(nms_fast(p, isa), ref) << isa_name(isa);
 }
 
+TEST(NonMaxSuppressionFast, ManyCandidatesTakenInBandsMatchReference) {
+  // More candidates than one sort takes (ops/nms.cpp's kSortWholeMax), so the selection runs on score bands: three
+  // score levels plus NaN, +-inf and -0 (ties across the whole array), no score threshold, and limits that end the
+  // selection in the first band, in a later one, or never.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(0.f, 1.f);
+  RandomNms r;
+  NmsProblem& p = r.problem;
+  p.batches = 1, p.classes = 1, p.boxes_per_batch = 60000;
+  for (int64_t i = 0; i < p.boxes_per_batch; ++i) {
+    const float y = u(rng), x = u(rng), h = 0.01f + 0.05f * u(rng), w = 0.01f + 0.05f * u(rng);
+    r.boxes.insert(r.boxes.end(), {y, x, y + h, x + w});
+  }
+  const float specials[] = {std::numeric_limits<float>::quiet_NaN(), INFINITY, -INFINITY, -0.f, 0.f};
+  for (int64_t i = 0; i < p.boxes_per_batch; ++i)
+    r.scores.push_back(rng() % 100 == 0 ? specials[rng() % 5] : static_cast<float>(rng() % 3) / 2);
+  p.boxes = r.boxes.data();
+  p.scores = r.scores.data();
+  for (int64_t max_output : {int64_t{1}, int64_t{400}, int64_t{5000}, std::numeric_limits<int64_t>::max()}) {
+    p.thresholds = {max_output, 0.3f, false, 0.f};
+    const std::vector<int64_t> ref = nms_reference(p);
+    if (max_output < 5000) EXPECT_EQ(static_cast<int64_t>(ref.size() / 3), max_output);
+    for (Isa isa : supported_isas()) EXPECT_EQ(nms_fast(p, isa), ref) << isa_name(isa) << ", max " << max_output;
+  }
+}
+
 }  // namespace
 }  // namespace ssdx::test
