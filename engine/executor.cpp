@@ -168,7 +168,9 @@ TensorMap Executor::run(const TensorMap& feeds, RunProfile* profile, RunObserver
         kc.inputs.push_back(t);
       }
       std::vector<ValueInfo> inferred;
-      if (!s.shapes_static) {
+      if (!s.shapes_static && s.def->traits.outputs_from_kernel) {
+        inferred.assign(n.outputs.size(), ValueInfo{});  // the kernel allocates them (an If: its branch's)
+      } else if (!s.shapes_static) {
         OpContext ctx(n, graph_.opset(n.domain), describe_inputs(kc.inputs), n.outputs.size());
         s.def->infer(ctx);
         inferred = ctx.outputs();

@@ -4,6 +4,7 @@
 
 #include "engine/constant_release.h"
 #include "engine/layout_negotiation.h"
+#include "engine/load_folding.h"
 #include "engine/node_error.h"
 #include "engine/pass_pipeline.h"
 #include "engine/planner.h"
@@ -55,11 +56,10 @@ Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(gra
   }
   graph_.topo_sort();
   graph_.verify();
-  // Report every unsupported op before doing any work.
-  std::vector<const OpDef*> defs = resolve_ops(graph_, OpRegistry::global());
+  // Dead code first, then inference and folding (constant Ifs inlined), then the support check: every op ssdx lacks
+  // among the nodes still needed is reported at once, before any kernel is made.
   const Fold fold = !opts_.constant_folding ? Fold::None : opts_.optimize ? Fold::KeepDequantize : Fold::All;
-  plan_.folded = infer_shapes(graph_, defs, fold, opts_.max_weight_bytes).folded;  // folded constants count as made
-  eliminate_dead_nodes(graph_);  // also compacts away the folded nodes
+  plan_.folded = fold_and_resolve(graph_, fold, opts_.max_weight_bytes);  // folded constants count as made
   if (opts_.optimize) optimize();
   check_weights("constants after folding and fusion");
   for (int id : graph_.inputs) inputs_.push_back(info_of(graph_.value(id)));
@@ -131,6 +131,7 @@ void Session::create_kernels() {
       KernelHints hints;
       hints.winograd = opts_.winograd;
       hints.reference = opts_.reference_kernels;
+      hints.session = &opts_;  // an If compiles its branches with these
       ctx.set_hints(hints);
       for (size_t o = 0; o < n.outputs.size(); ++o)
         ctx.set_output_blocked_ok(static_cast<int>(o), !opts_.reference_kernels && n.outputs[o] != kNoValue &&

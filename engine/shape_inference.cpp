@@ -9,26 +9,34 @@
 
 namespace ssdx {
 
-// Unsupported ops are reported all at once, grouped by op type, domain and opset with a count and the first few
-// node names, so the message stays one readable line even for a graph with hundreds of them.
-std::vector<const OpDef*> resolve_ops(const Graph& g, const OpRegistry& registry) {
+std::vector<const OpDef*> find_ops(const Graph& g, const OpRegistry& registry) {
   std::vector<const OpDef*> defs(g.nodes.size(), nullptr);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const int64_t opset = g.opset(n.domain);
+    if (opset > 0) defs[i] = registry.find(n.domain, n.op_type, opset);
+  }
+  return defs;
+}
+
+namespace {
+
+UnsupportedNode unsupported_node(const Graph& g, const Node& n) {
+  return {n.domain, n.op_type, n.name, g.opset(n.domain), n.attrs.has_subgraphs()};
+}
+
+// "Frobnicate (domain 'ai.onnx', opset 13) x200 in nodes 'a', 'b', 'c' and 197 more; ...": one readable line even
+// for a graph with hundreds of them.
+std::string grouped_list(const std::vector<UnsupportedNode>& nodes, size_t* types) {
   struct Missing {
     int count = 0;
     std::vector<std::string> nodes;  // the first few
   };
   std::map<std::tuple<std::string, std::string, int64_t>, Missing> missing;
-  int count = 0;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node& n = g.nodes[i];
-    const int64_t opset = g.opset(n.domain);
-    if (opset > 0) defs[i] = registry.find(n.domain, n.op_type, opset);
-    if (defs[i]) continue;
-    Missing& m = missing[{n.domain, n.op_type, opset}];
-    if (m.count++ < 3) m.nodes.push_back(n.name);
-    ++count;
+  for (const UnsupportedNode& u : nodes) {
+    Missing& m = missing[{u.domain, u.op_type, u.opset}];
+    if (m.count++ < 3) m.nodes.push_back(u.node);
   }
-  if (!count) return defs;
   std::ostringstream os;
   for (const auto& [key, m] : missing) {
     const auto& [domain, op, opset] = key;
@@ -39,8 +47,46 @@ std::vector<const OpDef*> resolve_ops(const Graph& g, const OpRegistry& registry
     for (size_t k = 0; k < m.nodes.size(); ++k) os << (k ? ", '" : " '") << m.nodes[k] << "'";
     if (m.count > static_cast<int>(m.nodes.size())) os << " and " << m.count - static_cast<int>(m.nodes.size()) << " more";
   }
-  fail(g.source, ": ", count, " unsupported op", count > 1 ? "s" : "", " of ", missing.size(), " type",
-       missing.size() > 1 ? "s" : "", ": ", os.str());
+  *types = missing.size();
+  return os.str();
+}
+
+}  // namespace
+
+std::vector<UnsupportedNode> unsupported_nodes(const Graph& g, const std::vector<const OpDef*>& defs) {
+  std::vector<UnsupportedNode> out;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!g.nodes[i].dead && !defs[i]) out.push_back(unsupported_node(g, g.nodes[i]));
+  return out;
+}
+
+void fail_unsupported(const std::string& source, std::vector<UnsupportedNode> nodes) {
+  std::ostringstream os;
+  os << source << ": ";
+  std::vector<UnsupportedNode> others;
+  const UnsupportedNode* control = nullptr;
+  for (const UnsupportedNode& u : nodes) {
+    if (u.takes_subgraphs && !control) control = &u;
+    else others.push_back(u);
+  }
+  if (control)
+    os << control->op_type << " (node '" << control->node
+       << "') is not supported: ssdx runs If but not Loop or Scan subgraphs" << (others.empty() ? "" : "; also ");
+  if (!others.empty()) {
+    size_t types = 0;
+    const std::string list = grouped_list(others, &types);
+    const size_t count = others.size();
+    os << count << " unsupported op" << (count > 1 ? "s" : "") << " of " << types << " type" << (types > 1 ? "s" : "")
+       << ": " << list;
+  }
+  throw UnsupportedOpsError(os.str(), std::move(nodes));
+}
+
+std::vector<const OpDef*> resolve_ops(const Graph& g, const OpRegistry& registry) {
+  std::vector<const OpDef*> defs = find_ops(g, registry);
+  std::vector<UnsupportedNode> missing = unsupported_nodes(g, defs);
+  if (!missing.empty()) fail_unsupported(g.source, std::move(missing));
+  return defs;
 }
 
 std::vector<ValueInfo> node_input_infos(const Graph& g, const Node& n) {
@@ -122,15 +168,41 @@ class ConstantBudget {
 
 uint64_t constant_bytes(const Graph& g) { return ConstantBudget(g, UINT64_MAX).bytes(); }
 
-InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold, uint64_t max_constant_bytes) {
+InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fold fold, uint64_t max_constant_bytes,
+                            std::vector<std::pair<int, UnsupportedNode>>* unsupported) {
   InferenceStats stats;
   ConstantBudget budget(g, max_constant_bytes);
+  std::vector<std::pair<int, UnsupportedNode>> skipped;
+  std::vector<char> unknown(g.values.size(), 0);  // computed by a node without an op, directly or not
+  auto skip = [&](const Node& n) {
+    for (int out : n.outputs)
+      if (out != kNoValue) unknown[static_cast<size_t>(out)] = 1;
+  };
+  KernelHints reference;
+  reference.reference = true;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& n = g.nodes[i];
     if (n.dead) continue;
+    if (!defs[i]) {
+      skipped.push_back({static_cast<int>(i), unsupported_node(g, n)});
+      skip(n);
+      continue;
+    }
+    bool reads_unknown = false;
+    for (int in : n.inputs) reads_unknown = reads_unknown || (in != kNoValue && unknown[static_cast<size_t>(in)]);
+    if (reads_unknown) {
+      skip(n);
+      continue;
+    }
     try {
       OpContext ctx(n, g.opset(n.domain), node_input_infos(g, n), n.outputs.size());
-      defs[i]->infer(ctx);
+      try {
+        defs[i]->infer(ctx);
+      } catch (const UnsupportedOpsError& e) {  // an If whose branches hold ops ssdx lacks
+        for (const UnsupportedNode& u : e.nodes()) skipped.push_back({static_cast<int>(i), u});
+        skip(n);
+        continue;
+      }
       for (int o = 0; o < ctx.num_outputs(); ++o) store_output(g, n, o, ctx.outputs()[static_cast<size_t>(o)]);
       if (fold == Fold::None) continue;
       if (fold == Fold::KeepDequantize && defs[i]->traits.dequantizes()) continue;
@@ -141,11 +213,11 @@ InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fol
         const Tensor* v = ctx.output_value(o);
         if (v) values.push_back(*v); else known = false;
       }
-      if (!known && all_inputs_constant(g, n)) {
+      if (!known && all_inputs_constant(g, n) && !n.attrs.has_subgraphs()) {
         std::vector<const Tensor*> inputs;
         for (int in : n.inputs) inputs.push_back(in == kNoValue ? nullptr : g.value(in).constant.get());
         budget.expect(ctx.outputs());
-        values = evaluate_node(*defs[i], n, ctx.opset(), inputs);
+        values = evaluate_node(*defs[i], n, ctx.opset(), inputs, reference);
         known = true;
       }
       if (!known) continue;
@@ -167,6 +239,13 @@ InferenceStats infer_shapes(Graph& g, const std::vector<const OpDef*>& defs, Fol
   // Folded nodes no longer produce their outputs; the values now stand alone as constants.
   for (Value& v : g.values)
     if (v.constant) v.producer = -1;
+  if (unsupported) {
+    *unsupported = std::move(skipped);
+  } else if (!skipped.empty()) {
+    std::vector<UnsupportedNode> nodes;
+    for (auto& s : skipped) nodes.push_back(std::move(s.second));
+    fail_unsupported(g.source, std::move(nodes));
+  }
   return stats;
 }
 

@@ -13,6 +13,7 @@ const char* attribute_kind_name(Attribute::Kind k) {
     case Attribute::Kind::Strings: return "strings";
     case Attribute::Kind::Tensors: return "tensors";
     case Attribute::Kind::Graph: return "graph";
+    case Attribute::Kind::Graphs: return "graphs";
     case Attribute::Kind::Opaque: return "opaque";
   }
   return "?";
@@ -75,6 +76,19 @@ const Tensor& Attributes::get_tensor(const std::string& name) const {
   const Attribute* a = find(name, Attribute::Kind::Tensor);
   if (!a) fail("required attribute '", name, "' is missing");
   return a->t;
+}
+const Graph& Attributes::get_graph(const std::string& name) const {
+  const Attribute* a = find(name, Attribute::Kind::Graph);
+  if (!a || !a->graph) fail("required attribute '", name, "' is missing");
+  return *a->graph;
+}
+void Attributes::set_graph(const std::string& name, std::shared_ptr<const Graph> g) {
+  Attribute a; a.kind = Attribute::Kind::Graph; a.graph = std::move(g); set(name, std::move(a));
+}
+bool Attributes::has_subgraphs() const {
+  for (const auto& kv : map_)
+    if (kv.second.kind == Attribute::Kind::Graph || kv.second.kind == Attribute::Kind::Graphs) return true;
+  return false;
 }
 
 }  // namespace ssdx

@@ -1,6 +1,7 @@
 #pragma once
 // Typed node attributes, looked up by name with defaults: attrs.get_int("group", 1).
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -8,8 +9,10 @@
 
 namespace ssdx {
 
+class Graph;  // graph/graph.h: a subgraph attribute holds one (If's then_branch / else_branch, Loop's body)
+
 struct Attribute {
-  enum class Kind { Float, Int, String, Tensor, Floats, Ints, Strings, Tensors, Graph, Opaque };
+  enum class Kind { Float, Int, String, Tensor, Floats, Ints, Strings, Tensors, Graph, Graphs, Opaque };
   Kind kind = Kind::Int;
   float f = 0;
   int64_t i = 0;
@@ -19,6 +22,10 @@ struct Attribute {
   std::vector<int64_t> ints;
   std::vector<std::string> strings;
   std::vector<ssdx::Tensor> tensors;
+  // Kind::Graph: `graph`; Kind::Graphs: `graphs`. Shared and immutable: copies of a node share its subgraphs, and
+  // whoever changes one (inlining, an opset upgrade) makes a new Graph.
+  std::shared_ptr<const Graph> graph;
+  std::vector<std::shared_ptr<const Graph>> graphs;
 };
 
 const char* attribute_kind_name(Attribute::Kind k);
@@ -46,6 +53,11 @@ class Attributes {
   std::vector<int64_t> get_ints(const std::string& name, const std::vector<int64_t>& def = {}) const;
   std::vector<float> get_floats(const std::string& name, const std::vector<float>& def = {}) const;
   const Tensor& get_tensor(const std::string& name) const;
+  // The subgraph of a Kind::Graph attribute; fails when it is missing or of another kind.
+  const Graph& get_graph(const std::string& name) const;
+  void set_graph(const std::string& name, std::shared_ptr<const Graph> g);
+  // Whether any attribute holds a subgraph (Graph or Graphs).
+  bool has_subgraphs() const;
   const Attribute& at(const std::string& name) const;
 
   const std::map<std::string, Attribute>& all() const { return map_; }

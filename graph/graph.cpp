@@ -123,6 +123,7 @@ void Graph::compact() {
   }
   for (int v : inputs) used[static_cast<size_t>(v)] = 1;
   for (int v : outputs) used[static_cast<size_t>(v)] = 1;
+  for (int v : captured) used[static_cast<size_t>(v)] = 1;
   std::vector<int> remap(values.size(), -1);
   std::vector<Value> kept;
   by_name_.clear();
@@ -139,6 +140,7 @@ void Graph::compact() {
   for (Node& n : nodes) { fix(n.inputs); fix(n.outputs); }
   fix(inputs);
   fix(outputs);
+  fix(captured);
   link();
 }
 

@@ -41,8 +41,16 @@ struct Node {
   // The ONNX nodes this node computes once a pass has merged others into it: itself as written first, then the
   // absorbed ones in the order merged. Empty while no pass merged anything (the node is just itself). Tools show it.
   std::vector<NodeOrigin> fused_from;
+  // The outer-scope values this node's subgraphs read (onnxruntime's "implicit inputs"; If branches reading the
+  // enclosing graph's tensors), by the names the subgraphs use. Their value ids are the last
+  // implicit_names.size() entries of `inputs`, in this order, after the inputs the ONNX node lists: as inputs they
+  // order the node after their producers and keep those alive (dead code, last use, memory plan). Bound by
+  // position, so a pass that renames or replaces the outer value keeps the binding. The ONNX writer leaves them out.
+  std::vector<std::string> implicit_names;
 
   int num_inputs() const { return static_cast<int>(inputs.size()); }
+  // The inputs as the ONNX node lists them, before the implicit ones.
+  int explicit_inputs() const { return num_inputs() - static_cast<int>(implicit_names.size()); }
   bool has_input(int i) const { return i < num_inputs() && inputs[static_cast<size_t>(i)] != kNoValue; }
 };
 
@@ -71,6 +79,10 @@ class Graph {
   std::vector<Node> nodes;
   std::vector<int> inputs;   // graph inputs that are not initializers, in declaration order
   std::vector<int> outputs;
+  // A subgraph's values read from enclosing graphs, in first-use order: placeholders marked is_graph_input (so
+  // the graph verifies on its own) but not listed in `inputs`; named as the subgraph reads them. Empty for a model's
+  // main graph.
+  std::vector<int> captured;
 
   int add_value(const std::string& name);
   int find_value(const std::string& name) const;  // -1 if absent

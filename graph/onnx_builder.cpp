@@ -20,15 +20,17 @@ void fill_tensor_proto(onnx::TensorProto* tp, const std::string& name, const Ten
   tp->set_raw_data(t.raw(), t.nbytes());
 }
 
-void fill_value_info(onnx::ValueInfoProto* vi, const std::string& name, DataType dtype, const Shape& shape,
+void fill_value_info(onnx::ValueInfoProto* vi, const std::string& name, DataType dtype, const Shape* shape,
                      const std::vector<std::string>& dim_names) {
   vi->set_name(name);
+  if (dtype == DataType::Undefined && !shape) return;  // no type at all
   auto* tt = vi->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(static_cast<int32_t>(dtype));
+  if (dtype != DataType::Undefined) tt->set_elem_type(static_cast<int32_t>(dtype));
+  if (!shape) return;
   auto* sh = tt->mutable_shape();
-  for (size_t i = 0; i < shape.size(); ++i) {
+  for (size_t i = 0; i < shape->size(); ++i) {
     auto* d = sh->add_dim();
-    if (shape[i] >= 0) d->set_dim_value(shape[i]);
+    if ((*shape)[i] >= 0) d->set_dim_value((*shape)[i]);
     else d->set_dim_param(i < dim_names.size() ? dim_names[i] : "d" + std::to_string(i));
   }
 }
@@ -84,12 +86,20 @@ void ModelBuilder::set_opset(const std::string& domain, int64_t version) {
 
 void ModelBuilder::add_input(const std::string& name, DataType dtype, const Shape& shape,
                              const std::vector<std::string>& dim_names) {
-  fill_value_info(impl_->model.mutable_graph()->add_input(), name, dtype, shape, dim_names);
+  fill_value_info(impl_->model.mutable_graph()->add_input(), name, dtype, &shape, dim_names);
+}
+
+void ModelBuilder::add_input_of_unknown_rank(const std::string& name, DataType dtype) {
+  fill_value_info(impl_->model.mutable_graph()->add_input(), name, dtype, nullptr, {});
+}
+
+void ModelBuilder::add_output_of_unknown_rank(const std::string& name, DataType dtype) {
+  fill_value_info(impl_->model.mutable_graph()->add_output(), name, dtype, nullptr, {});
 }
 
 void ModelBuilder::add_output(const std::string& name, DataType dtype, const Shape& shape,
                               const std::vector<std::string>& dim_names) {
-  fill_value_info(impl_->model.mutable_graph()->add_output(), name, dtype, shape, dim_names);
+  fill_value_info(impl_->model.mutable_graph()->add_output(), name, dtype, &shape, dim_names);
 }
 
 void ModelBuilder::add_initializer(const std::string& name, const Tensor& t) {
@@ -98,7 +108,7 @@ void ModelBuilder::add_initializer(const std::string& name, const Tensor& t) {
 
 void ModelBuilder::add_node(const std::string& op_type, const std::vector<std::string>& inputs,
                             const std::vector<std::string>& outputs, const Attributes& attrs, const std::string& name,
-                            const std::string& domain) {
+                            const std::string& domain, const std::vector<SubgraphAttribute>& subgraphs) {
   auto* n = impl_->model.mutable_graph()->add_node();
   n->set_op_type(op_type);
   n->set_name(name.empty() ? op_type + "_" + std::to_string(impl_->model.graph().node_size()) : name);
@@ -106,6 +116,19 @@ void ModelBuilder::add_node(const std::string& op_type, const std::vector<std::s
   for (const auto& in : inputs) n->add_input(in);
   for (const auto& out : outputs) n->add_output(out);
   for (const auto& kv : attrs.all()) fill_attribute(n->add_attribute(), kv.first, kv.second);
+  for (const SubgraphAttribute& sg : subgraphs) {
+    if (!sg.graph) fail("subgraph attribute '", sg.name, "' has no graph");
+    auto* ap = n->add_attribute();
+    ap->set_name(sg.name);
+    ap->set_type(onnx::AttributeProto::GRAPH);
+    *ap->mutable_g() = sg.graph->impl_->model.graph();
+    ap->mutable_g()->set_name(sg.name);
+  }
+}
+
+void ModelBuilder::add_if(const std::string& cond, const std::vector<std::string>& outputs,
+                          const ModelBuilder& then_branch, const ModelBuilder& else_branch, const std::string& name) {
+  add_node("If", {cond}, outputs, {}, name, "", {{"then_branch", &then_branch}, {"else_branch", &else_branch}});
 }
 
 void ModelBuilder::use_external_data(const std::string& data_file, size_t min_bytes) {

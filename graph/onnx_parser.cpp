@@ -7,10 +7,16 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
 #include "graph/file_io.h"
+#include "graph/subgraph_depth.h"
 #include "graph/tensor_io.h"
 #include "onnx.pb.h"
 
@@ -21,6 +27,10 @@ constexpr int64_t kMinIrVersion = 3;
 constexpr int64_t kMaxIrVersion = 10;
 // ONNX's default domain is at opset 23 in 2025 and grows by about one a year; 1000 leaves room and refuses nonsense.
 constexpr int64_t kMaxOpsetVersion = 1000;
+// Subgraphs (If in If ...) nest at most this deep, and hold this many nodes together: each level is compiled and
+// inferred by the level around it, so a bomb of nesting must fail here, with one line, rather than in the engine.
+constexpr int kMaxSubgraphDepth = 32;
+constexpr int64_t kMaxSubgraphNodes = 1000000;
 
 std::string normalize_domain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
 
@@ -29,12 +39,39 @@ std::string dir_of(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
 }
 
+// The names one graph defines (initializers, inputs, node outputs), and the graph around it: what a subgraph may
+// read from outside.
+struct Scope {
+  std::set<std::string> names;
+  const Scope* parent = nullptr;
+  bool defines(const std::string& name) const {
+    for (const Scope* s = this; s; s = s->parent)
+      if (s->names.count(name)) return true;
+    return false;
+  }
+};
+
+Scope scope_of(const onnx::GraphProto& gp, const Scope* parent) {
+  Scope s;
+  s.parent = parent;
+  for (const auto& init : gp.initializer()) s.names.insert(init.name());
+  for (const auto& in : gp.input()) s.names.insert(in.name());
+  for (const auto& n : gp.node())
+    for (const auto& out : n.output())
+      if (!out.empty()) s.names.insert(out);
+  return s;
+}
+
 // Loading context: where messages point, where external data lives, how many weight bytes are allowed and taken.
 struct Loader {
   std::string source;
   std::string base_dir;
   uint64_t weight_limit;
   uint64_t weight_bytes = 0;
+  // Copied into every subgraph (the model's imports hold inside its subgraphs too).
+  int64_t ir_version = 0;
+  std::map<std::string, int64_t> opsets;
+  int64_t subgraph_nodes = 0;  // nodes of every subgraph parsed so far
 
   // ---- tensors ----
 
@@ -221,7 +258,8 @@ struct Loader {
     return true;
   }
 
-  Attribute attribute(const onnx::AttributeProto& ap, const std::string& where) {
+  // `scope` is the graph the attribute's node belongs to: a subgraph resolves the names it does not define there.
+  Attribute attribute(onnx::AttributeProto& ap, const std::string& where, const Scope& scope, int depth) {
     Attribute a;
     using AP = onnx::AttributeProto;
     AP::AttributeType type = ap.type();
@@ -235,6 +273,7 @@ struct Loader {
       else if (ap.ints_size()) type = AP::INTS;
       else if (ap.strings_size()) type = AP::STRINGS;
       else if (ap.tensors_size()) type = AP::TENSORS;
+      else if (ap.graphs_size()) type = AP::GRAPHS;
       else fail(source, ": ", where, ": attribute '", ap.name(), "' has no type and no value");
     }
     const std::string what = where + " attribute '" + ap.name() + "'";
@@ -250,7 +289,16 @@ struct Loader {
         a.kind = Attribute::Kind::Tensors;
         for (const auto& t : ap.tensors()) a.tensors.push_back(tensor(t, what));
         break;
-      case AP::GRAPH: case AP::GRAPHS: a.kind = Attribute::Kind::Graph; break;  // no op we run takes subgraphs
+      case AP::GRAPH:
+        if (!ap.has_g()) fail(source, ": ", what, " is a graph attribute without a graph");
+        a.kind = Attribute::Kind::Graph;
+        a.graph = subgraph(*ap.mutable_g(), what, scope, depth + 1);
+        break;
+      case AP::GRAPHS:
+        a.kind = Attribute::Kind::Graphs;
+        for (int k = 0; k < ap.graphs_size(); ++k)
+          a.graphs.push_back(subgraph(*ap.mutable_graphs(k), what + " graph " + std::to_string(k), scope, depth + 1));
+        break;
       default: a.kind = Attribute::Kind::Opaque; break;  // sparse tensors, type protos: kept, never read
     }
     return a;
@@ -276,46 +324,117 @@ struct Loader {
     for (const auto& prop : model.metadata_props())
       if (!g.metadata.emplace(prop.key(), prop.value()).second)
         fail(source, ": metadata_props key '", prop.key(), "' appears twice");
+    ir_version = g.ir_version;
+    opsets = g.opsets;
     onnx::GraphProto& gp = *model.mutable_graph();
+    const Scope scope = scope_of(gp, nullptr);
+    body(gp, g, scope, 0, "");
+    if (g.outputs.empty()) fail(source, ": the graph has no outputs");
+    g.link();
+    g.verify();
+    g.topo_sort();
+    return g;
+  }
 
-    for (auto& init : *gp.mutable_initializer()) {
-      if (init.name().empty()) fail(source, ": an initializer has no name");
-      if (g.find_value(init.name()) >= 0) fail(source, ": initializer '", init.name(), "' is defined twice");
-      g.add_constant(init.name(), take_tensor(init, "initializer '" + init.name() + "'"));
+  // A subgraph (If's branches, Loop's body) as a Graph of its own. Names it reads but does not define are looked up
+  // in the enclosing graphs, innermost first, and become its captured values; a name defined nowhere fails here.
+  std::shared_ptr<const Graph> subgraph(onnx::GraphProto& gp, const std::string& where, const Scope& outer, int depth) {
+    if (depth > kMaxSubgraphDepth)
+      fail(source, ": ", where, ": subgraphs nested more than ", kMaxSubgraphDepth, " deep (the limit)");
+    subgraph_nodes += gp.node_size();
+    if (subgraph_nodes > kMaxSubgraphNodes)
+      fail(source, ": ", where, ": the subgraphs hold more than ", kMaxSubgraphNodes, " nodes together (the limit)");
+    auto sg = std::make_shared<Graph>();
+    sg->source = source;
+    sg->ir_version = ir_version;
+    sg->opsets = opsets;
+    const Scope scope = scope_of(gp, &outer);
+    const std::string context = where + ": ";
+    body(gp, *sg, scope, depth, context);
+    for (size_t id = 0; id < sg->values.size(); ++id) {
+      Value& v = sg->values[id];
+      if (v.constant || v.is_graph_input || v.producer == -2) continue;
+      if (!outer.defines(v.name)) {
+        std::string reader = "an output";
+        for (const Node& n : sg->nodes)
+          if (std::find(n.inputs.begin(), n.inputs.end(), static_cast<int>(id)) != n.inputs.end()) {
+            reader = "node '" + n.name + "' (" + n.op_type + ")";
+            break;
+          }
+        fail(source, ": ", context, reader, " reads '", v.name,
+             "', which neither the subgraph nor an enclosing graph defines");
+      }
+      v.is_graph_input = true;  // an outer-scope value: provided from outside, like an input
+      sg->captured.push_back(static_cast<int>(id));
     }
-    if (gp.sparse_initializer_size()) fail(source, ": sparse initializers are not supported");
+    if (sg->outputs.empty()) fail(source, ": ", where, ": the subgraph has no outputs");
+    try {
+      sg->link();
+      sg->verify();
+      sg->topo_sort();
+    } catch (const Error& e) {
+      fail(context, e.what());
+    }
+    return sg;
+  }
+
+  // Initializers, inputs, nodes, value_info and outputs of one graph. `context` prefixes messages in subgraphs.
+  void body(onnx::GraphProto& gp, Graph& g, const Scope& scope, int depth, const std::string& context) {
+    const bool nested = depth > 0;
+    for (auto& init : *gp.mutable_initializer()) {
+      if (init.name().empty()) fail(source, ": ", context, "an initializer has no name");
+      if (g.find_value(init.name()) >= 0) fail(source, ": ", context, "initializer '", init.name(), "' is defined twice");
+      g.add_constant(init.name(), take_tensor(init, context + "initializer '" + init.name() + "'"));
+    }
+    if (gp.sparse_initializer_size()) fail(source, ": ", context, "sparse initializers are not supported");
 
     std::set<std::string> listed_inputs;
     for (const auto& in : gp.input()) {
-      if (!listed_inputs.insert(in.name()).second) fail(source, ": graph input '", in.name(), "' is listed twice");
+      if (!listed_inputs.insert(in.name()).second) fail(source, ": ", context, "graph input '", in.name(), "' is listed twice");
       int id = g.find_value(in.name());
       if (id >= 0 && g.value(id).constant) continue;  // an initializer listed as input (IR < 4 style): a constant
-      if (id >= 0) fail(source, ": graph input '", in.name(), "' is declared twice");
+      if (id >= 0) fail(source, ": ", context, "graph input '", in.name(), "' is declared twice");
       id = g.add_value(in.name());
       Value& v = g.value(id);
-      if (!value_type(in, v)) fail(source, ": graph input '", in.name(), "' is not a tensor");
-      if (v.dtype == DataType::Undefined) fail(source, ": graph input '", in.name(), "' has no element type");
+      if (!value_type(in, v)) fail(source, ": ", context, "graph input '", in.name(), "' is not a tensor");
+      // A subgraph's formal inputs (Loop's body) may leave their types to the op.
+      if (v.dtype == DataType::Undefined && !nested)
+        fail(source, ": ", context, "graph input '", in.name(), "' has no element type");
       v.is_graph_input = true;
       g.inputs.push_back(id);
     }
 
-    for (const auto& np : gp.node()) {
+    for (auto& np : *gp.mutable_node()) {
       Node n;
       n.name = np.name();
       n.op_type = np.op_type();
       n.domain = normalize_domain(np.domain());
-      const std::string where = "node '" + n.name + "' (" + n.op_type + ")";
+      const std::string where = context + "node '" + n.name + "' (" + n.op_type + ")";
       if (n.op_type.empty()) fail(source, ": ", where, " has no op_type");
-      for (const auto& ap : np.attribute()) {
+      for (auto& ap : *np.mutable_attribute()) {
         if (n.attrs.has(ap.name())) fail(source, ": ", where, ": attribute '", ap.name(), "' appears twice");
-        n.attrs.set(ap.name(), attribute(ap, where));
+        n.attrs.set(ap.name(), attribute(ap, where, scope, depth));
       }
       for (const auto& in : np.input()) n.inputs.push_back(in.empty() ? kNoValue : g.value_for(in));
+      // The outer-scope names its subgraphs read become implicit inputs: values of this graph (or, captured in
+      // turn, of an enclosing one).
+      for (const auto& kv : n.attrs.all()) {
+        std::vector<const Graph*> graphs;
+        if (kv.second.graph) graphs.push_back(kv.second.graph.get());
+        for (const auto& sg : kv.second.graphs) graphs.push_back(sg.get());
+        for (const Graph* sg : graphs)
+          for (int id : sg->captured) {
+            const std::string& name = sg->value(id).name;
+            if (std::find(n.implicit_names.begin(), n.implicit_names.end(), name) != n.implicit_names.end()) continue;
+            n.implicit_names.push_back(name);
+            n.inputs.push_back(g.value_for(name));
+          }
+      }
       for (const auto& out : np.output()) {
         if (out.empty()) { n.outputs.push_back(kNoValue); continue; }
         int id = g.find_value(out);
         if (id >= 0 && g.value(id).producer == -2)
-          fail(source, ": value '", out, "' is produced by more than one node (second: ", where, ")");
+          fail(source, ": ", context, "value '", out, "' is produced by more than one node (second: ", where, ")");
         if (id >= 0 && (g.value(id).constant || g.value(id).is_graph_input))
           fail(source, ": ", where, " writes '", out, "', which is a graph input or initializer");
         id = g.value_for(out);
@@ -331,41 +450,61 @@ struct Loader {
     }
     for (const auto& out : gp.output()) {
       int id = g.find_value(out.name());
-      if (id < 0) fail(source, ": graph output '", out.name(), "' is not produced by any node");
+      if (id < 0 && !nested) fail(source, ": graph output '", out.name(), "' is not produced by any node");
+      if (id < 0) id = g.add_value(out.name());  // an outer-scope value the subgraph returns as it is
       Value& v = g.value(id);
-      if (v.is_graph_output) fail(source, ": graph output '", out.name(), "' is listed twice");
+      if (v.is_graph_output) fail(source, ": ", context, "graph output '", out.name(), "' is listed twice");
       Value declared;
-      if (!value_type(out, declared)) fail(source, ": graph output '", out.name(), "' is not a tensor");
+      if (!value_type(out, declared))
+        fail(source, ": ", context, "graph output '", out.name(),
+             "' is not a tensor (sequences, maps and optionals are not supported)");
       if (v.dtype != DataType::Undefined && declared.dtype != DataType::Undefined && v.dtype != declared.dtype)
-        fail(source, ": graph output '", out.name(), "' is declared ", dtype_name(declared.dtype), " but is ",
+        fail(source, ": ", context, "graph output '", out.name(), "' is declared ", dtype_name(declared.dtype), " but is ",
              dtype_name(v.dtype), " elsewhere in the file");
       if (v.shape_known && declared.shape_known && !shapes_agree(v.shape, declared.shape))
-        fail(source, ": graph output '", out.name(), "' is declared with shape ", shape_str(declared.shape), " but is ",
-             shape_str(v.shape), " elsewhere in the file");
+        fail(source, ": ", context, "graph output '", out.name(), "' is declared with shape ", shape_str(declared.shape),
+             " but is ", shape_str(v.shape), " elsewhere in the file");
       if (v.dtype == DataType::Undefined) v.dtype = declared.dtype;
       if (!v.shape_known && declared.shape_known) { v.shape = declared.shape; v.shape_known = true; }
       v.is_graph_output = true;
       g.outputs.push_back(id);
     }
-    if (g.outputs.empty()) fail(source, ": the graph has no outputs");
-
-    g.link();
-    g.verify();
-    g.topo_sort();
-    return g;
   }
 };
 
-void check_model_proto(const onnx::ModelProto& model, bool parsed, const std::string& source) {
-  if (!parsed) fail(source, ": not a valid ONNX model (protobuf parse failed: truncated or not an .onnx file)");
+// Past the levels kMaxSubgraphDepth subgraphs take (node, attribute, graph: three messages each), room for type
+// protos (value_info -> type -> tensor_type -> shape -> dim) and sequences of sequences.
+constexpr int kProtobufRecursionLimit = 3 * kMaxSubgraphDepth + 40;
+
+// On a failed parse: a model nested past the limit gets its own message (protobuf only says it failed).
+void check_model_proto(const onnx::ModelProto& model, bool parsed, const std::string& source, const ByteReader& read,
+                       uint64_t size) {
+  if (!parsed) {
+    const int depth = subgraph_nesting_depth(read, size);
+    if (depth > kMaxSubgraphDepth)
+      fail(source, ": subgraphs nested ", depth, " deep, over the limit of ", kMaxSubgraphDepth);
+    fail(source, ": not a valid ONNX model (protobuf parse failed: truncated or not an .onnx file)");
+  }
   if (!model.has_graph() || model.ir_version() == 0)
     fail(source, ": not an ONNX model (no graph or no IR version)");
+}
+
+bool parse_coded(onnx::ModelProto& model, google::protobuf::io::CodedInputStream& in) {
+  in.SetRecursionLimit(kProtobufRecursionLimit);
+  return model.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
 void parse_model_proto(onnx::ModelProto& model, const std::string& bytes, const std::string& source) {
   if (bytes.empty()) fail(source, ": file is empty, not an ONNX model");
   if (bytes.size() > static_cast<size_t>(INT_MAX)) fail(source, ": file is larger than 2 GiB; use external data");
-  check_model_proto(model, model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())), source);
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
+  const bool parsed = parse_coded(model, in);
+  const ByteReader read = [&](uint64_t offset, void* dst, size_t n) {
+    const size_t k = offset >= bytes.size() ? 0 : std::min(n, bytes.size() - static_cast<size_t>(offset));
+    std::memcpy(dst, bytes.data() + offset, k);
+    return k;
+  };
+  check_model_proto(model, parsed, source, read, bytes.size());
 }
 
 // The real path of an opened file (the file itself, not whatever its name points to by now).
@@ -398,7 +537,17 @@ Graph load_onnx(const std::string& path, const LoadOptions& opts) {
     fail(path, ": file is ", file.size, " bytes, larger than protobuf's 2 GiB limit; keep the weights as external data");
   const std::string real = opened_path(file.fd.get(), path);
   onnx::ModelProto model;
-  check_model_proto(model, model.ParseFromFileDescriptor(file.fd.get()), path);
+  bool parsed;
+  {
+    google::protobuf::io::FileInputStream stream(file.fd.get());
+    google::protobuf::io::CodedInputStream in(&stream);
+    parsed = parse_coded(model, in);
+  }
+  const ByteReader read = [&](uint64_t offset, void* dst, size_t n) -> size_t {
+    const ssize_t k = ::pread(file.fd.get(), dst, n, static_cast<off_t>(offset));
+    return k > 0 ? static_cast<size_t>(k) : 0;
+  };
+  check_model_proto(model, parsed, path, read, file.size);
   Loader loader{path, dir_of(real), opts.max_weight_bytes};
   return loader.graph(model);
 }

@@ -52,8 +52,9 @@ std::vector<Tensor> run_kernel(const Kernel& kernel, const std::vector<const Ten
 }
 
 std::vector<Tensor> evaluate_node(const OpDef& def, const Node& node, int64_t opset,
-                                  const std::vector<const Tensor*>& inputs) {
+                                  const std::vector<const Tensor*>& inputs, const KernelHints& hints) {
   OpContext ctx(node, opset, describe_inputs(inputs), node.outputs.size());
+  ctx.set_hints(hints);
   def.infer(ctx);
   std::unique_ptr<Kernel> kernel = def.create(ctx);
   return run_kernel(*kernel, inputs, ctx.outputs());

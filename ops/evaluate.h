@@ -22,8 +22,9 @@ std::vector<ValueInfo> describe_input_shapes(const std::vector<const Tensor*>& i
 std::vector<Tensor> run_kernel(const Kernel& kernel, const std::vector<const Tensor*>& inputs,
                                const std::vector<ValueInfo>& inferred);
 
-// Infers, creates and runs `def` for `node` in one go (tests and constant folding).
+// Infers, creates and runs `def` for `node` in one go (tests and constant folding, which asks for the reference
+// kernels through `hints`).
 std::vector<Tensor> evaluate_node(const OpDef& def, const Node& node, int64_t opset,
-                                  const std::vector<const Tensor*>& inputs);
+                                  const std::vector<const Tensor*>& inputs, const KernelHints& hints = {});
 
 }  // namespace ssdx

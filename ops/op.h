@@ -23,6 +23,8 @@
 
 namespace ssdx {
 
+struct SessionOptions;  // engine/options.h: only passed through, to ops that compile subgraphs
+
 // What is known about one input or output: dtype, shape (dims may be kUnknownDim), and for inputs the value
 // when it is known (initializers and folded constants at load; every input at run time).
 struct ValueInfo {
@@ -41,6 +43,9 @@ struct KernelHints {
   // Every op creates its reference kernel (impl_name "ref"): the plain loops the fast kernels are tested against,
   // to tell a fast-kernel bug from a model problem.
   bool reference = false;
+  // The loading session's options, for kernels that compile subgraphs into sessions of their own (If); null
+  // outside a session (tests, folding), where such kernels take the defaults.
+  const SessionOptions* session = nullptr;
 };
 
 // Shared by inference and kernel creation: the node, its resolved opset, and what is known of its inputs.
@@ -198,6 +203,10 @@ struct OpTraits {
   int weight_input = -1;               // convolution family: the weight input; multiply-adds are conv_macs()
   bool keeps_quantization = false;     // data movement: an 8-bit output carries its input 0's scale and zero point
   ReadsBlockedFn reads_blocked = nullptr;  // the layouts it reads: null, plain tensors only
+  // The kernel allocates every output itself and inference has nothing cheaper to add at run time (If: its outputs
+  // are a branch's, computed by running it): the executor leaves the step's outputs to it instead of re-inferring
+  // shapes that load left unknown.
+  bool outputs_from_kernel = false;
 
   // The format conversions: one quantized tensor, the output (QuantizeLinear) or input 0 (DequantizeLinear).
   bool quantizes() const { return quant_slots.size() == 1 && quant_slots[0].tensor == QuantSlot::kOutput0; }

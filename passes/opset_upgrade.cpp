@@ -1,6 +1,7 @@
 #include "passes/opset_upgrade.h"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include "graph/graph_edit.h"
@@ -86,6 +87,19 @@ void upgrade_opset(Graph& g, int64_t target) {
         convert_softmax(g, n);
     }
     if (crosses(18) && kReduceAxesAt18.count(n.op_type)) attribute_to_input(g, n, "axes", 1);
+    // The model's opset holds inside its subgraphs (If branches): they are upgraded with it, as new graphs.
+    std::vector<std::pair<std::string, std::shared_ptr<Graph>>> upgraded;
+    for (const auto& [name, a] : n.attrs.all()) {
+      if (a.kind != Attribute::Kind::Graph || !a.graph) continue;
+      upgraded.push_back({name, std::make_shared<Graph>(*a.graph)});
+      upgraded.back().second->opsets[""] = from;
+      try {
+        upgrade_opset(*upgraded.back().second, target);
+      } catch (const Error& e) {
+        fail(g.node_label(n), " ", name, ": ", e.what());
+      }
+    }
+    for (auto& [name, branch] : upgraded) n.attrs.set_graph(name, std::move(branch));
   }
   g.opsets[""] = target;
   g.link();

@@ -83,7 +83,13 @@ std::string inspect_json(const ModelSummary& s, const ExecPlan* plan) {
     os << sep << json_quote(op) << ": " << k;
     sep = ", ";
   }
-  os << "},\n \"initializers\": " << s.initializers << ", \"parameters\": " << s.parameters
+  os << "}, \"subgraphs\": [";
+  sep = "";
+  for (const std::string& sg : s.subgraphs) {
+    os << sep << json_quote(sg);
+    sep = ", ";
+  }
+  os << "],\n \"initializers\": " << s.initializers << ", \"parameters\": " << s.parameters
      << ", \"parameter_bytes\": " << s.parameter_bytes << ", \"parameters_by_dtype\": {";
   sep = "";
   for (const auto& [t, k] : s.parameters_by_dtype) {

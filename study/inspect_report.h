@@ -10,7 +10,7 @@ namespace ssdx::study {
 std::string summary_text(const ModelSummary& s);
 std::string plan_text(const ExecPlan& p);
 
-// {"model", "ir_version", "opsets", "inputs", "outputs", "nodes", "op_histogram", "initializers", "parameters",
+// {"model", "ir_version", "opsets", "inputs", "outputs", "nodes", "op_histogram", "subgraphs", "initializers", "parameters",
 //  "parameter_bytes", "parameters_by_dtype", "total_gmac", "nodes_cost": [...], "plan": {...} (with --plan)}.
 std::string inspect_json(const ModelSummary& s, const ExecPlan* plan);
 

@@ -58,6 +58,12 @@ std::string summary_text(const ModelSummary& s) {
   std::string hist;
   for (const auto& [op, k] : s.op_histogram) hist += (hist.empty() ? "" : ", ") + printable(op) + " " + std::to_string(k);
   out += hist + ")\n";
+  if (!s.subgraphs.empty()) {
+    std::string list;
+    for (size_t i = 0; i < s.subgraphs.size() && i < 8; ++i) list += (i ? ", " : "") + printable(s.subgraphs[i]);
+    if (s.subgraphs.size() > 8) list += " and " + std::to_string(s.subgraphs.size() - 8) + " more";
+    out += "subgraphs: " + list + "\n";
+  }
   std::string dtypes;
   for (const auto& [t, k] : s.parameters_by_dtype) dtypes += (dtypes.empty() ? "" : ", ") + t + " " + thousands(k);
   out += printf_string("parameters: %s in %zu initializers (%s), %.1f MB\n", thousands(s.parameters).c_str(),

@@ -10,6 +10,27 @@ std::string qualified_op(const std::string& domain, const std::string& op_type) 
   return domain.empty() ? op_type : domain + "." + op_type;
 }
 
+namespace {
+
+// The subgraphs of node n, and the nodes they hold at every depth.
+void count_subgraphs(const Node& n, size_t& graphs, size_t& nodes) {
+  for (const auto& kv : n.attrs.all()) {
+    std::vector<const Graph*> list;
+    if (kv.second.graph) list.push_back(kv.second.graph.get());
+    for (const auto& g : kv.second.graphs) list.push_back(g.get());
+    for (const Graph* g : list) {
+      ++graphs;
+      nodes += g->nodes.size();
+      for (const Node& inner : g->nodes) {
+        size_t inner_graphs = 0;
+        count_subgraphs(inner, inner_graphs, nodes);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 ModelSummary summarize_model(const std::string& path) {
   ModelSummary s;
   Graph g = load_onnx(path);
@@ -18,7 +39,14 @@ ModelSummary summarize_model(const std::string& path) {
   s.opsets = g.opsets;
   s.metadata = g.metadata;
   s.nodes = g.nodes.size();
-  for (const Node& n : g.nodes) ++s.op_histogram[qualified_op(n.domain, n.op_type)];
+  for (const Node& n : g.nodes) {
+    ++s.op_histogram[qualified_op(n.domain, n.op_type)];
+    if (!n.attrs.has_subgraphs()) continue;
+    size_t graphs = 0, nodes = 0;
+    count_subgraphs(n, graphs, nodes);
+    s.subgraphs.push_back(qualified_op(n.domain, n.op_type) + " '" + n.name + "' (" + std::to_string(graphs) + " branch" +
+                          (graphs == 1 ? "" : "es") + ", " + std::to_string(nodes) + " node" + (nodes == 1 ? "" : "s") + ")");
+  }
   for (const Value& v : g.values) {
     if (!v.constant) continue;
     ++s.initializers;

@@ -21,6 +21,8 @@ struct ModelSummary {
   std::vector<TensorInfo> inputs, outputs;
   size_t nodes = 0;
   std::map<std::string, int> op_histogram;  // "Conv", "com.microsoft.QLinearAdd", ...
+  // The nodes with subgraphs, in graph order: "If 'name' (2 branches, 7 nodes)" (nodes of every nesting level).
+  std::vector<std::string> subgraphs;
   size_t initializers = 0;
   int64_t parameters = 0, parameter_bytes = 0;  // elements and bytes of all initializers
   std::map<std::string, int64_t> parameters_by_dtype;
