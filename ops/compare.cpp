@@ -116,18 +116,29 @@ void where_kernel(const Tensor& c, const Tensor& x, const Tensor& y, Tensor& out
   const BroadcastLoops loops = coalesce_broadcast(s, {sc, sx, sy});
   for_each_broadcast_row<3>(loops, [&](int64_t d, const std::array<int64_t, 3>& o, int64_t len,
                                        const std::array<int64_t, 3>& st) {
-    const bool* rc = pc + o[0];
+    // The condition's bytes as integers: GCC does not vectorise a select on a bool load mixed with wider values.
+    const uint8_t* rc = reinterpret_cast<const uint8_t*>(pc + o[0]);
     const T* rx = px + o[1];
     const T* ry = py + o[2];
     T* r = pd + d;
+    // Both sides are loaded before the select, so the compiler if-converts the loop into blends.
     if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
-      for (int64_t j = 0; j < len; ++j) r[j] = rc[j] ? rx[j] : ry[j];
+      for (int64_t j = 0; j < len; ++j) {
+        const T a = rx[j], b = ry[j];
+        r[j] = rc[j] ? a : b;
+      }
     } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
       const T v = ry[0];
-      for (int64_t j = 0; j < len; ++j) r[j] = rc[j] ? rx[j] : v;
+      for (int64_t j = 0; j < len; ++j) {
+        const T a = rx[j];
+        r[j] = rc[j] ? a : v;
+      }
     } else if (st[0] == 1 && st[1] == 0 && st[2] == 1) {
       const T v = rx[0];
-      for (int64_t j = 0; j < len; ++j) r[j] = rc[j] ? v : ry[j];
+      for (int64_t j = 0; j < len; ++j) {
+        const T b = ry[j];
+        r[j] = rc[j] ? v : b;
+      }
     } else if (st[0] == 1 && st[1] == 0 && st[2] == 0) {
       const T vx = rx[0], vy = ry[0];
       for (int64_t j = 0; j < len; ++j) r[j] = rc[j] ? vx : vy;

@@ -144,6 +144,15 @@ TEST(HardActivations, HardSigmoidAndHardSwishValues) {
   const Tensor n = make_tensor<float>({2}, {kNaN, -kInf});
   EXPECT_TRUE(same_bits(make_tensor<float>({2}, {kNaN, 0}), run_op("HardSigmoid", 6, {}, {&n})[0]));
   EXPECT_THROW(find_op("HardSwish", 13, ""), Error);
+  // The four-wide loops against the reference, NaN and infinities in vector and tail positions.
+  Tensor big = random_tensor({1003}, 4, -6.f, 6.f);
+  for (int64_t i : {0, 5, 998, 1002}) big.data<float>()[i] = kNaN;
+  big.data<float>()[7] = kInf;
+  big.data<float>()[1001] = -kInf;
+  KernelHints ref;
+  ref.reference = true;
+  EXPECT_TRUE(same_bits(run_op_hinted("HardSigmoid", 6, ab, {&big}, ref)[0], run_op("HardSigmoid", 6, ab, {&big})[0]));
+  EXPECT_TRUE(same_bits(run_op_hinted("HardSwish", 14, {}, {&big}, ref)[0], run_op("HardSwish", 14, {}, {&big})[0]));
 }
 
 // Every op takes tensors with a 0 dim and returns an empty tensor of the broadcast shape.
@@ -175,6 +184,20 @@ TEST(Elementwise, MathDtypeErrorsAreOneLine) {
     } catch (const Error& e) {
       EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     }
+  }
+}
+
+// Every op of the family is registered from its first opset in 7..18 through 18 (none changed semantics in 16-18
+// beyond bfloat16), and not before it.
+TEST(Elementwise, EveryOpIsRegisteredFromItsFirstOpsetThrough18) {
+  const std::vector<std::pair<const char*, int64_t>> first = {
+      {"Pow", 7},     {"Sqrt", 6},  {"Ceil", 6},           {"Floor", 6},       {"Max", 6},   {"Min", 6},
+      {"Greater", 7}, {"Less", 7},  {"Equal", 7},          {"GreaterOrEqual", 12}, {"LessOrEqual", 12},
+      {"Not", 1},     {"And", 7},   {"Or", 7},             {"Where", 9},       {"HardSigmoid", 6}, {"HardSwish", 14}};
+  for (const auto& [op, since] : first) {
+    for (int64_t opset = std::max<int64_t>(since, 7); opset <= 18; ++opset)
+      EXPECT_NE(OpRegistry::global().find("", op, opset), nullptr) << op << " at opset " << opset;
+    if (since > 1) EXPECT_EQ(OpRegistry::global().find("", op, since - 1), nullptr) << op << " before " << since;
   }
 }
 
