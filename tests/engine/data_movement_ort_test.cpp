@@ -54,10 +54,14 @@ TEST(DataMovementOrt, GluonCvRowPickAndScatterResort) {
   b.add_node("GatherND", {"rows", "idx"}, {"picked"});
   b.add_node("ScatterND", {"rows", "perm", "rows"}, {"resorted"});
   b.add_node("Expand", {"col", "six"}, {"expanded"});
+  // A scatter into an intermediate read by nothing else: the session lets ScatterND write into its buffer.
+  b.add_node("Tile", {"col", "six"}, {"expanded_again"});
+  b.add_node("ScatterND", {"expanded_again", "perm", "rows"}, {"scattered_in_place"});
   b.add_output("nz", DataType::Int64, {2, -1}, {"", "m"});
   b.add_output("picked", DataType::Float, {1, -1, 6}, {"", "m"});
   b.add_output("resorted", DataType::Float, {1, kRows, 6});
   b.add_output("expanded", DataType::Float, {1, kRows, 6});
+  b.add_output("scattered_in_place", DataType::Float, {1, kRows, 6});
 
   std::vector<int64_t> order(static_cast<size_t>(kRows));
   std::iota(order.begin(), order.end(), 0);
