@@ -196,7 +196,8 @@ void register_scatter_ops(OpRegistry& r) {
   r.add({"", "ScatterElements", 18, INT64_MAX, infer_elements, create_scatter_elements("ScatterElements")});
   auto infer_scatter = [](OpContext& ctx) { infer_scatter_elements(ctx, "Scatter"); };
   r.add({"", "Scatter", 9, 10, infer_scatter, create_scatter_elements("Scatter")});
-  r.add({"", "Scatter", 11, 11, infer_scatter, create_scatter_elements("Scatter")});
+  // Scatter's last version is 11 (deprecated, never removed): later opsets resolve to it.
+  r.add({"", "Scatter", 11, INT64_MAX, infer_scatter, create_scatter_elements("Scatter")});
 }
 
 }  // namespace ssdx
