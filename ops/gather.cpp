@@ -168,6 +168,7 @@ void gather_nd_kernel(int64_t batch_dims, const Tensor& data, const Tensor& indi
                   size);
   };
   if (slice <= 8 && (slice & (slice - 1)) == 0) dispatch_elem_size(slice, copy);
+  else if (slice == 24) copy(std::integral_constant<size_t, 24>{});  // [.., 6] rows of float32: SSD box + score rows
   else copy(slice);
 }
 

@@ -65,7 +65,7 @@ std::vector<int64_t> nd_offsets(const char* op, const Tensor& indices, const Sha
   for_each_index_type(indices, op, [&](const auto* idx) {
 #pragma omp parallel for if (tuples > kParallelIndices) schedule(static)
     for (int64_t t = 0; t < tuples; ++t) {
-      int64_t off = (t / per_batch) * batch_stride;
+      int64_t off = b == 0 ? 0 : (t / per_batch) * batch_stride;
       for (int64_t j = 0; j < k; ++j) {
         int64_t v = static_cast<int64_t>(idx[t * k + j]);
         const int64_t dim = data[static_cast<size_t>(b + j)];

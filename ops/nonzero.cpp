@@ -48,15 +48,26 @@ void nonzero_typed(const Tensor& x, KernelContext& kc) {
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
   for (int t = 0; t < threads; ++t) {
     const auto [lo, hi] = range(t);
+    if (lo >= hi) continue;
     int64_t col = counts[static_cast<size_t>(t)];
+    // The coordinates of element lo, then stepped as an odometer: no division per element.
+    std::vector<int64_t> c(static_cast<size_t>(rank));
+    for (int64_t d = 0, rem = lo; d < rank; ++d) {
+      c[static_cast<size_t>(d)] = rem / strides[static_cast<size_t>(d)];
+      rem %= strides[static_cast<size_t>(d)];
+    }
+    const int64_t last = rank - 1, last_dim = shape[static_cast<size_t>(last)];
     for (int64_t i = lo; i < hi; ++i) {
-      if (v[i] == T(0)) continue;
-      int64_t rem = i;
-      for (int64_t d = 0; d < rank; ++d) {
-        out[d * total + col] = rem / strides[static_cast<size_t>(d)];
-        rem %= strides[static_cast<size_t>(d)];
+      if (v[i] != T(0)) {
+        for (int64_t d = 0; d < rank; ++d) out[d * total + col] = c[static_cast<size_t>(d)];
+        ++col;
       }
-      ++col;
+      if (++c[static_cast<size_t>(last)] == last_dim) {
+        for (int64_t d = last; d > 0 && c[static_cast<size_t>(d)] == shape[static_cast<size_t>(d)]; --d) {
+          c[static_cast<size_t>(d)] = 0;
+          ++c[static_cast<size_t>(d - 1)];
+        }
+      }
     }
   }
 }

@@ -80,6 +80,19 @@ void scatter_into(Reduction red, const Tensor& data, const Tensor& updates, cons
   }
 }
 
+// The output may take over the data's buffer (the session allows it when nothing reads the data afterwards and the
+// node reads it once): the scatter then skips the copy. scatter_into works either way.
+template <typename F>
+class ScatterKernel : public LambdaKernel<F> {
+ public:
+  using LambdaKernel<F>::LambdaKernel;
+  int inplace_input() const override { return 0; }
+};
+template <typename F>
+std::unique_ptr<Kernel> make_scatter_kernel(F f, std::string impl) {
+  return std::make_unique<ScatterKernel<F>>(std::move(f), std::move(impl));
+}
+
 // ---- ScatterND ----
 
 void infer_scatter_nd(OpContext& ctx) {
@@ -163,7 +176,7 @@ void scatter_elements_kernel(const ScatterElementsParams& p, KernelContext& kc) 
 CreateFn create_scatter_elements(const char* op) {
   return [op](const OpContext& ctx) {
     const ScatterElementsParams p{op, ctx.attrs().get_int("axis", 0), parse_reduction(ctx, op), ctx.opset() >= 11};
-    return make_kernel([p](KernelContext& kc) { scatter_elements_kernel(p, kc); }, "elements");
+    return make_scatter_kernel([p](KernelContext& kc) { scatter_elements_kernel(p, kc); }, "elements");
   };
 }
 
@@ -171,8 +184,8 @@ CreateFn create_scatter_elements(const char* op) {
 
 void register_scatter_ops(OpRegistry& r) {
   auto create_nd = [](const OpContext& ctx) {
-    return make_kernel([red = parse_reduction(ctx, "ScatterND")](KernelContext& kc) { scatter_nd_kernel(red, kc); },
-                       "slices");
+    return make_scatter_kernel(
+        [red = parse_reduction(ctx, "ScatterND")](KernelContext& kc) { scatter_nd_kernel(red, kc); }, "slices");
   };
   r.add({"", "ScatterND", 11, 15, infer_scatter_nd, create_nd});
   r.add({"", "ScatterND", 16, 17, infer_scatter_nd, create_nd});
@@ -183,7 +196,8 @@ void register_scatter_ops(OpRegistry& r) {
   r.add({"", "ScatterElements", 18, INT64_MAX, infer_elements, create_scatter_elements("ScatterElements")});
   auto infer_scatter = [](OpContext& ctx) { infer_scatter_elements(ctx, "Scatter"); };
   r.add({"", "Scatter", 9, 10, infer_scatter, create_scatter_elements("Scatter")});
-  r.add({"", "Scatter", 11, 11, infer_scatter, create_scatter_elements("Scatter")});
+  // Scatter's last version is 11 (deprecated, never removed): later opsets resolve to it.
+  r.add({"", "Scatter", 11, INT64_MAX, infer_scatter, create_scatter_elements("Scatter")});
 }
 
 }  // namespace ssdx

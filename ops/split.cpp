@@ -79,6 +79,7 @@ void infer_split(OpContext& ctx) {
   const int64_t axis = split_axis(p, static_cast<int64_t>(in.size()));
   const int64_t dim = in[static_cast<size_t>(axis)];
   IntsArg split = p.split_from_input ? ints_from_input(ctx, 1) : ints_from_attr(ctx, "split");
+  if (split.count == 0) split = IntsArg{};  // an empty list means equal parts, as the kernel reads it
   std::vector<int64_t> parts(static_cast<size_t>(outputs), kUnknownDim);
   if (split.present && split.count >= 0 && split.count != outputs)
     fail("Split: split has ", split.count, " sizes for ", outputs, " outputs");

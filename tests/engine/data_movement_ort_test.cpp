@@ -48,16 +48,22 @@ TEST(DataMovementOrt, GluonCvRowPickAndScatterResort) {
   b.add_input("col", DataType::Float, {1, kRows, 1});
   b.add_initializer("axis0", make_tensor<int64_t>({1}, {0}));
   b.add_initializer("six", make_tensor<int64_t>({3}, {1, 1, 6}));
+  b.add_initializer("ones", make_tensor<int64_t>({3}, {1, 1, 1}));
   b.add_node("NonZero", {"mask"}, {"nz"});
   b.add_node("Transpose", {"nz"}, {"nz_t"}, Attributes::ints("perm", {1, 0}));
   b.add_node("Unsqueeze", {"nz_t", "axis0"}, {"idx"});
   b.add_node("GatherND", {"rows", "idx"}, {"picked"});
   b.add_node("ScatterND", {"rows", "perm", "rows"}, {"resorted"});
   b.add_node("Expand", {"col", "six"}, {"expanded"});
+  // A scatter into an intermediate read by nothing else: the session lets ScatterND write into its buffer.
+  b.add_node("Tile", {"col", "six"}, {"expanded_again"});
+  b.add_node("ScatterND", {"expanded_again", "perm", "rows"}, {"scattered"});
+  b.add_node("Tile", {"scattered", "ones"}, {"scattered_in_place"});
   b.add_output("nz", DataType::Int64, {2, -1}, {"", "m"});
   b.add_output("picked", DataType::Float, {1, -1, 6}, {"", "m"});
   b.add_output("resorted", DataType::Float, {1, kRows, 6});
   b.add_output("expanded", DataType::Float, {1, kRows, 6});
+  b.add_output("scattered_in_place", DataType::Float, {1, kRows, 6});
 
   std::vector<int64_t> order(static_cast<size_t>(kRows));
   std::iota(order.begin(), order.end(), 0);
@@ -72,6 +78,15 @@ TEST(DataMovementOrt, GluonCvRowPickAndScatterResort) {
                         {"perm", perm},
                         {"col", random_tensor({1, kRows, 1}, 4)}};
   expect_same_as_ort(b, "gluoncv", feeds);
+  TempModelFile file(b, "data_movement_gluoncv_plan");
+  bool scatter_seen = false;
+  const auto session = Session::load(file.path);
+  for (const PlannedStep& step : session->plan().steps)
+    if (step.op_type == "ScatterND" && step.outputs[0].name == "scattered") {
+      scatter_seen = true;
+      EXPECT_TRUE(step.outputs[0].in_place) << "ScatterND should write into its data's buffer";
+    }
+  EXPECT_TRUE(scatter_seen);
 }
 
 // No score above the threshold: NonZero gives [2, 0] and every op after it sees empty tensors.

@@ -185,6 +185,13 @@ TEST(ScatterElements, ReductionsAndNegativeIndicesPerOpset) {
   EXPECT_TRUE(tensors_close(data, run_op("ScatterElements", 13, {}, {&data, &empty_idx, &empty_upd})[0]));
 }
 
+TEST(Scatter, LaterOpsetsResolveToItsLastVersion) {
+  Tensor data = make_tensor<uint8_t>({2, 2}, {1, 2, 3, 4});
+  Tensor idx = ints64({1, 2}, {1, -2});
+  Tensor upd = make_tensor<uint8_t>({1, 2}, {9, 8});
+  EXPECT_TRUE(tensors_close(make_tensor<uint8_t>({2, 2}, {1, 8, 9, 4}), run_op("Scatter", 13, {}, {&data, &idx, &upd})[0]));
+}
+
 // The threaded path splits destinations between threads; duplicates must combine in index order as one loop does.
 TEST(ScatterElements, LargeAddWithDuplicatesMatchesSequentialLoop) {
   std::mt19937 rng(5);

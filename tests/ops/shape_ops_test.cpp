@@ -149,6 +149,17 @@ TEST(Split, Opset18NumOutputsLastChunkSmaller) {
   EXPECT_TRUE(fails_with([&] { run_op("Split", 18, attr_int("num_outputs", 2), {&five}, 3); }, {"Split", "num_outputs"}));
 }
 
+TEST(Split, Opset18SplitInputAndNeitherGiven) {
+  Tensor x = make_tensor<bool>({4}, {true, false, false, true});
+  Tensor sizes = make_tensor<int64_t>({2}, {3, 1});
+  const auto a = run_op("Split", 18, {}, {&x, &sizes}, 2);
+  EXPECT_TRUE(tensors_close(make_tensor<bool>({3}, {true, false, false}), a[0]));
+  const auto b = run_op("Split", 18, {}, {&x}, 2);  // neither split nor num_outputs: equal parts, as before 18
+  EXPECT_TRUE(tensors_close(make_tensor<bool>({2}, {false, true}), b[1]));
+  EXPECT_TRUE(fails_with([&] { run_op("Split", 18, attr_int("num_outputs", 2), {&x, &sizes}, 2); },
+                         {"Split", "both"}));
+}
+
 TEST(Split, SizesFromAttributeOrInput) {
   Tensor x = make_tensor<int32_t>({6}, {1, 2, 3, 4, 5, 6});
   const auto a = run_op("Split", 2, attr_ints("split", {1, 5}), {&x}, 2);
