@@ -2,7 +2,9 @@
 // gluon-cv's conv4_3 L2 normalisation (LpNormalization then Mul), mmdeploy's (ReduceL2 over channels then Div),
 // torchvision's 480x640 -> 300x300 bilinear input resize, SSDlite's squeeze-excite GlobalAveragePool, and
 // AveragePool's ceil_mode windows; then every Resize coordinate mode x nearest mode, linear, cubic and the
-// opset-18 forms on small tensors, many nodes to one model so onnxruntime starts once per model.
+// opset-18 forms on small tensors, many nodes to one model so onnxruntime starts once per model. Last, the
+// session's reference-kernels switch over the same ops.
+#include <algorithm>
 #include <cmath>
 
 #include "engine/session.h"
@@ -299,6 +301,41 @@ TEST(ReducePoolResizeOrt, ResizeOpset18Forms) {
       s.add(a, {"", "", "hw"});
     }
   expect_like_ort(s.b, "resize_opset18", {{"x", random_tensor({1, 3, 12, 16}, 11)}}, 1e-5);
+}
+
+// A session with SessionOptions::reference_kernels runs every one of these ops' reference loop and agrees with the
+// default session, whose kernels are the fast ones: the switch reaches them through the engine.
+TEST(ReducePoolResizeSession, ReferenceKernelsOptionReachesTheOps) {
+  ModelBuilder b(13);
+  b.add_input("x", DataType::Float, {1, 32, 19, 19});
+  b.add_initializer("sizes", ints1d({1, 32, 38, 38}));
+  Attributes lp = Attributes::integer("axis", 1);
+  lp.set_int("p", 2);
+  b.add_node("LpNormalization", {"x"}, {"n"}, lp);
+  Attributes l2 = Attributes::ints("axes", {1});
+  l2.set_int("keepdims", 1);
+  b.add_node("ReduceL2", {"x"}, {"norm"}, l2);
+  Attributes rs;
+  rs.set_string("mode", "linear");
+  b.add_node("Resize", {"n", "", "", "sizes"}, {"up"}, rs);
+  Attributes pool = Attributes::ints("kernel_shape", {3, 3});
+  pool.set_ints("strides", {2, 2});
+  b.add_node("AveragePool", {"up"}, {"pooled"}, pool);
+  b.add_node("GlobalAveragePool", {"pooled"}, {"gap"});
+  for (const char* out : {"norm", "pooled", "gap"}) add_any_output(b, out, DataType::Float, 4);
+  const TempModelFile file(b, "reference_kernels");
+  SessionOptions reference;
+  reference.reference_kernels = true;
+  const auto fast = Session::load(file.path), ref = Session::load(file.path, reference);
+  for (const std::string& name : ref->kernel_names()) EXPECT_EQ(name, "ref");
+  const std::vector<std::string> names = fast->kernel_names();
+  const auto has = [&](const std::string& prefix) {
+    return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return n.rfind(prefix, 0) == 0; });
+  };
+  EXPECT_TRUE(has("lpnorm:") && has("l2norm:") && has("resize:linear2d") && has("onednn:")) << ::testing::PrintToString(names);
+  const TensorMap feeds = {{"x", random_tensor({1, 32, 19, 19}, 14)}};
+  const TensorMap a = fast->run(feeds), r = ref->run(feeds);
+  for (const auto& [name, want] : r) EXPECT_TRUE(tensors_close(want, a.at(name), 1e-5, 1e-4)) << name;
 }
 
 }  // namespace
