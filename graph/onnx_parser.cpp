@@ -367,7 +367,6 @@ struct Loader {
       v.is_graph_input = true;  // an outer-scope value: provided from outside, like an input
       sg->captured.push_back(static_cast<int>(id));
     }
-    if (sg->outputs.empty()) fail(source, ": ", where, ": the subgraph has no outputs");
     try {
       sg->link();
       sg->verify();
