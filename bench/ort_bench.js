@@ -7,6 +7,8 @@
 //       prints one JSON object shaped like `ssdx bench --json`'s. --save-inputs writes each input as DIR/in<i>.npy
 //       and DIR/inputs.txt with one NAME=FILE per line, for `ssdx bench --input`, so both engines see the same data.
 //       --inputs LIST reads the inputs from such a NAME=FILE list (.npy files, float32/int64) instead of drawing them.
+//       --input-shape "NAME=D0xD1x...[;NAME=...]" gives inputs with free dims their shapes, as onnxruntime's
+//       free-dimension overrides (ssdx bench --input-shape does the same on its side).
 //   node ort_bench.js --report ORT.json SSDX.json [--json]
 //       Prints the side-by-side table of two such objects (or one JSON object with both and the ratios).
 'use strict';
@@ -41,9 +43,38 @@ function rng(seed) {
   };
 }
 
-function randomInput(meta, next) {
+// "--input-shape a=32x3x300x300;b=..." as {a: [32, 3, 300, 300], ...}.
+function parseInputShapes(spec) {
+  const shapes = {};
+  for (const part of spec.split(';').filter((p) => p)) {
+    const eq = part.lastIndexOf('=');
+    const dims = eq > 0 ? part.slice(eq + 1).split(/[x,]/).map(Number) : [];
+    if (eq <= 0 || !dims.length || dims.some((d) => !Number.isInteger(d) || d < 0))
+      die(`--input-shape expects NAME=D0xD1x..., got '${part}'`);
+    shapes[part.slice(0, eq)] = dims;
+  }
+  return shapes;
+}
+
+// onnxruntime's free-dimension overrides (by symbolic dim name) that give the inputs the shapes asked for.
+function freeDimensionOverrides(metadata, shapes) {
+  const overrides = {};
+  for (const meta of metadata) {
+    const want = shapes[meta.name];
+    if (!want) continue;
+    if (want.length !== meta.shape.length) die(`--input-shape ${meta.name}: rank ${want.length}, the model's is ${meta.shape.length}`);
+    meta.shape.forEach((d, k) => {
+      if (typeof d === 'string' && d) overrides[d] = want[k];
+      else if (typeof d === 'number' && d >= 0 && d !== want[k]) die(`--input-shape ${meta.name}: dim ${k} is fixed at ${d}`);
+    });
+  }
+  return overrides;
+}
+
+function randomInput(meta, next, shape) {
   if (!meta.isTensor || !TYPES[meta.type]) die(`input '${meta.name}': unsupported type ${meta.type}`);
-  const dims = meta.shape.map((d) => (typeof d === 'number' ? d : 1));  // symbolic dims become 1, as in ssdx
+  // Symbolic dims become 1, as in ssdx, unless --input-shape gives them.
+  const dims = shape || meta.shape.map((d) => (typeof d === 'number' ? d : 1));
   const count = dims.reduce((a, b) => a * b, 1);
   const data = new TYPES[meta.type][0](count);
   for (let i = 0; i < count; ++i) {
@@ -114,10 +145,15 @@ async function bench(o) {
   if (o.threads < 1 || o.runs < 1) die('--threads and --runs must be at least 1');
   const model = o.positional[0];
   const ort = loadOrt(die);
+  const options = {intraOpNumThreads: o.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+                   executionMode: 'sequential', logSeverityLevel: 3};
+  const shapes = parseInputShapes(o.inputShape);
+  if (Object.keys(shapes).length) {  // a first load reads the symbolic dim names the overrides are keyed by
+    const probe = await ort.InferenceSession.create(model, options);
+    options.freeDimensionOverrides = freeDimensionOverrides(probe.inputMetadata, shapes);
+  }
   const t0 = process.hrtime.bigint();
-  const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: o.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
-    logSeverityLevel: 3});
+  const session = await ort.InferenceSession.create(model, options);
   const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
 
   const next = rng(o.seed);
@@ -131,7 +167,7 @@ async function bench(o) {
     }
   }
   if (!o.inputs) session.inputMetadata.forEach((meta, i) => {
-    const {dims, data} = randomInput(meta, next);
+    const {dims, data} = randomInput(meta, next, shapes[meta.name]);
     feeds[meta.name] = new ort.Tensor(meta.type, data, dims);
     if (o.saveInputs) {
       const file = path.resolve(o.saveInputs, `in${i}.npy`);  // input names need not be valid file names
@@ -186,5 +222,5 @@ function report(o) {
 const args = process.argv.slice(2);
 const reportMode = args[0] === '--report';
 const opts = parseArgs(reportMode ? args.slice(1) : args,
-                       reportMode ? {json: false} : {threads: 2, runs: 10, warmup: 2, seed: 0, saveInputs: '', inputs: ''});
+                       reportMode ? {json: false} : {threads: 2, runs: 10, warmup: 2, seed: 0, saveInputs: '', inputs: '', inputShape: ''});
 (reportMode ? Promise.resolve(report(opts)) : bench(opts)).catch((e) => die(e && e.message ? e.message : e));

@@ -2,7 +2,11 @@
 # ssdx against onnxruntime on one model: the same random input, the same thread count, back to back in one run
 # (the machines are shared and noisy, so only ratios taken together mean anything: docs/baselines.md §1).
 #
-#   bench/ort_vs_ssdx.sh MODEL [--threads N] [--runs N] [--warmup N] [--json] [--ssdx PATH]
+#   bench/ort_vs_ssdx.sh MODEL [--threads N] [--runs N] [--warmup N] [--input-shape NAME=D0xD1x...]... [--json]
+#                        [--ssdx PATH]
+#
+# --input-shape fixes an input's free dims on both sides: ssdx bench --input-shape, onnxruntime's free-dimension
+# overrides (e.g. a dynamic batch at 32: --input-shape input=32x3x300x300).
 #
 # Defaults: 2 threads, 10 timed runs after 2 warm-up; PATH defaults to $SSDX_BIN, else build/tools/ssdx.
 # onnxruntime-node is installed by tests/ort_reference/install_ort.sh when missing.
@@ -19,6 +23,9 @@ while [ $# -gt 0 ]; do
       [ $# -ge 2 ] || die "$1 needs a value"
       case "$1" in --threads) THREADS=$2 ;; --runs) RUNS=$2 ;; --warmup) WARMUP=$2 ;; --ssdx) SSDX=$2 ;; esac
       shift 2 ;;
+    --input-shape)
+      [ $# -ge 2 ] || die "$1 needs a value"
+      ORT_SHAPES="${ORT_SHAPES:+$ORT_SHAPES;}$2"; SSDX_SHAPES+=(--input-shape "$2"); shift 2 ;;
     --json) JSON=--json; shift ;;
     -*) usage ;;
     *) [ -z "$MODEL" ] || usage; MODEL=$1; shift ;;
@@ -36,8 +43,8 @@ trap 'rm -rf "$TMP"' EXIT
 
 # ORT first: it also draws the input and saves it for ssdx.
 node "$ROOT/bench/ort_bench.js" "$MODEL" --threads "$THREADS" --runs "$RUNS" --warmup "$WARMUP" \
-  --save-inputs "$TMP" >"$TMP/ort.json"
+  --save-inputs "$TMP" ${ORT_SHAPES:+--input-shape "$ORT_SHAPES"} >"$TMP/ort.json"
 INPUTS=()
 while IFS= read -r spec; do INPUTS+=(--input "$spec"); done <"$TMP/inputs.txt"
-"$SSDX" bench "$MODEL" --threads "$THREADS" --runs "$RUNS" --warmup "$WARMUP" --json "${INPUTS[@]}" >"$TMP/ssdx.json"
+"$SSDX" bench "$MODEL" --threads "$THREADS" --runs "$RUNS" --warmup "$WARMUP" --json "${INPUTS[@]}" ${SSDX_SHAPES[@]+"${SSDX_SHAPES[@]}"} >"$TMP/ssdx.json"
 node "$ROOT/bench/ort_bench.js" --report "$TMP/ort.json" "$TMP/ssdx.json" $JSON

@@ -1,6 +1,7 @@
 #include "tests/ort_oracle.h"
 
 #include "graph/json.h"
+#include "tests/test_util.h"
 
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -220,6 +221,19 @@ TensorMap run_ort(const std::string& model_path, const TensorMap& feeds, int thr
                           shell_quote(in_dir) + " " + shell_quote(out_dir) + " --threads " + std::to_string(threads);
   if (run_shell(cmd, &out) != 0) fail("onnxruntime failed on ", model_path, ": ", last_line(out));
   return read_outputs(out_dir);
+}
+
+void expect_same_as_ort(const ModelBuilder& b, const std::string& name, const TensorMap& feeds, double atol,
+                        double rtol) {
+  const TempModelFile file(b, name);
+  const TensorMap ours = Session::load(file.path)->run(feeds);
+  const TensorMap theirs = run_ort(file.path, feeds);
+  ASSERT_EQ(ours.size(), theirs.size());
+  for (const auto& [out, t] : theirs) {
+    SCOPED_TRACE(name + " output " + out);
+    ASSERT_TRUE(ours.count(out));
+    EXPECT_TRUE(tensors_close(t, ours.at(out), atol, rtol));
+  }
 }
 
 }  // namespace ssdx::test

@@ -36,6 +36,11 @@ struct TempModelFile {
   TempModelFile& operator=(const TempModelFile&) = delete;
 };
 
+// Runs the built model in ssdx and onnxruntime on `feeds` and expects the same outputs (names, dtypes, shapes,
+// values within atol + rtol * |onnxruntime's|; 0, 0: bit for bit). `name` names the temp file and the trace.
+void expect_same_as_ort(const ModelBuilder& b, const std::string& name, const TensorMap& feeds, double atol = 0,
+                        double rtol = 0);
+
 }  // namespace ssdx::test
 
 // First statement of a test that needs onnxruntime: skips it (or fails it under SSDX_REQUIRE_ORT=1) when unavailable.

@@ -17,18 +17,6 @@ namespace {
 
 constexpr int64_t kRows = 174640;  // gluon-cv's SSD-512 keeps this many candidate rows per class group
 
-void expect_same_as_ort(const ModelBuilder& b, const std::string& name, const TensorMap& feeds) {
-  TempModelFile file(b, "data_movement_" + name);
-  const TensorMap ours = Session::load(file.path)->run(feeds);
-  const TensorMap ref = run_ort(file.path, feeds);
-  ASSERT_EQ(ours.size(), ref.size());
-  for (const auto& [out, expected] : ref) {
-    SCOPED_TRACE(name + " output " + out);
-    ASSERT_TRUE(ours.count(out));
-    EXPECT_TRUE(tensors_close(expected, ours.at(out), 0, 0));
-  }
-}
-
 Tensor random_mask(Shape shape, uint32_t seed, double p_true) {
   std::mt19937 rng(seed);
   std::bernoulli_distribution coin(p_true);

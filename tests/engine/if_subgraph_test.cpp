@@ -38,19 +38,6 @@ int count_steps(const Session& s, const std::string& op) {
   return n;
 }
 
-// Compares every output of ssdx and onnxruntime on `feeds`.
-void expect_ort_parity(const ModelBuilder& b, const std::string& name, const TensorMap& feeds) {
-  const TempModelFile file(b, name);
-  const TensorMap ours = Session::load(file.path)->run(feeds);
-  const TensorMap theirs = run_ort(file.path, feeds);
-  ASSERT_EQ(ours.size(), theirs.size());
-  for (const auto& [out, t] : theirs) {
-    SCOPED_TRACE(name + " output " + out);
-    ASSERT_TRUE(ours.count(out));
-    EXPECT_TRUE(tensors_close(t, ours.at(out), 1e-6, 1e-6));
-  }
-}
-
 // y = If(cond) then x + k (k an initializer of the branch) else x * w (w an initializer of the main graph):
 // both branches read the outer x, the else branch also the outer w.
 void outer_scope_model(ModelBuilder& b) {
@@ -103,7 +90,7 @@ TEST(IfSubgraph, OuterScopeParityWithOnnxruntime) {
   ModelBuilder b(13);
   outer_scope_model(b);
   for (bool c : {true, false})
-    expect_ort_parity(b, "if_outer", {{"x", random_tensor({2, 3}, 7)}, {"cond", bool_scalar(c)}});
+    expect_same_as_ort(b, "if_outer", {{"x", random_tensor({2, 3}, 7)}, {"cond", bool_scalar(c)}}, 1e-6, 1e-6);
 }
 
 // then returns a [0,4] slice of x, else Relu(x), [3,4]: the If's output shape is [?,4] until it runs.
@@ -142,7 +129,7 @@ TEST(IfSubgraph, DifferentOutputShapesParityWithOnnxruntime) {
   ModelBuilder b(13);
   different_shapes_model(b);
   for (bool c : {true, false})
-    expect_ort_parity(b, "if_shapes", {{"x", random_tensor({3, 4}, 5)}, {"cond", make_tensor<bool>({1}, {c})}});
+    expect_same_as_ort(b, "if_shapes", {{"x", random_tensor({3, 4}, 5)}, {"cond", make_tensor<bool>({1}, {c})}}, 1e-6, 1e-6);
 }
 
 // Three nested Ifs. a = Relu(x) in the main graph; If1's then branch makes m = a * 2 and holds If2, whose then
@@ -324,7 +311,7 @@ TEST(IfSubgraph, GuardAroundNonMaxSuppressionParityWithOnnxruntime) {
   SSDX_NEED_ORT();
   ModelBuilder b(13);
   nms_guard_model(b);
-  for (int64_t n : {0, 1, 20}) expect_ort_parity(b, "if_nms", nms_feeds(n));
+  for (int64_t n : {0, 1, 20}) expect_same_as_ort(b, "if_nms", nms_feeds(n), 1e-6, 1e-6);
 }
 
 TEST(IfSubgraph, WrittenModelReadsBackTheSame) {
