@@ -1,6 +1,7 @@
 #include "study/model_summary.h"
 
 #include "engine/shape_inference.h"
+#include "engine/shape_specialization.h"
 #include "graph/onnx_parser.h"
 #include "study/model_cost.h"
 
@@ -31,9 +32,10 @@ void count_subgraphs(const Node& n, size_t& graphs, size_t& nodes) {
 
 }  // namespace
 
-ModelSummary summarize_model(const std::string& path) {
+ModelSummary summarize_model(const std::string& path, const std::map<std::string, Shape>& input_shapes) {
   ModelSummary s;
   Graph g = load_onnx(path);
+  apply_input_shapes(g, input_shapes);
   s.path = path;
   s.ir_version = g.ir_version;
   s.opsets = g.opsets;
@@ -68,6 +70,9 @@ ModelSummary summarize_model(const std::string& path) {
   };
   for (int id : g.inputs) s.inputs.push_back(info(id));
   for (int id : g.outputs) s.outputs.push_back(info(id));
+  // Costs of a model with free input dims would silently leave out every node whose shape waits for them.
+  if (s.shape_error.empty() && has_free_input_dims(g))
+    s.shape_error = "the model's inputs have dims known only at run time; give them with --input-shape NAME=D0xD1x...";
   if (!s.shape_error.empty()) return s;
   for (const Node& n : g.nodes) {
     const double macs = node_macs(g, n);

@@ -32,8 +32,9 @@ struct ModelSummary {
   std::map<std::string, std::string> metadata;  // the model's metadata_props (preprocessing, labels, ...)
 };
 
-// Parses the file and infers shapes without folding anything, so every node of the file is counted.
-ModelSummary summarize_model(const std::string& path);
+// Parses the file and infers shapes without folding anything, so every node of the file is counted. `input_shapes`
+// fixes free input dims first (--input-shape); costs stay unknown while some input dim is free.
+ModelSummary summarize_model(const std::string& path, const std::map<std::string, Shape>& input_shapes = {});
 
 // "Conv" for the default domain, "com.microsoft.QLinearAdd" otherwise.
 std::string qualified_op(const std::string& domain, const std::string& op_type);

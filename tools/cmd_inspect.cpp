@@ -29,7 +29,7 @@ int cmd_inspect(Args& args) {
   }
   if (model.empty()) fail("inspect: no model given (ssdx inspect MODEL [--plan] [--json] [--dot OUT.dot] [--svg OUT.svg])");
 
-  const study::ModelSummary summary = study::summarize_model(model);
+  const study::ModelSummary summary = study::summarize_model(model, opts.input_shapes);
   study::ExecPlan exec;
   const bool need_plan = plan || !dot_path.empty() || !svg_path.empty();
   if (need_plan) exec = study::describe_plan(*Session::load(model, opts));

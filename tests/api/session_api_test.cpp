@@ -194,6 +194,33 @@ TEST_F(SmallModel, ReferenceKernelOptionIsHonouredOrRefused) {
   }
 }
 
+// Options::input_shapes fixes y's free dim at load: inputs() says so, the hand values come out, another n fails; a
+// bad override fails at load. With it absent (and any shape_cache), each n gives the same hand values.
+TEST_F(SmallModel, InputShapesFixFreeDimsAtLoad) {
+  api::Options o;
+  o.input_shapes["y"] = {1, 3};
+  const api::Session s = api::Session::load(path_, o);
+  EXPECT_EQ(s.inputs()[1].shape, (api::Shape{1, 3}));
+  const api::Tensor x = api::Tensor::from<float>({2, 3}, kX);
+  EXPECT_EQ(values<float>(s.run({{"x", x}, {"y", api::Tensor::from<float>({1, 3}, kY)}}).at("z")), kZ);
+  EXPECT_NE(one_line_error([&] { s.run({{"x", x}, {"y", api::Tensor::from<float>({2, 3}, {0, 0, 0, 0, 0, 0})}}); })
+                .find("input 'y' must have shape [1,3], got [2,3]"), std::string::npos);
+  o.input_shapes["y"] = {1, 4};
+  EXPECT_NE(one_line_error([&] { api::Session::load(path_, o); }).find("input 'y' has dim 1 fixed at 3"), std::string::npos);
+  for (int cache : {0, 1, 4}) {
+    api::Options dynamic;
+    dynamic.shape_cache = cache;
+    const api::Session d = api::Session::load(path_, dynamic);
+    EXPECT_EQ(d.inputs()[1].shape, (api::Shape{-1, 3}));
+    for (int round = 0; round < 2; ++round) {
+      EXPECT_EQ(values<float>(d.run({{"x", x}, {"y", api::Tensor::from<float>({1, 3}, kY)}}).at("z")), kZ) << cache;
+      std::vector<float> y2 = kY;
+      y2.insert(y2.end(), kY.begin(), kY.end());
+      EXPECT_EQ(values<float>(d.run({{"x", x}, {"y", api::Tensor::from<float>({2, 3}, y2)}}).at("z")), kZ) << cache;
+    }
+  }
+}
+
 TEST(ApiTensor, DTypesAndOwnership) {
   EXPECT_EQ(api::dtype_size(api::DType::Float32), 4u);
   EXPECT_EQ(api::dtype_size(api::DType::Int64), 8u);

@@ -75,6 +75,24 @@ TEST(InspectCli, TinyModelCountsByHand) {
   EXPECT_GT(j["plan"]["arena_bytes"].num, 0);
 }
 
+// The tiny model with a free batch: no cost until --input-shape gives the batch; then the hand count times the batch.
+TEST(InspectCli, FreeInputDimsNeedAnInputShapeForTheCost) {
+  const std::string dir = temp_dir(), model = dir + "/tiny_dynamic.onnx";
+  ModelBuilder b(12);
+  b.add_input("x", DataType::Float, {-1, 4, 10, 10}, {"batch", "", "", ""});
+  b.add_initializer("w1", random_tensor({4, 4, 1, 1}, 3));
+  b.add_node("Conv", {"x", "w1"}, {"y"}, Attributes::ints("kernel_shape", {1, 1}), "conv_1x1");
+  b.add_output("y", DataType::Float, {-1, 4, 10, 10}, {"batch", "", "", ""});
+  b.save(model);
+  const CommandResult free = run_command("inspect " + model);
+  ASSERT_EQ(free.exit_code, 0) << free.err;
+  EXPECT_NE(free.out.find("cost: unknown (shapes could not be inferred: the model's inputs have dims known only at run "
+                          "time; give them with --input-shape NAME=D0xD1x...)"), std::string::npos) << free.out;
+  const CommandResult fixed = run_command("inspect " + model + " --input-shape x=3x4x10x10 --json");
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_NEAR(parse_json(fixed.out)["total_gmac"].num, 3 * 4 * 100 * 4 * 1e-9, 1e-15);  // 3 x 4 out x 10x10 x 4 in
+}
+
 TEST(InspectCli, GeneratedSsdHistogramAndCost) {
   const std::string& model = ssd480_fp32();
   const CommandResult r = run_command("inspect " + model + " --json");
