@@ -48,14 +48,15 @@ std::vector<int64_t> part_sizes(const SplitParams& p, int64_t dim, const std::ve
     int64_t sum = 0;
     for (int64_t s : split) {
       if (s < 0) fail("Split: split size ", s, " is negative");
+      if (s > dim - sum) fail("Split: split sizes add up to more than the axis of ", dim);  // also: no overflow
       sum += s;
     }
     if (sum != dim) fail("Split: split sizes add up to ", sum, ", the axis has ", dim);
     return split;
   }
   if (p.num_outputs > 0) {
-    const int64_t chunk = (dim + p.num_outputs - 1) / p.num_outputs;
-    const int64_t last = dim - chunk * (p.num_outputs - 1);
+    const int64_t chunk = dim / p.num_outputs + (dim % p.num_outputs != 0);  // ceil, without overflowing
+    const int64_t last = dim - chunk * (p.num_outputs - 1);  // chunk * (n - 1) < dim + n: no overflow either
     if (last < 0) fail("Split: an axis of ", dim, " cannot be cut into ", p.num_outputs, " parts of ", chunk);
     parts.assign(static_cast<size_t>(p.num_outputs), chunk);
     parts.back() = last;
