@@ -39,9 +39,23 @@ class Rewriter {
         if (n.has_input(2)) n.inputs[2] = dequantize_constant(w.b_q, w.b_scale, w.b_zp, g_.value(n.inputs[2]).name);
       }
       if (p_.writes[i] != kNoValue) n.outputs[0] = p_.writes[i];
+      // A Conv or Add writing a graph output (a detection head's conv) writes it under a new name and a Q/DQ pair
+      // writes the output itself, as onnxruntime's quantizer does: the int8 kernels then run it too. (A MaxPool
+      // has nothing to gain: it keeps its input's quantization.)
+      std::vector<std::pair<int, int>> renamed;  // graph output, what the node writes instead
+      const bool requantizes = p_.qnode[i] && !is_default_op(n, "MaxPool");
+      for (int& v : n.outputs)
+        if (requantizes && v != kNoValue && p_.qvalue[static_cast<size_t>(v)] && g_.value(v).is_graph_output) {
+          const Value val = g_.value(v);  // a copy: adding values moves them
+          const int in = add_fresh_value(g_, val.name + "_QuantizeLinear_Input", DataType::Float, val.shape,
+                                         val.shape_known);
+          renamed.emplace_back(v, in);
+          v = in;
+        }
       out_.push_back(n);
       for (int v : n.outputs)
-        if (v != kNoValue) qdq_pair(v);
+        if (v != kNoValue && static_cast<size_t>(v) < p_.qvalue.size()) qdq_pair(v);  // the renamed ones are new
+      for (const auto& [v, in] : renamed) qdq_output(v, in);
     }
     return std::move(out_);
   }
@@ -146,6 +160,14 @@ class Rewriter {
     out_.push_back(make_node("QuantizeLinear", val.name + "_QuantizeLinear", {v, scale(v), zero_point(v)}, q));
     out_.push_back(make_node("DequantizeLinear", val.name + "_DequantizeLinear", {q, scale(v), zero_point(v)}, dq));
     remap_[static_cast<size_t>(v)] = dq;
+  }
+
+  // QDQ for a graph output v whose producer now writes `in`: Q reads that, DQ writes v, with v's calibrated range.
+  void qdq_output(int v, int in) {
+    const Value val = g_.value(v);
+    const int q = add_fresh_value(g_, val.name + "_QuantizeLinear_Output", DataType::UInt8, val.shape, val.shape_known);
+    out_.push_back(make_node("QuantizeLinear", val.name + "_QuantizeLinear", {in, scale(v), zero_point(v)}, q));
+    out_.push_back(make_node("DequantizeLinear", val.name + "_DequantizeLinear", {q, scale(v), zero_point(v)}, v));
   }
 
   // QOperator: a float tensor that a quantized node reads is quantized once, where it is produced.

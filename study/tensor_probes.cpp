@@ -52,6 +52,12 @@ bool quant_params(const Graph& g, int v, Probe& p, int depth = 0) {
 }
 
 std::string float_name_of(const Graph& g, int v) {
+  // A quantized graph output (Conv -> Q -> DQ -> output, the producer's own output renamed) goes by the output's name.
+  for (int c : g.value(v).consumers) {
+    const Node& dq = g.nodes[static_cast<size_t>(c)];
+    if (traits(g, dq).dequantizes() && dq.inputs[0] == v && g.value(dq.outputs[0]).is_graph_output)
+      return g.value(dq.outputs[0]).name;
+  }
   const Node* n = producer(g, v);
   if (n && traits(g, *n).quantizes()) return g.value(n->inputs[0]).name;
   for (int c : g.value(v).consumers) {

@@ -9,6 +9,7 @@
 #include "graph/graph_writer.h"
 #include "graph/onnx_builder.h"
 #include "graph/onnx_parser.h"
+#include "tests/ort_oracle.h"
 #include "tests/quantize_models.h"
 #include "tests/test_util.h"
 #include "tests/tools/cli_runner.h"
@@ -689,6 +690,51 @@ TEST(Quantizer, FoldsBatchNormalizationFirst) {
                                  {"QuantizeLinear", 1}, {"QLinearConv", 1}, {"DequantizeLinear", 1}, {"Exp", 1}}));
   EXPECT_EQ(g.value(node_of_type(g, "Exp").inputs[0]).name, "y");
   EXPECT_EQ(producer_of(g, node_of_type(g, "Exp").inputs[0]).op_type, "DequantizeLinear");
+}
+
+// A detection head: a Conv whose output is a graph output. QDQ writes it as onnxruntime's quantizer does (the Conv
+// writes "<output>_QuantizeLinear_Input", a Q/DQ pair writes the output), so both engines run it as an int8 conv;
+// both give the same result.
+TEST(Quantizer, QdqQuantizesAConvThatWritesAGraphOutput) {
+  ModelBuilder b(13);
+  Attributes k3;
+  k3.set_ints("kernel_shape", {3, 3});
+  k3.set_ints("pads", {1, 1, 1, 1});
+  b.add_input("x", DataType::Float, {1, 3, 8, 8});
+  b.add_initializer("w1", random_tensor({4, 3, 3, 3}, 21, -0.5f, 0.5f));
+  b.add_initializer("w2", random_tensor({6, 4, 3, 3}, 22, -0.4f, 0.4f));
+  b.add_initializer("b2", random_tensor({6}, 23, -0.2f, 0.2f));
+  b.add_node("Conv", {"x", "w1"}, {"c1"}, k3, "conv1");
+  b.add_node("Relu", {"c1"}, {"r1"}, {}, "relu1");
+  b.add_node("Conv", {"r1", "w2", "b2"}, {"head"}, k3, "head_conv");
+  b.add_output("head", DataType::Float, {1, 6, 8, 8});
+  Graph g = load_onnx_bytes(b.serialize(), "head.onnx", "");
+  quantizer::prepare_for_quantization(g);
+  EXPECT_EQ(quantizer::tensors_to_calibrate(g), (std::vector<std::string>{"x", "r1", "head"}));
+  quantizer::QuantizeOptions o;
+  o.format = quantizer::QuantFormat::QDQ;
+  quantizer::quantize_graph(g, {{"x", {-1.28f, 1.27f}}, {"r1", {0, 2.55f}}, {"head", {-2.56f, 2.54f}}}, o);
+  g = reload(g);
+  EXPECT_EQ(op_histogram(g),
+            (std::map<std::string, int>{{"QuantizeLinear", 3}, {"DequantizeLinear", 6}, {"Conv", 2}}));
+  const Node& head = node_of_type(g, "Conv", 1);
+  EXPECT_EQ(g.value(head.outputs[0]).name, "head_QuantizeLinear_Input");
+  const Node& dq = producer_of(g, g.find_value("head"));
+  EXPECT_EQ(dq.op_type, "DequantizeLinear");
+  EXPECT_EQ(producer_of(g, dq.inputs[0]).op_type, "QuantizeLinear");
+  EXPECT_FLOAT_EQ(constant_named(g, "head_scale").float_at(0), 0.02f);
+  EXPECT_EQ(constant_named(g, "head_zero_point").int_at(0), 128);
+
+  // ssdx fuses it into a QLinearConv (no float Conv is left) and agrees with onnxruntime.
+  const std::string path = temp_dir() + "/head_qdq.onnx";
+  save_graph(g, path);
+  const auto s = Session::load(path);
+  for (const PlannedStep& step : s->plan().steps) EXPECT_NE(step.op_type, "Conv") << step.name;
+  SSDX_NEED_ORT();
+  const TensorMap feeds = {{"x", random_tensor({1, 3, 8, 8}, 24, -1.f, 1.f)}};
+  const Tensor ours = s->run(feeds).at("head"), theirs = run_ort(path, feeds).at("head");
+  ASSERT_EQ(ours.shape(), theirs.shape());
+  for (int64_t i = 0; i < ours.numel(); ++i) ASSERT_EQ(ours.float_at(i), theirs.float_at(i)) << i;
 }
 
 }  // namespace
