@@ -6,7 +6,7 @@
 //    ReduceL2 -> Clip(min 1e-12) -> Expand -> Div -> Mul; pool4, conv5_x, pool5 3x3/1 pad 1, fc6 3x3 dilation 6,
 //    fc7 1x1, four extras (1x1 then 3x3: 512 s2, 256 s2, 256 p0, 256 p0): maps 38, 19, 10, 5, 3, 1.
 //  - SSDlite320: MobileNetV3-Large features (BatchNorm folded into the convs as the exporter does in eval mode),
-//    split at C4: its expansion 1x1 output (672 ch, 20x20) and the end (960 ch, 10x10); four extras
+//    split at C4: its expansion 1x1 output (672 ch, 20x20) and the end (480 ch, reduced tail, 10x10); four extras
 //    (1x1 -> depthwise 3x3/2 -> 1x1, ReLU6 as Clip(0, 6)): 5, 3, 2, 1; heads depthwise 3x3 + ReLU6 then 1x1.
 //  - heads: per map conv -> Reshape [1, A, K, H, W] -> Transpose (0, 3, 4, 1, 2) -> Reshape [1, -1, K], concatenated.
 #include "models/torchvision_ssd.h"
@@ -23,7 +23,7 @@ namespace ssdx::models {
 
 const TorchvisionSsdFacts& torchvision_ssd_facts(TorchvisionArch arch) {
   static const TorchvisionSsdFacts vgg = {300, {4, 6, 6, 6, 4, 4}, {38, 19, 10, 5, 3, 1}, {512, 1024, 512, 256, 256, 256}};
-  static const TorchvisionSsdFacts lite = {320, {6, 6, 6, 6, 6, 6}, {20, 10, 5, 3, 2, 1}, {672, 960, 512, 256, 256, 128}};
+  static const TorchvisionSsdFacts lite = {320, {6, 6, 6, 6, 6, 6}, {20, 10, 5, 3, 2, 1}, {672, 480, 512, 256, 256, 128}};
   return arch == TorchvisionArch::Ssd300Vgg16 ? vgg : lite;
 }
 
@@ -64,10 +64,10 @@ class TorchvisionGraph : private NodeMaker {
       const int c = f.head_channels[m], a = f.anchors[m], g = f.grids[m];
       std::string cls_map, box_map;
       if (vgg) {
-        cls_map = conv(maps[m], c, a * kClasses, 3, 1, 1, 1, 1, kClassGain, /*background=*/a);
+        cls_map = conv(maps[m], c, a * kClasses, 3, 1, 1, 1, 1, kVggClassGain, /*background=*/a);
         box_map = conv(maps[m], c, a * 4, 3, 1, 1, 1, 1, kBoxGain);
       } else {
-        cls_map = conv(relu6(conv(maps[m], c, c, 3, 1, 1, 1, c)), c, a * kClasses, 1, 1, 0, 1, 1, kClassGain, a);
+        cls_map = conv(relu6(conv(maps[m], c, c, 3, 1, 1, 1, c)), c, a * kClasses, 1, 1, 0, 1, 1, kLiteClassGain, a);
         box_map = conv(relu6(conv(maps[m], c, c, 3, 1, 1, 1, c)), c, a * 4, 1, 1, 0, 1, 1, kBoxGain);
       }
       cls.push_back(flatten_head(cls_map, a, kClasses, g));
@@ -96,7 +96,10 @@ class TorchvisionGraph : private NodeMaker {
   // He-scaled weights keep activations of one order through the body; the class head's background logit is raised
   // (as trained detectors' are) so that only a few anchors per class pass the 0.01 threshold, and the class logits
   // spread over a few units: varied, unsaturated scores. The box deltas stay small.
-  static constexpr float kClassGain = 0.6f, kBoxGain = 0.1f, kBackgroundBias = 7.f;
+  // The class heads' weights are centred per output channel: ReLU features have a positive mean, which would
+  // otherwise let one class win at every anchor. SSDlite's features are smaller (hard-swish, unactivated
+  // projections), hence its larger head gain.
+  static constexpr float kVggClassGain = 0.4f, kLiteClassGain = 30.f, kBoxGain = 0.1f, kBackgroundBias = 8.f;
 
   std::string transform(const std::string& image, int size, const std::vector<float>& mean,
                         const std::vector<float>& std) {
@@ -140,7 +143,9 @@ class TorchvisionGraph : private NodeMaker {
     return maps;
   }
 
-  // MobileNetV3-Large: (in, kernel, expanded, out, SE, hard-swish, stride) per inverted residual block.
+  // MobileNetV3-Large: (in, kernel, expanded, out, SE, hard-swish, stride) per inverted residual block, with the
+  // reduced tail (the last three blocks and the last conv at half width: 80 / 480 instead of 160 / 960) that
+  // torchvision selects when the backbone is not ImageNet-initialised, as for its published COCO weights.
   std::vector<std::string> mobilenet_features(std::string x) {
     struct Block { int in, k, exp, out; bool se, hs; int stride; };
     static const Block blocks[15] = {
@@ -148,7 +153,7 @@ class TorchvisionGraph : private NodeMaker {
         {24, 5, 72, 40, true, false, 2},    {40, 5, 120, 40, true, false, 1},   {40, 5, 120, 40, true, false, 1},
         {40, 3, 240, 80, false, true, 2},   {80, 3, 200, 80, false, true, 1},   {80, 3, 184, 80, false, true, 1},
         {80, 3, 184, 80, false, true, 1},   {80, 3, 480, 112, true, true, 1},   {112, 3, 672, 112, true, true, 1},
-        {112, 5, 672, 160, true, true, 2},  {160, 5, 960, 160, true, true, 1},  {160, 5, 960, 160, true, true, 1}};
+        {112, 5, 672, 80, true, true, 2},   {80, 5, 480, 80, true, true, 1},    {80, 5, 480, 80, true, true, 1}};
     std::vector<std::string> maps;
     // The first conv sees (pixel - 0.5) / 0.5 in [-1, 1].
     x = hardswish(conv(x, 3, 16, 3, 2, 1, 1));
@@ -163,9 +168,9 @@ class TorchvisionGraph : private NodeMaker {
       y = conv(y, bl.exp, bl.out, 1, 1, 0, 1, 1, kProjectGain);
       x = bl.stride == 1 && bl.in == bl.out ? node("Add", {y, x}) : y;
     }
-    x = hardswish(conv(x, 160, 960, 1, 1, 0, 1));
+    x = hardswish(conv(x, 80, 480, 1, 1, 0, 1));
     maps.push_back(x);
-    const int extra[4][2] = {{960, 512}, {512, 256}, {256, 256}, {256, 128}};
+    const int extra[4][2] = {{480, 512}, {512, 256}, {256, 256}, {256, 128}};
     for (const auto& e : extra) {
       const int mid = e[1] / 2;
       x = relu6(conv(x, e[0], mid, 1, 1, 0, 1));
@@ -199,6 +204,14 @@ class TorchvisionGraph : private NodeMaker {
     std::vector<float> wv(static_cast<size_t>(cout) * fan_in), bv(static_cast<size_t>(cout));
     for (float& v : wv) v = rng_.normal(stddev);
     for (float& v : bv) v = rng_.uniform(-0.05f, 0.05f);
+    if (background > 0) {
+      for (int o = 0; o < cout; ++o) {
+        double mean = 0;
+        for (int i = 0; i < fan_in; ++i) mean += wv[static_cast<size_t>(o) * fan_in + i];
+        mean /= fan_in;
+        for (int i = 0; i < fan_in; ++i) wv[static_cast<size_t>(o) * fan_in + i] -= static_cast<float>(mean);
+      }
+    }
     for (int a = 0; a < background; ++a) bv[static_cast<size_t>(a) * kClasses] += kBackgroundBias;
     const std::string wn = constant<float>({cout, cin / group, k, k}, wv), bn = constant<float>({cout}, bv);
     Attributes a;
