@@ -17,10 +17,12 @@ namespace {
 using models::TorchvisionArch;
 
 // `min_classes`: distinct labels expected (the SSD300's synthetic weights favour one class on some inputs).
-void expect_same_detections(TorchvisionArch arch, int height, int width, uint32_t seed, int min_classes = 2) {
+void expect_same_detections(TorchvisionArch arch, int height, int width, uint32_t seed, int min_classes = 2,
+                            bool dynamic_size = false) {
   models::TorchvisionSsdOptions o;
   o.arch = arch;
-  o.height = height, o.width = width;
+  if (dynamic_size) o.dynamic_size = true;
+  else o.height = height, o.width = width;
   const std::string path = ::testing::TempDir() + "ssdx_tv_" + std::to_string(getpid()) + ".onnx";
   models::write_torchvision_ssd_model(o, path);
   const TensorMap feeds = {{"images", random_tensor({3, height, width}, seed, 0.f, 1.f)}};
@@ -62,6 +64,19 @@ TEST(TorchvisionSsdParity, SsdliteMatchesOnnxruntime) {
 TEST(TorchvisionSsdParity, SsdliteAtPhotoSizeMatchesOnnxruntime) {
   SSDX_NEED_ORT();
   expect_same_detections(TorchvisionArch::Ssdlite320MobileNetV3Large, 480, 640, 23);
+}
+
+}  // namespace
+}  // namespace ssdx::test
+
+namespace ssdx::test {
+namespace {
+
+// Exported with dynamic_axes: H and W symbolic, the resize-back ratios read with Shape; the session compiles the
+// shape it meets (the If's branch must not see the enclosing graph's input shapes).
+TEST(TorchvisionSsdParity, SsdliteWithSymbolicSizeMatchesOnnxruntime) {
+  SSDX_NEED_ORT();
+  expect_same_detections(TorchvisionArch::Ssdlite320MobileNetV3Large, 480, 640, 24, 2, true);
 }
 
 }  // namespace
