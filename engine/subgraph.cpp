@@ -70,6 +70,7 @@ SubgraphProgram::SubgraphProgram(const Graph& branch, const Node& n, const std::
   for (int id : g.outputs) outputs_.push_back(g.value(id).name);
   SessionOptions branch_opts = opts;
   branch_opts.keep_values.clear();    // names of the enclosing graph
+  branch_opts.input_shapes.clear();   // so are --input-shape's (a dynamic model compiled per shape passes them)
   branch_opts.dump_passes = nullptr;  // the dump shows the model's graph
   session_ = std::make_unique<Session>(std::move(g), branch_opts);
 }

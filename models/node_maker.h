@@ -10,10 +10,11 @@ namespace ssdx::models {
 
 class NodeMaker {
  public:
-  explicit NodeMaker(ModelBuilder& b) : b_(b) {}
+  // `prefix` keeps the names of two makers writing into one graph apart.
+  explicit NodeMaker(ModelBuilder& b, std::string prefix = "") : b_(b), prefix_(std::move(prefix)) {}
 
  protected:
-  std::string fresh(const std::string& op) { return op + "_" + std::to_string(counter_++); }
+  std::string fresh(const std::string& op) { return prefix_ + op + "_" + std::to_string(counter_++); }
 
   // Adds an `op` node with one output (a fresh name, also the node's name) and returns that output.
   std::string node(const std::string& op, const std::vector<std::string>& inputs, const Attributes& attrs = {}) {
@@ -24,7 +25,7 @@ class NodeMaker {
 
   template <typename T>
   std::string constant(const Shape& shape, const std::vector<T>& values) {
-    const std::string name = "const_" + std::to_string(counter_++);
+    const std::string name = prefix_ + "const_" + std::to_string(counter_++);
     b_.add_initializer(name, make_tensor<T>(shape, values));
     return name;
   }
@@ -32,6 +33,7 @@ class NodeMaker {
   ModelBuilder& b_;
 
  private:
+  std::string prefix_;
   int counter_ = 0;
 };
 

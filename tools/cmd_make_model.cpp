@@ -10,13 +10,14 @@
 #include "models/face_ssd.h"
 #include "models/mmdet_ssd300.h"
 #include "models/ssd_model.h"
+#include "tools/make_model_torchvision.h"
 
 namespace ssdx::cli {
 
 int cmd_make_model(Args& args) {
   models::SsdModelOptions o;
   std::string out, arch = "ssd-resnet34", weights;
-  bool size_given = false, seed_given = false, shapes_given = false, opset_given = false, static_batch = false;
+  bool dynamic_size = false, size_given = false, seed_given = false, shapes_given = false, opset_given = false, static_batch = false;
   while (!args.done()) {
     const std::string a = args.next("");
     if (a == "--size") o.size = parse_int(args.next(a), a, 1, 1 << 20), size_given = true;
@@ -24,6 +25,7 @@ int cmd_make_model(Args& args) {
     else if (a == "--seed") o.seed = static_cast<uint32_t>(parse_int(args.next(a), a, 0, 1 << 30)), seed_given = true;
     else if (a == "--fold-bn") o.fold_bn = true;
     else if (a == "--static-batch") static_batch = true;
+    else if (a == "--dynamic-size") dynamic_size = true;
     else if (a == "--constant-shapes") o.constant_view_shapes = true, shapes_given = true;
     else if (a == "--arch") arch = args.next(a);
     else if (a == "--weights") weights = args.next(a);
@@ -58,9 +60,10 @@ int cmd_make_model(Args& args) {
               << (m.dynamic_batch ? "dynamic" : "static") << " batch, opset 13, seed " << m.seed << "\n";
     return 0;
   }
+  if (make_torchvision_model(arch, out, o.seed, size_given ? o.size : 0, dynamic_size)) return 0;
   if (static_batch) fail("make-model: --static-batch is for --arch mmdet-ssd300 only");
   if (arch != "ssd-resnet34")
-    fail("make-model: unknown --arch '", arch, "' (ssd-resnet34, face-ssd-mobilenetv1 or mmdet-ssd300)");
+    fail("make-model: unknown --arch '", arch, "' (ssd-resnet34, face-ssd-mobilenetv1, mmdet-ssd300, tv-ssd300_vgg16 or tv-ssdlite320_mobilenet_v3_large)");
   if (!weights.empty()) fail("make-model: --weights is for --arch face-ssd-mobilenetv1 only");
   models::write_ssd_model(o, out);
   std::cout << "wrote " << out << ": SSD-ResNet34 " << o.size << "x" << o.size << ", opset " << o.opset
