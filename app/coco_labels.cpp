@@ -20,7 +20,27 @@ const char* const kCocoNames[kNumCocoClasses] = {
     "refrigerator",  "book",         "clock",         "vase",          "scissors",     "teddy bear",
     "hair drier",    "toothbrush"};
 
+// gluon-cv's VOCDetection.CLASSES, the order its VOC models number their 20 classes in.
+const char* const kVocNames[kNumVocClasses] = {
+    "aeroplane", "bicycle", "bird",  "boat",        "bottle", "bus",         "car",   "cat",  "chair", "cow",
+    "diningtable", "dog",   "horse", "motorbike",   "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"};
+
+// The COCO category ids the 2017 annotations leave unused (torchvision's "N/A" entries).
+constexpr int64_t kCoco91Gaps[] = {12, 26, 29, 30, 45, 66, 68, 69, 71, 83};
+
 }  // namespace
+
+const char* voc_class_name(int64_t id) { return id >= 0 && id < kNumVocClasses ? kVocNames[id] : nullptr; }
+
+const char* coco91_class_name(int64_t id) {
+  if (id < 1 || id > kNumCoco91Ids) return nullptr;
+  int64_t skipped = 0;
+  for (int64_t gap : kCoco91Gaps) {
+    if (gap == id) return nullptr;
+    if (gap < id) ++skipped;
+  }
+  return kCocoNames[id - 1 - skipped];
+}
 
 std::string coco_class_name(int64_t label) {
   if (label >= 1 && label <= kNumCocoClasses) return kCocoNames[label - 1];

@@ -38,6 +38,14 @@ const TensorInfo& detector_image_input(const Session& session, const std::string
 }
 
 void check_detector_outputs(const Session& session, const std::string& model) {
+  // mmdetection's raw-head export (IGIE's form) has no decode or NMS in the graph: say how to add them.
+  const bool raw_heads = !session.outputs().empty() &&
+                         std::all_of(session.outputs().begin(), session.outputs().end(), [](const TensorInfo& o) {
+                           return o.name.rfind("cls_score", 0) == 0 || o.name.rfind("bbox_pred", 0) == 0;
+                         });
+  if (raw_heads)
+    fail(model, ": its outputs are raw SSD head maps (cls_score_*, bbox_pred_*) without post-processing; run 'ssdx "
+         "add-postprocess ", model, " --family ", kFamilyMmdetSsd300, " -o OUT' and detect with OUT");
   std::string missing;
   for (const std::string& name : {kBoxes, kLabels, kScores}) {
     auto it = std::find_if(session.outputs().begin(), session.outputs().end(),
@@ -59,6 +67,12 @@ Detector::Detector(const std::string& model_path, const SessionOptions& opts, co
     : model_path_(model_path), session_(Session::load(model_path, opts)) {
   spec_ = parse_model_spec(session_->graph().metadata, model_path);
   apply_overrides(overrides, spec_);
+  if (spec_.family == Family::MmdetSsd300)
+    fail(model_path, ": metadata ", kMetaFamily, " is ", kFamilyMmdetSsd300, " (raw head outputs); run 'ssdx "
+         "add-postprocess ", model_path, " --family ", kFamilyMmdetSsd300, " -o OUT' and detect with OUT");
+  if (spec_.family && *spec_.family != Family::Ssd12)
+    fail(model_path, ": metadata ", kMetaFamily, " is ", family_name(*spec_.family), "; detect reads only ",
+         kFamilySsd12, " outputs (bboxes/labels/scores) so far");
   const TensorInfo& in = detector_image_input(*session_, model_path);
   input_name_ = in.name;
   height_ = static_cast<int>(in.shape[2]);

@@ -86,7 +86,64 @@ const char* interpolation_name(Interpolation i) {
   return i == Interpolation::Bilinear ? "bilinear" : "pillow-bilinear";
 }
 
+std::optional<LabelMap> builtin_labels(const std::string& name) {
+  LabelMap labels;
+  if (name == kLabelsVoc) {
+    for (int64_t id = 0; id < kNumVocClasses; ++id) labels[id] = voc_class_name(id);
+  } else if (name == kLabelsCoco80) {
+    for (int64_t id = 0; id < kNumCocoClasses; ++id) labels[id] = coco_class_name(id + 1);
+  } else if (name == kLabelsCoco91) {
+    for (int64_t id = 1; id <= kNumCoco91Ids; ++id) {
+      const char* n = coco91_class_name(id);
+      labels[id] = n ? n : "N/A";
+    }
+  } else {
+    return std::nullopt;
+  }
+  return labels;
+}
+
+Family parse_family(const std::string& text, const std::string& where) {
+  for (Family f : {Family::Ssd12, Family::GluonCv, Family::MmdetSsd300, Family::Mmdeploy, Family::Torchvision})
+    if (text == family_name(f)) return f;
+  fail(where, ": unknown model family '", printable(text), "' (", kFamilySsd12, ", ", kFamilyGluonCv, ", ",
+       kFamilyMmdetSsd300, ", ", kFamilyMmdeploy, " or ", kFamilyTorchvision, ")");
+}
+
+Layout parse_layout(const std::string& text, const std::string& where) {
+  for (Layout l : {Layout::Nchw, Layout::Nhwc, Layout::Chw})
+    if (text == layout_name(l)) return l;
+  fail(where, ": unknown input layout '", printable(text), "' (", kLayoutNchw, ", ", kLayoutNhwc, " or ", kLayoutChw,
+       ")");
+}
+
+const char* family_name(Family family) {
+  switch (family) {
+    case Family::Ssd12: return kFamilySsd12;
+    case Family::GluonCv: return kFamilyGluonCv;
+    case Family::MmdetSsd300: return kFamilyMmdetSsd300;
+    case Family::Mmdeploy: return kFamilyMmdeploy;
+    case Family::Torchvision: return kFamilyTorchvision;
+  }
+  return "?";
+}
+
+const char* layout_name(Layout layout) {
+  switch (layout) {
+    case Layout::Nchw: return kLayoutNchw;
+    case Layout::Nhwc: return kLayoutNhwc;
+    case Layout::Chw: return kLayoutChw;
+  }
+  return "?";
+}
+
 LabelMap parse_labels(const std::string& text, const std::string& where, bool allow_plain_names) {
+  if (!text.empty() && text[0] == '@') {
+    const std::string name = trim(text.substr(0, text.find_last_not_of("\n") + 1));  // a file's final newline
+    if (std::optional<LabelMap> set = builtin_labels(name)) return *set;
+    fail(where, ": unknown label set '", printable(name), "' (", kLabelsVoc, ", ", kLabelsCoco80, " or ", kLabelsCoco91,
+         ")");
+  }
   if (text.size() > kMaxLabelsText) fail(where, ": labels are ", text.size(), " bytes (at most ", kMaxLabelsText, ")");
   std::vector<std::string> lines;
   size_t start = 0;
@@ -177,6 +234,8 @@ ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata, c
     spec.min_score = static_cast<float>(*s);
   }
   if (const std::string* v = value(kMetaDescription)) spec.description = *v;
+  if (const std::string* v = value(kMetaFamily)) spec.family = parse_family(*v, where + ": metadata " + kMetaFamily);
+  if (const std::string* v = value(kMetaLayout)) in.layout = parse_layout(*v, where + ": metadata " + kMetaLayout);
   return spec;
 }
 

@@ -38,7 +38,10 @@ int cmd_detect(Args& args) {
     } else if (a == "--threshold") {
       threshold = parse_double(args.next(a), a, 0, 1);
     } else if (a == "--labels") {
-      overrides.labels = app::load_labels_file(args.next(a));
+      // A built-in set (@voc, @coco80, @coco91) or a file of labels.
+      const std::string labels = args.next(a);
+      overrides.labels = labels.rfind('@', 0) == 0 ? app::parse_labels(labels, "detect: --labels", false)
+                                                   : app::load_labels_file(labels);
     } else if (a == "--letterbox") {
       overrides.resize = app::ResizeMode::Letterbox;
     } else if (a == "--stretch") {

@@ -312,6 +312,52 @@ TEST(DetectCliMetadata, LabelsFileOverridesTheModel) {
   expect_one_line_error(run_command("detect " + model + " " + red + " --labels " + dir + "/none.txt"), "none.txt");
 }
 
+// mmdetection's raw-head form (12 maps, no decode or NMS), by its outputs or by its metadata: one line saying how to
+// make it a detector; another family named in the metadata is refused by name rather than misread.
+TEST(DetectCliModel, RawHeadsAndUnreadFamiliesFailWithOneLine) {
+  const std::string dir = temp_dir();
+  const std::string image = save_solid_png(dir + "/x.png", 8, 8, 0);
+  ModelBuilder b(13);
+  b.add_input("input", DataType::Float, {-1, 3, 8, 8});
+  b.add_node("Relu", {"input"}, {"cls_score_0"});
+  b.add_node("Sigmoid", {"input"}, {"bbox_pred_0"});
+  b.add_output("cls_score_0", DataType::Float, {-1, 3, 8, 8});
+  b.add_output("bbox_pred_0", DataType::Float, {-1, 3, 8, 8});
+  b.save(dir + "/raw.onnx");
+  expect_one_line_error(run_command("detect " + dir + "/raw.onnx " + image),
+                        "run 'ssdx add-postprocess " + dir + "/raw.onnx --family mmdet-ssd300 -o OUT'");
+  ModelBuilder named(13);
+  named.add_input("image", DataType::Float, {1, 3, 8, 8});
+  named.add_node("Relu", {"image"}, {"bboxes"});
+  named.add_output("bboxes", DataType::Float, {1, 3, 8, 8});
+  named.set_metadata("ssdx.model.family", "gluon-cv");
+  named.save(dir + "/gluon.onnx");
+  expect_one_line_error(run_command("detect " + dir + "/gluon.onnx " + image),
+                        "metadata ssdx.model.family is gluon-cv; detect reads only ssd-12 outputs");
+}
+
+// The detector's labels 1, 3, 95 named by a built-in set: VOC's 1 is bicycle and 3 boat; COCO-91's 1 person, 3 car.
+TEST(DetectCliMetadata, LabelsMayNameABuiltInSet) {
+  const std::string dir = temp_dir();
+  const std::string red = save_red_png(dir + "/red.png", 64, 48);
+  const std::string model = save_face_detector(dir, "RGB");
+  const CommandResult voc = run_command("detect " + model + " " + red + " --threshold 0 --labels @voc");
+  ASSERT_EQ(voc.exit_code, 0) << voc.err;
+  std::vector<std::string> lines = lines_of(voc.out);
+  ASSERT_EQ(lines.size(), 3u) << voc.out;
+  EXPECT_EQ(lines[0].rfind(red + "  bicycle  ", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind(red + "  boat  ", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind(red + "  class_95  ", 0), 0u) << lines[2];
+  const CommandResult coco = run_command("detect " + model + " " + red + " --threshold 0 --labels @coco91");
+  ASSERT_EQ(coco.exit_code, 0) << coco.err;
+  lines = lines_of(coco.out);
+  ASSERT_EQ(lines.size(), 3u) << coco.out;
+  EXPECT_EQ(lines[0].rfind(red + "  person  ", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind(red + "  car  ", 0), 0u) << lines[1];
+  expect_one_line_error(run_command("detect " + model + " " + red + " --labels @imagenet"),
+                        "detect: --labels: unknown label set '@imagenet' (@voc, @coco80 or @coco91)");
+}
+
 // 64x32 into 32x32 letterboxed: 32x16 at y 8..24, so x = 64 v and y = (32 v - 8) * 2, clipped to 64x32.
 TEST(DetectCliMetadata, LetterboxMapsBoxesBackAndStretchOverrides) {
   const std::string dir = temp_dir();
