@@ -19,8 +19,6 @@ bool is_integer(DataType t) {
   return t == DataType::Int64 || t == DataType::Int32 || t == DataType::UInt8 || t == DataType::Int8;
 }
 
-float clip(float v, float hi) { return std::min(std::max(v, 0.f), hi); }
-
 }  // namespace
 
 // The image input; every other input would be left unfed, so there must be none.
@@ -67,28 +65,57 @@ Detector::Detector(const std::string& model_path, const SessionOptions& opts, co
     : model_path_(model_path), session_(Session::load(model_path, opts)) {
   spec_ = parse_model_spec(session_->graph().metadata, model_path);
   apply_overrides(overrides, spec_);
-  if (spec_.family == Family::MmdetSsd300)
-    fail(model_path, ": metadata ", kMetaFamily, " is ", kFamilyMmdetSsd300, " (raw head outputs); run 'ssdx "
-         "add-postprocess ", model_path, " --family ", kFamilyMmdetSsd300, " -o OUT' and detect with OUT");
-  if (spec_.family && *spec_.family != Family::Ssd12)
-    fail(model_path, ": metadata ", kMetaFamily, " is ", family_name(*spec_.family), "; detect reads only ",
-         kFamilySsd12, " outputs (bboxes/labels/scores) so far");
-  const TensorInfo& in = detector_image_input(*session_, model_path);
+  const std::vector<TensorInfo>& inputs = session_->inputs();
+  const bool image_like = inputs.size() == 1 && inputs[0].dtype == DataType::Float &&
+                          (inputs[0].shape.size() == 3 || inputs[0].shape.size() == 4);
+  if (!image_like)
+    fail(model_path, ": detect needs one input, a float32 image ([1,3,H,W], [1,H,W,3] or [3,H,W]); the model's "
+         "inputs: ", describe(inputs));
+  const TensorInfo& in = inputs[0];
   input_name_ = in.name;
-  height_ = static_cast<int>(in.shape[2]);
-  width_ = static_cast<int>(in.shape[3]);
-  check_detector_outputs(*session_, model_path);
+  input_ = image_input(in, detect_layout(in, spec_.input.layout, model_path), model_path);
+  family_ = detect_family(session_->outputs(), spec_.family, model_path);
+  check_family_outputs(family_, session_->outputs(), model_path);
+  // A model naming no labels: the ones its family numbers by (gluon-cv's could be VOC's too: --labels @voc).
+  const bool named = overrides.labels || session_->graph().metadata.count(kMetaLabels);
+  if (!named && family_ == Family::Torchvision) spec_.labels = *builtin_labels(kLabelsCoco91);
+  if (!named && (family_ == Family::Mmdeploy || family_ == Family::GluonCv)) spec_.labels = *builtin_labels(kLabelsCoco80);
 }
 
 Detector::~Detector() = default;
 
 const std::map<std::string, std::string>& Detector::metadata() const { return session_->graph().metadata; }
 
+int64_t Detector::batch_capacity(int64_t wanted) const {
+  if (input_.layout == Layout::Chw || input_.width == 0) return 1;
+  return input_.batch > 0 ? input_.batch : std::max<int64_t>(wanted, 1);
+}
+
 std::vector<Detection> Detector::detect(const Image& image, float min_score) const {
-  const TensorMap outputs = session_->run({{input_name_, preprocess(image, width_, height_, spec_.input)}});
-  const Placement placed = place_image(image.width, image.height, width_, height_, spec_.input.resize);
-  return read_detections(outputs, box_mapping(image.width, image.height, width_, height_, placed), min_score,
-                         model_path_);
+  return detect_batch({&image}, min_score)[0];
+}
+
+std::vector<std::vector<Detection>> Detector::detect_batch(const std::vector<const Image*>& images,
+                                                           float min_score) const {
+  const int64_t n = static_cast<int64_t>(images.size());
+  if (n == 0 || n > batch_capacity(n))
+    fail(model_path_, ": ", n, " images in one run; this model takes at most ", batch_capacity(n));
+  // A free-size input takes the image as it is (the model resizes it itself).
+  const int width = input_.width ? input_.width : images[0]->width;
+  const int height = input_.height ? input_.height : images[0]->height;
+  std::vector<Tensor> tensors;
+  for (const Image* image : images) tensors.push_back(preprocess(*image, width, height, spec_.input));
+  while (input_.batch > n && static_cast<int64_t>(tensors.size()) < input_.batch) tensors.push_back(tensors.back());
+  const TensorMap outputs = session_->run({{input_name_, stack_images(tensors, input_.layout)}});
+  std::vector<std::vector<Detection>> found;
+  for (int64_t i = 0; i < n; ++i) {
+    const Image& image = *images[static_cast<size_t>(i)];
+    const Placement placed = place_image(image.width, image.height, width, height, spec_.input.resize);
+    found.push_back(read_family_detections(family_, outputs, i, width, height,
+                                           box_mapping(image.width, image.height, width, height, placed), min_score,
+                                           model_path_));
+  }
+  return found;
 }
 
 std::vector<Detection> read_detections(const TensorMap& outputs, int width, int height, float min_score,
@@ -98,30 +125,7 @@ std::vector<Detection> read_detections(const TensorMap& outputs, int width, int 
 
 std::vector<Detection> read_detections(const TensorMap& outputs, const BoxMapping& m, float min_score,
                                        const std::string& model) {
-  const Tensor& boxes = outputs.at(kBoxes);
-  const Tensor& labels = outputs.at(kLabels);
-  const Tensor& scores = outputs.at(kScores);
-  const int64_t n = scores.numel();
-  if (labels.numel() != n || boxes.numel() != 4 * n)
-    fail(model, ": outputs disagree on the number of boxes: bboxes ", shape_str(boxes.shape()), ", labels ",
-         shape_str(labels.shape()), ", scores ", shape_str(scores.shape()));
-  const float* b = boxes.data<float>();
-  const float* s = scores.data<float>();
-  std::vector<Detection> found;
-  for (int64_t i = 0; i < n; ++i) {
-    if (!(s[i] >= min_score)) continue;  // also drops NaN scores
-    const float* box = b + 4 * i;
-    if (!std::isfinite(box[0]) || !std::isfinite(box[1]) || !std::isfinite(box[2]) || !std::isfinite(box[3]))
-      fail(model, ": output 'bboxes' has a non-finite box (#", i, ")");
-    // Boxes reaching into a letterbox's padding are cut at the image's edge.
-    found.push_back({labels.int_at(i), s[i], clip(box[0] * m.scale_x + m.offset_x, m.width),
-                     clip(box[1] * m.scale_y + m.offset_y, m.height), clip(box[2] * m.scale_x + m.offset_x, m.width),
-                     clip(box[3] * m.scale_y + m.offset_y, m.height)});
-  }
-  // The SSD models already sort by score; other models may not.
-  std::stable_sort(found.begin(), found.end(),
-                   [](const Detection& a, const Detection& c) { return a.score > c.score; });
-  return found;
+  return read_family_detections(Family::Ssd12, outputs, 0, 1, 1, m, min_score, model);
 }
 
 }  // namespace ssdx::app

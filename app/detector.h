@@ -1,12 +1,14 @@
 #pragma once
-// Any SSD-style detector model: one float32 image input [1,3,H,W] (static H and W) and the outputs
-// bboxes [1,n,4] (xmin, ymin, xmax, ymax normalised to the input), labels [1,n] (integers), scores [1,n].
+// Any SSD-family detector model (app/family_io.h): one float32 image input ([B,3,H,W], [B,H,W,3] or unbatched
+// [3,H,W]) and the outputs of its family: ssd-12's bboxes/labels/scores (boxes normalised to the input), gluon-cv's
+// ids/scores/bboxes, mmdeploy's dets/labels, torchvision's boxes/scores/labels (boxes in input pixels).
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/session.h"
 #include "app/detection.h"
+#include "app/family_io.h"
 #include "app/image.h"
 #include "app/input_spec.h"
 #include "app/preprocess.h"
@@ -33,8 +35,13 @@ class Detector {
   Detector(const std::string& model_path, const SessionOptions& opts, const SpecOverrides& overrides = {});
   ~Detector();
 
-  int input_width() const { return width_; }
-  int input_height() const { return height_; }
+  int input_width() const { return input_.width; }    // 0: free (images are fed at their own size)
+  int input_height() const { return input_.height; }
+  Family family() const { return family_; }
+  Layout layout() const { return input_.layout; }
+  // The most images one run takes: the input's static batch, or `wanted` when the batch dim is free (1 for an
+  // unbatched or free-size input).
+  int64_t batch_capacity(int64_t wanted) const;
   // How images are preprocessed, the labels' names, the default threshold (ssdx.detect.min_score).
   const ModelSpec& spec() const { return spec_; }
   // The model's metadata_props as written in the file.
@@ -44,13 +51,17 @@ class Detector {
   std::vector<Detection> detect(const Image& image, float min_score) const;
   // Same at the model's own threshold, spec().min_score.
   std::vector<Detection> detect(const Image& image) const { return detect(image, spec_.min_score); }
+  // Several images in one run (at most batch_capacity(images.size()); a static batch is filled up with copies of
+  // the last image): each image's detections, the same as detect() gives it alone.
+  std::vector<std::vector<Detection>> detect_batch(const std::vector<const Image*>& images, float min_score) const;
 
  private:
   std::string model_path_;
   ModelSpec spec_;
   std::unique_ptr<Session> session_;
   std::string input_name_;
-  int width_ = 0, height_ = 0;
+  Family family_ = Family::Ssd12;
+  ImageInput input_;
 };
 
 }  // namespace ssdx::app

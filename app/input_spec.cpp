@@ -243,6 +243,7 @@ void apply_overrides(const SpecOverrides& overrides, ModelSpec& spec) {
   if (overrides.resize) spec.input.resize = *overrides.resize;
   if (overrides.interpolation) spec.input.interpolation = *overrides.interpolation;
   if (overrides.labels) spec.labels = *overrides.labels;
+  if (overrides.family) spec.family = *overrides.family;
 }
 
 }  // namespace ssdx::app

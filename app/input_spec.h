@@ -102,6 +102,7 @@ struct SpecOverrides {
   std::optional<ResizeMode> resize;
   std::optional<Interpolation> interpolation;
   std::optional<LabelMap> labels;
+  std::optional<Family> family;  // --family: over the metadata and the outputs' names
 };
 void apply_overrides(const SpecOverrides& overrides, ModelSpec& spec);
 

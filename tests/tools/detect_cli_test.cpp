@@ -314,7 +314,7 @@ TEST(DetectCliMetadata, LabelsFileOverridesTheModel) {
 
 // mmdetection's raw-head form (12 maps, no decode or NMS), by its outputs or by its metadata: one line saying how to
 // make it a detector; another family named in the metadata is refused by name rather than misread.
-TEST(DetectCliModel, RawHeadsAndUnreadFamiliesFailWithOneLine) {
+TEST(DetectCliModel, RawHeadsAndMisfitFamiliesFailWithOneLine) {
   const std::string dir = temp_dir();
   const std::string image = save_solid_png(dir + "/x.png", 8, 8, 0);
   ModelBuilder b(13);
@@ -333,7 +333,7 @@ TEST(DetectCliModel, RawHeadsAndUnreadFamiliesFailWithOneLine) {
   named.set_metadata("ssdx.model.family", "gluon-cv");
   named.save(dir + "/gluon.onnx");
   expect_one_line_error(run_command("detect " + dir + "/gluon.onnx " + image),
-                        "metadata ssdx.model.family is gluon-cv; detect reads only ssd-12 outputs");
+                        "a gluon-cv model has outputs 'ids', 'scores', 'bboxes'; missing 'ids', 'scores'");
 }
 
 // The detector's labels 1, 3, 95 named by a built-in set: VOC's 1 is bicycle and 3 boat; COCO-91's 1 person, 3 car.
