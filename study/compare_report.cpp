@@ -87,7 +87,7 @@ std::string comparison_text(const Comparison& c) {
                          s.worst.c_str(), s.median, s.max, s.exact);
   else
     out += printf_string("SQNR: every one of the %zu layers is exact (inf)\n", s.exact);
-  if (!c.detections) return out + "detections: not compared (a model lacks bboxes/labels/scores outputs)\n";
+  if (!c.detections) return out + "detections: not compared (the outputs are no family detect reads, e.g. raw head maps)\n";
   out += printf_string("detections scoring >= %.2f, matched by IoU >= 0.5 and the same label:\n", c.threshold);
   for (const ImageAgreement& im : c.images) out += "  " + im.image + ": " + agreement_text(im.agreement) + "\n";
   if (c.images.size() > 1) out += "  all: " + agreement_text(c.total) + "\n";

@@ -1,5 +1,9 @@
 #include "study/model_comparison.h"
 
+#include <optional>
+
+#include "app/family_io.h"
+
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -108,35 +112,47 @@ Comparison compare_models(const std::string& model_a, const std::string& model_b
   const auto sa = probe_session(std::move(ga), expose_a, opts);
   const auto sb = probe_session(std::move(gb), expose_b, opts);
   ProbeCollector watch_a(expose_a), watch_b(expose_b);
-  const TensorInfo& in_a = app::detector_image_input(*sa, model_a);
-  const TensorInfo& in_b = app::detector_image_input(*sb, model_b);
-  if (in_a.shape[2] != in_b.shape[2] || in_a.shape[3] != in_b.shape[3])
-    fail("compare: ", model_a, " takes images ", shape_str(in_a.shape), " but ", model_b, " takes ",
-         shape_str(in_b.shape), "; both must take the same size");
-  c.input = in_a.shape;
-  c.detections = has_output(*sa, "bboxes") && has_output(*sb, "bboxes");
-  if (c.detections) {
-    app::check_detector_outputs(*sa, model_a);
-    app::check_detector_outputs(*sb, model_b);
+  // Both take the same image, laid out as model A wants it (an int8 model keeps its float model's metadata).
+  const app::ModelSpec spec_a = app::parse_model_spec(sa->graph().metadata, model_a);
+  const app::ModelSpec spec_b = app::parse_model_spec(sb->graph().metadata, model_b);
+  auto image_of = [](const Session& s, const app::ModelSpec& spec, const std::string& model) {
+    if (s.inputs().size() != 1) fail(model, ": compare needs one image input; the model has ", s.inputs().size());
+    const TensorInfo& in = s.inputs()[0];
+    return app::image_input(in, app::detect_layout(in, spec.input.layout, model), model);
+  };
+  const app::ImageInput in_a = image_of(*sa, spec_a, model_a), in_b = image_of(*sb, spec_b, model_b);
+  if (in_a.width != in_b.width || in_a.height != in_b.height || in_a.layout != in_b.layout)
+    fail("compare: ", model_a, " takes images ", shape_str(sa->inputs()[0].shape), " but ", model_b, " takes ",
+         shape_str(sb->inputs()[0].shape), "; both must take the same size and layout");
+  c.input = sa->inputs()[0].shape;
+  const std::string& name_a = sa->inputs()[0].name, &name_b = sb->inputs()[0].name;
+  // Detections are compared when both models' outputs are a family detect reads (raw heads are not).
+  std::optional<app::Family> fam_a, fam_b;
+  try {
+    fam_a = app::detect_family(sa->outputs(), spec_a.family, model_a);
+    fam_b = app::detect_family(sb->outputs(), spec_b.family, model_b);
+    app::check_family_outputs(*fam_a, sa->outputs(), model_a);
+    app::check_family_outputs(*fam_b, sb->outputs(), model_b);
+  } catch (const Error&) {
+    fam_a = fam_b = std::nullopt;
   }
-  const int height = static_cast<int>(in_a.shape[2]), width = static_cast<int>(in_a.shape[3]);
-  // Both models see model A's preprocessing (an int8 model keeps its float model's metadata).
-  const app::InputSpec spec = app::parse_model_spec(sa->graph().metadata, model_a).input;
+  c.detections = fam_a.has_value();
   for (const ProbePair& p : pairs) c.layers.push_back({p, kernel_of(*sa, p.a.name), kernel_of(*sb, p.b.name), {}});
   for (size_t i = 0; i < images.size(); ++i) {
     const app::Image& image = decoded[i];
-    const Tensor x = app::preprocess(image, width, height, spec);
-    const app::BoxMapping boxes = app::box_mapping(image.width, image.height, width, height,
-                                                   app::place_image(image.width, image.height, width, height, spec.resize));
-    const TensorMap out_a = run_watching(*sa, watch_a, in_a.name, x);
-    const TensorMap out_b = run_watching(*sb, watch_b, in_b.name, x);
+    const int width = in_a.width ? in_a.width : image.width, height = in_a.height ? in_a.height : image.height;
+    const Tensor x = app::stack_images({app::preprocess(image, width, height, spec_a.input)}, in_a.layout);
+    const app::BoxMapping boxes = app::box_mapping(
+        image.width, image.height, width, height, app::place_image(image.width, image.height, width, height, spec_a.input.resize));
+    const TensorMap out_a = run_watching(*sa, watch_a, name_a, x);
+    const TensorMap out_b = run_watching(*sb, watch_b, name_b, x);
     for (LayerComparison& l : c.layers)
-      accumulate(l.error, probe_tensor(out_a, l.pair.a, in_a.name, x), l.pair.a,
-                 probe_tensor(out_b, l.pair.b, in_b.name, x), l.pair.b);
+      accumulate(l.error, probe_tensor(out_a, l.pair.a, name_a, x), l.pair.a, probe_tensor(out_b, l.pair.b, name_b, x),
+                 l.pair.b);
     if (!c.detections) continue;
-    const app::DetectionAgreement agreement =
-        app::match_detections(app::read_detections(out_a, boxes, threshold, model_a),
-                              app::read_detections(out_b, boxes, threshold, model_b));
+    const app::DetectionAgreement agreement = app::match_detections(
+        app::read_family_detections(*fam_a, out_a, 0, width, height, boxes, threshold, model_a),
+        app::read_family_detections(*fam_b, out_b, 0, width, height, boxes, threshold, model_b));
     c.images.push_back({images[i], agreement});
     c.total.add(agreement);
   }
