@@ -145,7 +145,7 @@ TEST_F(QuantizeCli, RefusesModelsItCannotCalibrateOrQuantize) {
   flat.add_output("y", DataType::Float, {1, 16});
   flat.save(dir_ + "/flat.onnx");
   expect_one_line_error(run_command("quantize " + dir_ + "/flat.onnx --calib" + images_ + " --format qdq" + out),
-                        "one input, a float32 image [1,3,H,W]");
+                        "one input, a float32 image ([1,3,H,W], [1,H,W,3] or [3,H,W])");
   // An image model without a convolution.
   ModelBuilder relu(12);
   relu.add_input("x", DataType::Float, {1, 3, 8, 8});
