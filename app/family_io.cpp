@@ -199,9 +199,14 @@ std::vector<Detection> read_family_detections(Family family, const TensorMap& ou
              labels_name, " ", shape_str(labels.shape()), ", scores ", shape_str(outputs.at("scores").shape()));
       for (int64_t i = 0; i < n; ++i) {
         const int64_t at = index * n + i;
-        const int64_t label = gluon ? static_cast<int64_t>(labels.data<float>()[at]) : labels.int_at(at);
-        if (gluon && labels.data<float>()[at] < 0) continue;  // padding
-        add(label, s[i], b + 4 * i, "bboxes", i);
+        if (gluon) {
+          const float id = labels.data<float>()[at];
+          if (id < 0) continue;  // padding
+          if (!(id < 1e9f)) fail(model, ": output 'ids' holds ", id, " (#", i, "), not a class id");
+          add(static_cast<int64_t>(id), s[i], b + 4 * i, "bboxes", i);
+          continue;
+        }
+        add(labels.int_at(at), s[i], b + 4 * i, "bboxes", i);
       }
       break;
     }
