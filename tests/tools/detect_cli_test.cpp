@@ -336,6 +336,61 @@ TEST(DetectCliModel, RawHeadsAndMisfitFamiliesFailWithOneLine) {
                         "a gluon-cv model has outputs 'ids', 'scores', 'bboxes'; missing 'ids', 'scores'");
 }
 
+
+// A gluon-cv-shaped model with a free batch and an NHWC 0..255 input (export_block's form): each image's scores are
+// its channel means / 255 (three rows, ids 0..2, boxes that grow with the score). `--batch 2` runs two photos in one
+// run and must print what two single runs print; the boxes are in input pixels (8x8), mapped to each photo.
+TEST(DetectCliModel, BatchedRunsMatchSingleRunsForAnNhwcGluonModel) {
+  SSDX_NEED_PHOTOS(photos);
+  const std::string dir = temp_dir();
+  ModelBuilder b(13);
+  b.add_input("data", DataType::Float, {-1, 8, 8, 3}, {"batch", "", "", ""});
+  b.add_initializer("inv255", make_tensor<float>({}, {1.f / 255}));
+  b.add_initializer("zero", make_tensor<float>({}, {0.f}));
+  b.add_initializer("row_ids", make_tensor<float>({1, 3, 1}, {0, 1, 2}));
+  b.add_initializer("box", make_tensor<float>({1, 1, 4}, {1, 2, 6, 8}));
+  b.add_initializer("unsq", make_tensor<int64_t>({1}, {2}));
+  Attributes spatial_mean = Attributes::ints("axes", {1, 2});
+  spatial_mean.set_int("keepdims", 0);
+  b.add_node("ReduceMean", {"data"}, {"mean"}, spatial_mean);
+  b.add_node("Mul", {"mean", "inv255"}, {"m01"});
+  b.add_node("Unsqueeze", {"m01", "unsq"}, {"scores"});
+  b.add_node("Mul", {"scores", "zero"}, {"z"});
+  b.add_node("Add", {"z", "row_ids"}, {"ids"});
+  b.add_node("Mul", {"scores", "box"}, {"bboxes"});
+  b.add_output("ids", DataType::Float, {-1, 3, 1}, {"batch", "", ""});
+  b.add_output("scores", DataType::Float, {-1, 3, 1}, {"batch", "", ""});
+  b.add_output("bboxes", DataType::Float, {-1, 3, 4}, {"batch", "", ""});
+  b.set_metadata("ssdx.input.mean", "0,0,0");
+  b.set_metadata("ssdx.input.std", "0.00392156862745098,0.00392156862745098,0.00392156862745098");
+  b.set_metadata("ssdx.labels", "@voc");
+  b.save(dir + "/gluon_nhwc.onnx");
+  const std::string two = photos + "/astronaut.png " + photos + "/coffee.png";
+  const CommandResult batched = run_command("detect " + dir + "/gluon_nhwc.onnx " + two + " --threshold 0 --batch 2");
+  ASSERT_EQ(batched.exit_code, 0) << batched.err;
+  std::string single;
+  for (const char* photo : {"/astronaut.png", "/coffee.png"}) {
+    const CommandResult r = run_command("detect " + dir + "/gluon_nhwc.onnx " + photos + photo + " --threshold 0");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    single += r.out;
+  }
+  EXPECT_EQ(batched.out, single);
+  const std::vector<std::string> lines = lines_of(batched.out);
+  ASSERT_EQ(lines.size(), 6u) << batched.out;
+  // astronaut.png is 512x512: a box [s, 2s, 6s, 8s] of the 8x8 input is [64s, 128s, 384s, 512s] in its pixels.
+  std::istringstream first(lines[0]);
+  std::string path, label;
+  float score = 0, x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  first >> path >> label >> score >> x0 >> y0 >> x1 >> y1;
+  EXPECT_NEAR(x0, 64 * score, 0.1);
+  EXPECT_NEAR(x1, 384 * score, 0.3);
+  EXPECT_NEAR(y1, std::min(512 * score, 512.f), 0.3);
+  // VOC ids 0..2 are aeroplane, bicycle, bird; every row carries one of them.
+  for (const std::string& l : lines)
+    EXPECT_TRUE(l.find("  aeroplane  ") != std::string::npos || l.find("  bicycle  ") != std::string::npos ||
+                l.find("  bird  ") != std::string::npos) << l;
+}
+
 // The detector's labels 1, 3, 95 named by a built-in set: VOC's 1 is bicycle and 3 boat; COCO-91's 1 person, 3 car.
 TEST(DetectCliMetadata, LabelsMayNameABuiltInSet) {
   const std::string dir = temp_dir();
