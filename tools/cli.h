@@ -36,5 +36,6 @@ int cmd_bench(Args& args);
 int cmd_quantize(Args& args);
 int cmd_inspect(Args& args);
 int cmd_compare(Args& args);
+int cmd_add_postprocess(Args& args);
 
 }  // namespace ssdx::cli

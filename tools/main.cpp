@@ -25,6 +25,8 @@ const char* kUsage =
     "      (scripts/fetch_face_weights.sh fetches them)\n"
     "  make-model --arch mmdet-ssd300 OUT.onnx [--seed N] [--static-batch]\n"
     "      write mmdetection's SSD300 (VGG16) as IGIE exports it (dynamic batch, 12 raw head outputs)\n"
+    "  add-postprocess MODEL --family mmdet-ssd300 -o OUT.onnx\n"
+    "      append mmdetection's SSD300 post-processing (dets [N, 200, 5], labels [N, 200]) to its raw heads\n"
     "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [--labels FILE] [--letterbox | --stretch]\n"
     "         [--resize bilinear|pillow-bilinear] [engine options]\n"
     "      detect objects in PNG/JPEG images: one line per object scoring >= T (default: the model's\n"
@@ -78,6 +80,7 @@ int run_command(int argc, char** argv) {
     if (cmd == "quantize") return ssdx::cli::cmd_quantize(args);
     if (cmd == "inspect") return ssdx::cli::cmd_inspect(args);
     if (cmd == "compare") return ssdx::cli::cmd_compare(args);
+    if (cmd == "add-postprocess") return ssdx::cli::cmd_add_postprocess(args);
     report_error("unknown command '" + cmd + "'");
     std::cerr << kUsage;
     return 2;
