@@ -44,9 +44,11 @@ struct SsdDetectionsMatch {
   int64_t near_tie_swaps = 0;  // detections whose position differs from ORT's inside a near-tie group
 };
 
-// Same count, and position by position the same label, box (within kSsdTolerance) and score, except that inside a
-// run of ORT scores each within kNearTie of the next the detections may come in any order.
-inline SsdDetectionsMatch match_detections(const TensorMap& ours, const TensorMap& ort) {
+// Same count, and position by position the same label, box (within `box_tolerance`, kSsdTolerance for boxes in
+// 0..1) and score, except that inside a run of ORT scores each within kNearTie of the next the detections may come
+// in any order.
+inline SsdDetectionsMatch match_detections(const TensorMap& ours, const TensorMap& ort,
+                                           double box_tolerance = kSsdTolerance) {
   SsdDetectionsMatch m;
   const Tensor &la = ours.at("labels"), &lb = ort.at("labels");
   const Tensor &ba = ours.at("bboxes"), &bb = ort.at("bboxes");
@@ -63,7 +65,7 @@ inline SsdDetectionsMatch match_detections(const TensorMap& ours, const TensorMa
     return d;
   };
   auto same = [&](int64_t i, int64_t j) {
-    return la.int_at(i) == lb.int_at(j) && box_diff(i, j) <= kSsdTolerance &&
+    return la.int_at(i) == lb.int_at(j) && box_diff(i, j) <= box_tolerance &&
            std::fabs(sa.float_at(i) - sb.float_at(j)) <= kSsdTolerance;
   };
   for (int64_t begin = 0; begin < n;) {
