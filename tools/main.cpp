@@ -25,6 +25,8 @@ const char* kUsage =
     "      (scripts/fetch_face_weights.sh fetches them)\n"
     "  make-model --arch mmdet-ssd300 OUT.onnx [--seed N] [--static-batch]\n"
     "      write mmdetection's SSD300 (VGG16) as IGIE exports it (dynamic batch, 12 raw head outputs)\n"
+    "  make-model --arch mmdeploy-ssd300 OUT.onnx [--seed N]\n"
+    "      write mmdetection's SSD300 as mmdeploy exports it end to end (batch 1, dets and labels)\n"
     "  add-postprocess MODEL --family mmdet-ssd300 -o OUT.onnx\n"
     "      append mmdetection's SSD300 post-processing (dets [N, 200, 5], labels [N, 200]) to its raw heads\n"
     "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [--labels FILE] [--letterbox | --stretch]\n"
