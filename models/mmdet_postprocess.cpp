@@ -172,8 +172,15 @@ void add_mmdet_ssd300_postprocess(Graph& g) {
     candidates += k;
   }
   const int boxes = m.op("Concat", level_boxes, axis(1));    // [N, K, 4]
-  const int scores = m.op("Concat", level_scores, axis(1));  // [N, K]
   const int labels = m.op("Concat", level_labels, axis(1));  // [N, K] int64
+  // test_cfg min_bbox_size 0: a box whose clipped width or height is not > 0 is dropped before NMS; its score goes to
+  // 0, below NMS's score threshold.
+  const int wh = m.op("Sub", {m.op("Slice", {boxes, m.i64({2}), m.i64({4}), m.i64({2})}),
+                              m.op("Slice", {boxes, m.i64({0}), m.i64({2}), m.i64({2})})});
+  const int positive = m.op("Cast", {m.op("Greater", {wh, zero_f})}, Attributes::integer("to", 1));
+  Attributes min_over_wh = Attributes::ints("axes", {2});
+  min_over_wh.set_int("keepdims", 0);
+  const int scores = m.op("Mul", {m.op("Concat", level_scores, axis(1)), m.op("ReduceMin", {positive}, min_over_wh)});
   // batched_nms: boxes shifted by label * (largest coordinate + 1); clamped to 300, so 301 per class keeps classes
   // apart in one NonMaxSuppression. Its output is score-ordered per image, max_per_img kept.
   const int label_f = m.op("Cast", {labels}, Attributes::integer("to", 1));

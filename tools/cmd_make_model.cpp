@@ -1,6 +1,7 @@
 // ssdx make-model: writes an SSD-ResNet34 model with the zoo files' architecture and synthetic weights, or imports
 // face-api's trained SSD-MobileNetV1 face detector from its TF.js weights (--arch face-ssd-mobilenetv1), or writes
-// mmdetection's SSD300 in IGIE's export form (--arch mmdet-ssd300), torchvision's (tv-*) and gluon-cv's (gluon-*) SSDs.
+// mmdetection's SSD300 in IGIE's export form (--arch mmdet-ssd300) or in mmdeploy's end-to-end form
+// (--arch mmdeploy-ssd300), torchvision's (tv-*) and gluon-cv's (gluon-*) SSDs.
 #include <chrono>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 
 #include "tools/cli.h"
 #include "models/face_ssd.h"
+#include "models/mmdeploy_ssd300.h"
 #include "models/mmdet_ssd300.h"
 #include "models/ssd_model.h"
 #include "tools/make_model_gluon.h"
@@ -64,6 +66,16 @@ int cmd_make_model(Args& args) {
               << (m.dynamic_batch ? "dynamic" : "static") << " batch, opset 13, seed " << m.seed << "\n";
     return 0;
   }
+  if (arch == "mmdeploy-ssd300") {
+    if (size_given || shapes_given || opset_given || !weights.empty() || o.fold_bn || static_batch || classes || export_block)
+      fail("make-model: --arch mmdeploy-ssd300 takes --seed only (300x300, batch 1, opset 11)");
+    models::MmdeploySsd300Options m;
+    m.seed = o.seed;
+    models::write_mmdeploy_ssd300_model(m, out);
+    std::cout << "wrote " << out << ": mmdetection SSD300 (VGG16), mmdeploy's end-to-end form (dets [1, D, 5], labels "
+              << "[1, D], D <= 200), batch 1, opset 11, seed " << m.seed << "\n";
+    return 0;
+  }
   const bool gluon = arch.rfind("gluon-", 0) == 0;
   if (gluon && (size_given || shapes_given || opset_given || dynamic_size || static_batch || !weights.empty() || o.fold_bn))
     fail("make-model: --arch ", arch, " takes --seed, --classes and --export-block only (fixed size, batch 1, opset 13)");
@@ -74,7 +86,7 @@ int cmd_make_model(Args& args) {
   if (make_torchvision_model(arch, out, o.seed, size_given ? o.size : 0, dynamic_size)) return 0;
   if (static_batch) fail("make-model: --static-batch is for --arch mmdet-ssd300 only");
   if (arch != "ssd-resnet34")
-    fail("make-model: unknown --arch '", arch, "' (ssd-resnet34, face-ssd-mobilenetv1, mmdet-ssd300, tv-ssd300_vgg16, tv-ssdlite320_mobilenet_v3_large or gluon-*)");
+    fail("make-model: unknown --arch '", arch, "' (ssd-resnet34, face-ssd-mobilenetv1, mmdet-ssd300, mmdeploy-ssd300, tv-ssd300_vgg16, tv-ssdlite320_mobilenet_v3_large or gluon-*)");
   if (!weights.empty()) fail("make-model: --weights is for --arch face-ssd-mobilenetv1 only");
   models::write_ssd_model(o, out);
   std::cout << "wrote " << out << ": SSD-ResNet34 " << o.size << "x" << o.size << ", opset " << o.opset

@@ -29,6 +29,8 @@ const char* kUsage =
     "             gluon-ssd_512_mobilenet1.0 OUT.onnx [--classes 20|80] [--export-block] [--seed N]\n"
     "      write gluon-cv's SSD as MXNet 1.9's exporter writes it (in-graph decode and NMS, ids/scores/bboxes\n"
     "      [1, 100, .] padded with -1); --export-block: NHWC 0..255 input with the normalisation in the graph\n"
+    "  make-model --arch mmdeploy-ssd300 OUT.onnx [--seed N]\n"
+    "      write mmdetection's SSD300 as mmdeploy exports it end to end (batch 1, dets and labels)\n"
     "  add-postprocess MODEL --family mmdet-ssd300 -o OUT.onnx\n"
     "      append mmdetection's SSD300 post-processing (dets [N, 200, 5], labels [N, 200]) to its raw heads\n"
     "  detect MODEL IMAGE... [--threshold T] [--json] [--draw OUT.png] [--labels FILE] [--letterbox | --stretch]\n"
