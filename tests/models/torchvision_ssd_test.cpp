@@ -32,13 +32,18 @@ struct Counts {
 };
 
 // Conv weights and biases, the multiply-adds of every Conv on the shapes inference gives.
-Counts count(TorchvisionArch arch) {
+// The generated model loaded as written (no fusion), its shapes inferred.
+std::unique_ptr<Session> unfused(TorchvisionArch arch) {
   models::TorchvisionSsdOptions o;
   o.arch = arch;
   SessionOptions as_written;
   as_written.optimize = false;
-  Session s(generated(o), as_written);
-  const Graph& g = s.graph();
+  return std::make_unique<Session>(generated(o), as_written);
+}
+
+Counts count(TorchvisionArch arch) {
+  const auto s = unfused(arch);
+  const Graph& g = s->graph();
   Counts c;
   for (const Node& n : g.nodes) {
     ++c.ops[n.op_type];
@@ -90,12 +95,8 @@ TEST(TorchvisionSsd, AnchorsAndHeadsFollowTheFeatureMaps) {
   // 6 * (20^2 + 10^2 + 5^2 + 3^2 + 2^2 + 1).
   EXPECT_EQ(models::torchvision_ssd_anchor_count(TorchvisionArch::Ssdlite320MobileNetV3Large), 3234);
   for (TorchvisionArch arch : {TorchvisionArch::Ssd300Vgg16, TorchvisionArch::Ssdlite320MobileNetV3Large}) {
-    models::TorchvisionSsdOptions o;
-    o.arch = arch;
-    SessionOptions as_written;
-    as_written.optimize = false;
-    Session s(generated(o), as_written);
-    const Graph& g = s.graph();
+    const auto s = unfused(arch);
+    const Graph& g = s->graph();
     const int64_t anchors = models::torchvision_ssd_anchor_count(arch);
     int concat_heads = 0;
     for (const Node& n : g.nodes) {
