@@ -8,8 +8,9 @@ namespace ssdx {
 
 // Rewrites every 16-bit float computation of `g` (and of its If branches) into float32, before shape inference:
 // - float16/bfloat16 initializers, Constant and ConstantOfShape values become float32 (exactly);
-// - a Cast (or a CastLike whose `like` has a known 16-bit dtype) to float16/bfloat16 becomes ssdx.CastRoundTrip,
-//   which rounds through that type but yields float32, so the graph's own roundings stay;
+// - the graph's own casts keep their roundings: a Cast (CastLike) to float16/bfloat16 becomes ssdx.CastRoundTrip,
+//   which rounds through that type but yields float32, and a Cast from a value the graph holds in float16/bfloat16
+//   first rounds its input to that type (so keep_io_types' final Cast to float32 still gives float16 values);
 // - a float16/bfloat16 graph input gets a Cast to float32 after it, a float16/bfloat16 graph output a Cast back
 //   before it: the model's signature keeps its dtypes;
 // - declared 16-bit dtypes of inner values become float32.
