@@ -273,5 +273,28 @@ TEST(Float16Model, Bfloat16ComputeRoundsAtTheGraphsCasts) {
   EXPECT_TRUE(same_bits(make_tensor<float>({4}, {0.1669921875f, 256.f, 3.03125f, 0.f}), y));
 }
 
+// If branches compute in float16 too: then x + k (k a float16 initializer of the branch), else x * w (w one of the
+// main graph), x a float16 input read from the outer scope, the If's output a float16 graph output.
+TEST(Float16Model, IfBranchesInFloat16MatchOnnxruntime) {
+  SSDX_NEED_ORT();
+  ModelBuilder b(13);
+  b.add_input("x", DataType::Float16, {2, 3});
+  b.add_input("cond", DataType::Bool, {});
+  b.add_output("y", DataType::Float16, {2, 3});
+  b.add_initializer("w", round_to_half(make_tensor<float>({3}, {2, -1, 0.3f}), DataType::Float16));
+  ModelBuilder then_b, else_b;
+  then_b.add_initializer("k", round_to_half(make_tensor<float>({}, {0.1f}), DataType::Float16));
+  then_b.add_node("Add", {"x", "k"}, {"then_y"}, {}, "then_add");
+  then_b.add_output("then_y", DataType::Float16, {2, 3});
+  else_b.add_node("Mul", {"x", "w"}, {"else_y"}, {}, "else_mul");
+  else_b.add_output("else_y", DataType::Float16, {2, 3});
+  b.add_if("cond", {"y"}, then_b, else_b, "if1");
+  for (bool c : {true, false}) {
+    SCOPED_TRACE(c ? "then" : "else");
+    const TensorMap feeds = {{"x", random_half({2, 3}, 3, -4.f, 4.f)}, {"cond", make_tensor<bool>({}, {c})}};
+    expect_same_as_ort(b, "float16_if", feeds, kHalfAtol, kHalfRtol);
+  }
+}
+
 }  // namespace
 }  // namespace ssdx::test
