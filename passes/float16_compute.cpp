@@ -102,6 +102,10 @@ bool keep_roundings(Graph& g, int node, const std::vector<DataType>& written) {
                       : n.inputs.size() == 2 && n.inputs[1] != kNoValue ? written[static_cast<size_t>(n.inputs[1])]
                                                                         : DataType::Undefined;
   if (!is_half_type(from) && !is_half_type(to)) return false;
+  if (is_half_type(from) && to == DataType::Float && n.op_type == "Cast") {  // the rounding is the whole Cast now
+    make_round_trip(g, n, from);
+    return true;
+  }
   if (is_half_type(from)) {
     const int rounded = add_fresh_value(g, g.value(n.inputs[0]).name + "_as_" + dtype_name(from), DataType::Float, {}, false);
     Node r;
