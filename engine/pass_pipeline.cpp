@@ -5,6 +5,7 @@
 
 #include "engine/shape_inference.h"
 #include "passes/eliminate_dead.h"
+#include "passes/float16_compute.h"
 #include "passes/fuse_conv.h"
 #include "passes/fuse_qdq.h"
 #include "ops/registry.h"
@@ -27,6 +28,7 @@ std::vector<Pass> optimization_passes(const SessionOptions& opts) {
   passes.push_back({"fuse_conv_add", fuse_conv_add, PassEffect::Fuses});
   passes.push_back({"fuse_conv_relu", fuse_conv_relu, PassEffect::Fuses});
   passes.push_back({"fuse_conv_clip", fuse_conv_clip, PassEffect::Fuses});
+  passes.push_back({"cast_to_own_type", cast_to_own_type_as_identity, PassEffect::CleansUp});
   passes.push_back({"remove_identity", remove_identity, PassEffect::Fuses});
   passes.push_back({"eliminate_dead", eliminate_dead_nodes, PassEffect::CleansUp});
   return passes;

@@ -11,6 +11,7 @@
 #include "engine/shape_inference.h"
 #include "graph/onnx_parser.h"
 #include "passes/eliminate_dead.h"
+#include "passes/float16_compute.h"
 #include "ops/registry.h"
 
 namespace ssdx {
@@ -54,6 +55,8 @@ Session::Session(Graph graph, const SessionOptions& opts) : graph_(std::move(gra
       return std::shared_ptr<const Session>(std::make_shared<Session>(Graph(*pristine_), fixed));
     });
   }
+  // 16-bit float models compute in float32 from here on: inference and the kernels see float32 only.
+  compute_float16_in_float32(graph_);
   graph_.topo_sort();
   graph_.verify();
   // Dead code first, then inference and folding (constant Ifs inlined), then the support check: every op ssdx lacks

@@ -1,5 +1,7 @@
 #include "graph/tensor.h"
 
+#include "graph/half.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -201,6 +203,8 @@ double Tensor::float_at(int64_t i) const {
   switch (dtype_) {
     case DataType::Float: return static_cast<const float*>(data_)[i];
     case DataType::Double: return static_cast<const double*>(data_)[i];
+    case DataType::Float16: return half_to_float(static_cast<const uint16_t*>(data_)[i]);
+    case DataType::BFloat16: return bfloat16_to_float(static_cast<const uint16_t*>(data_)[i]);
     default: return static_cast<double>(int_at(i));
   }
 }

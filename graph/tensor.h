@@ -103,7 +103,8 @@ class Tensor {
   Tensor clone() const;
   // Same storage, new shape with the same element count.
   Tensor reshaped(Shape shape) const;
-  // Reads element i of an integer or float tensor as int64 / double (for shape-like inputs and tests).
+  // Reads element i of an integer or float tensor (float16 and bfloat16 too) as int64 / double (for shape-like
+  // inputs and tests).
   int64_t int_at(int64_t i) const;
   double float_at(int64_t i) const;
   std::vector<int64_t> to_int_vector() const;

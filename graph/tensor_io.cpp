@@ -16,19 +16,21 @@ namespace {
 const char* npy_descr(DataType t) {
   switch (t) {
     case DataType::Float: return "<f4";
+    case DataType::Float16: return "<f2";
     case DataType::Double: return "<f8";
     case DataType::Int64: return "<i8";
     case DataType::Int32: return "<i4";
     case DataType::Int8: return "|i1";
     case DataType::UInt8: return "|u1";
     case DataType::Bool: return "|b1";
+    case DataType::BFloat16: fail("bfloat16 has no .npy dtype: write it as a .pb tensor");
     default: fail("cannot write ", dtype_name(t), " as .npy");
   }
 }
 
 DataType npy_dtype(const std::string& descr, const std::string& path) {
   static const std::pair<const char*, DataType> table[] = {
-      {"<f4", DataType::Float}, {"<f8", DataType::Double}, {"<i8", DataType::Int64}, {"<i4", DataType::Int32},
+      {"<f4", DataType::Float}, {"<f2", DataType::Float16}, {"<f8", DataType::Double}, {"<i8", DataType::Int64}, {"<i4", DataType::Int32},
       {"|i1", DataType::Int8},  {"|u1", DataType::UInt8},  {"|b1", DataType::Bool}};
   for (const auto& e : table)
     if (descr == e.first) return e.second;

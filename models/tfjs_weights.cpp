@@ -14,6 +14,7 @@
 
 #include "graph/error.h"
 #include "graph/file_io.h"
+#include "graph/half.h"
 #include "graph/printable.h"
 
 namespace ssdx::models {
@@ -105,15 +106,6 @@ void check_shard_path(const std::string& p, const std::string& file) {
   if (p.empty() || p == "." || p == ".." || p.find('/') != std::string::npos || p.find('\\') != std::string::npos ||
       p.find('\0') != std::string::npos)
     fail(file, ": shard path '", printable_capped(p, 200), "' is not a plain file name in the manifest's folder");
-}
-
-float half_to_float(uint16_t h) {
-  const int sign = h >> 15, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  double v;
-  if (exponent == 0) v = std::ldexp(mantissa, -24);
-  else if (exponent == 31) v = mantissa ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
-  else v = std::ldexp(mantissa + 1024, exponent - 25);
-  return static_cast<float>(sign ? -v : v);
 }
 
 template <typename T>

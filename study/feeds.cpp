@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "graph/half.h"
 #include "graph/onnx_parser.h"
 #include "graph/tensor_io.h"
 
@@ -21,6 +22,8 @@ Tensor random_input(const TensorInfo& info, RandomFill fill, std::mt19937& rng) 
   Shape shape = info.shape;
   for (int64_t& d : shape)
     if (d < 0) d = 1;
+  if (is_half_type(info.dtype))  // the same values as a float32 input's, rounded to the input's 16-bit type
+    return round_to_half(random_input({info.name, DataType::Float, shape}, fill, rng), info.dtype);
   Tensor t(info.dtype, shape);
   std::uniform_real_distribution<float> uf(-1.f, 1.f);
   std::normal_distribution<float> nf(0.f, 1.f);

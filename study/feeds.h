@@ -14,7 +14,8 @@ struct InputFile {
 InputFile parse_input_spec(const std::string& spec);
 
 // How inputs not given as files are filled; unknown dims become 1. Floats: Uniform in [-1, 1), or Normal(0, 1)
-// (what an ImageNet-normalised photo looks like to the first conv); integers in [0, 10) either way.
+// (what an ImageNet-normalised photo looks like to the first conv), float16/bfloat16 the same rounded to them;
+// integers in [0, 10) either way.
 enum class RandomFill { None, Uniform, Normal };
 
 // Feeds for every input of `session`: files first (.npy by extension, else a serialized TensorProto), the rest

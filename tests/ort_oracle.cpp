@@ -127,9 +127,11 @@ class JsonParser {
   size_t i_ = 0;
 };
 
-// The dtypes of the exchange format (those the engine computes in).
+// The dtypes of the exchange format: those the engine computes in, float16 and float64 (onnxruntime-node has no
+// bfloat16 tensors).
 DataType dtype_from_name(const std::string& name) {
-  for (DataType t : {DataType::Float, DataType::Int64, DataType::Int32, DataType::Int8, DataType::UInt8, DataType::Bool})
+  for (DataType t : {DataType::Float, DataType::Float16, DataType::Double, DataType::Int64, DataType::Int32,
+                     DataType::Int8, DataType::UInt8, DataType::Bool})
     if (name == dtype_name(t)) return t;
   fail("ORT exchange: unsupported dtype '", name, "'");
 }

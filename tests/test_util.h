@@ -135,7 +135,8 @@ inline ::testing::AssertionResult tensors_close(const Tensor& expected, const Te
   if (expected.shape() != actual.shape())
     return ::testing::AssertionFailure() << "shape " << shape_str(actual.shape()) << " != expected "
                                          << shape_str(expected.shape());
-  const bool is_float = expected.dtype() == DataType::Float || expected.dtype() == DataType::Double;
+  const bool is_float = expected.dtype() == DataType::Float || expected.dtype() == DataType::Double ||
+                        expected.dtype() == DataType::Float16 || expected.dtype() == DataType::BFloat16;
   for (int64_t i = 0; i < expected.numel(); ++i) {
     if (is_float) {
       double e = expected.float_at(i), a = actual.float_at(i);

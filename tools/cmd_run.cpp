@@ -20,7 +20,9 @@ void print_summary(const std::string& name, const Tensor& t) {
   const int64_t shown = std::min<int64_t>(t.numel(), 8);
   for (int64_t i = 0; i < shown; ++i) {
     if (i) std::cout << ", ";
-    if (t.dtype() == DataType::Float) std::cout << std::setprecision(6) << t.float_at(i);
+    if (t.dtype() == DataType::Float || t.dtype() == DataType::Float16 || t.dtype() == DataType::BFloat16 ||
+        t.dtype() == DataType::Double)
+      std::cout << std::setprecision(6) << t.float_at(i);
     else std::cout << t.int_at(i);
   }
   std::cout << (t.numel() > shown ? ", ...]" : "]") << "\n";

@@ -12,7 +12,8 @@
 namespace ssdx::api {
 
 // Element types, numbered as ONNX's TensorProto.DataType. The engine computes in Float32, Int64, Int32, Int8, UInt8
-// and Bool; a model may declare others (they appear in Session::inputs() but cannot be fed).
+// and Bool; a float16 or bfloat16 model runs in float32 inside and takes and gives its declared Float16/BFloat16
+// tensors (IEEE bits, as uint16). A model may declare others (they appear in Session::inputs() but cannot be fed).
 enum class DType : int32_t {
   Unknown = 0,
   Float32 = 1,

@@ -46,7 +46,7 @@ TEST(PassPipeline, PassesRunInTheSessionsOrder) {
   const std::vector<std::string> expected = {
       "remove_relu_before_quantize", "remove_clip_before_quantize", "fuse_qdq_conv", "fuse_qdq_add",
       "drop_qdq_around_data_movement", "drop_identity_requantize", "fuse_qdq_lookup", "eliminate_dead", "fold",
-      "fold_batchnorm", "fuse_conv_add", "fuse_conv_relu", "fuse_conv_clip", "remove_identity", "eliminate_dead"};
+      "fold_batchnorm", "fuse_conv_add", "fuse_conv_relu", "fuse_conv_clip", "cast_to_own_type", "remove_identity", "eliminate_dead"};
   EXPECT_EQ(names_of(optimization_passes(SessionOptions{})), expected);
   // Without constant folding there is nothing to fold after the QDQ rewrites.
   SessionOptions no_folding;
@@ -59,7 +59,7 @@ TEST(PassPipeline, PassesRunInTheSessionsOrder) {
 TEST(PassPipeline, CountsEachPassAndTheSessionsTotals) {
   Graph g = conv_bn_add_relu();
   const PipelineResult r = run_pipeline(g, optimization_passes(SessionOptions{}));
-  ASSERT_EQ(r.log.size(), 15u);
+  ASSERT_EQ(r.log.size(), 16u);
   auto count_of = [&](const std::string& name) {
     for (const PassRecord& p : r.log)
       if (p.name == name) return p.count;
@@ -76,7 +76,7 @@ TEST(PassPipeline, CountsEachPassAndTheSessionsTotals) {
   // The session reports the same counts.
   const Session s(conv_bn_add_relu(), SessionOptions{});
   EXPECT_EQ(s.fused_nodes(), 3);
-  EXPECT_EQ(s.plan().passes.size(), 15u);
+  EXPECT_EQ(s.plan().passes.size(), 16u);
 }
 
 TEST(PassPipeline, AGraphBreakingPassIsNamed) {

@@ -6,7 +6,8 @@
 //   node run_ort.js --check            (prints the onnxruntime version; exit 1 if it cannot be loaded)
 //
 // Exchange format (no protobuf in node): DIR/manifest.json =
-//   {"inputs"|"outputs": [{"name": ..., "dtype": "float32|int64|int32|int8|uint8|bool", "dims": [...], "file": ...}]}
+//   {"inputs"|"outputs": [{"name": ..., "dtype": "float32|float16|float64|int64|int32|int8|uint8|bool", "dims": [...],
+//                          "file": ...}]}
 // with each tensor's raw little-endian, row-major data in DIR/<file>.
 // onnxruntime-node is resolved from $SSDX_ORT_MODULE_DIR (the folder holding node_modules) or else
 // ${XDG_CACHE_HOME:-$HOME/.cache}/ssdx/ort, where install_ort.sh puts it (ort_module.js).
@@ -18,6 +19,8 @@ const {moduleDir, loadOrt: loadOrtOr} = require('./ort_module');
 
 const ARRAYS = {
   float32: Float32Array,
+  float16: Uint16Array,  // the IEEE bits: onnxruntime-node takes and gives Uint16Array where Float16Array is missing
+  float64: Float64Array,
   int64: BigInt64Array,
   int32: Int32Array,
   int8: Int8Array,
