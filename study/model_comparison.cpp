@@ -44,10 +44,6 @@ TensorMap run_watching(const Session& s, ProbeCollector& probes, const std::stri
   return out;
 }
 
-bool has_output(const Session& s, const std::string& name) {
-  return std::any_of(s.outputs().begin(), s.outputs().end(), [&](const TensorInfo& t) { return t.name == name; });
-}
-
 // The kernel that writes a probe in the optimized session: QLinearConv rather than the QuantizeLinear it absorbed.
 std::string kernel_of(const Session& s, const std::string& name) {
   for (const PlannedStep& step : s.plan().steps)
