@@ -49,12 +49,13 @@ const char* kUsage =
     "  compare MODEL_A MODEL_B IMAGE... [--threshold T] [--json] [--plot OUT.svg] [engine options]\n"
     "      run two detectors (e.g. fp32 and its int8 form) on the same images: per-layer SQNR, max/mean absolute error\n"
     "      and int8 saturation of the tensors both graphs have, then how the detections agree; --plot: SQNR by layer\n"
-    "engine options: --threads N, --direct-conv (no Winograd 3x3 convolutions), --no-optimize (no BN folding or\n"
-    "  conv fusion: run the graph as written), --reference-kernels (every op's plain reference loop: slow; to tell a\n"
-    "  fast-kernel bug from a model problem), --max-weights-mb N / --max-arena-mb N (weights, folded\n"
-    "  constants included / activations of one run, arena and run-time tensors: fail with one line rather than\n"
-    "  allocate more; default 8 GiB each; SSDX_MAX_TENSOR_BYTES=N bytes caps any one tensor, default 8 GiB),\n"
-    "  --dump-passes (the graph after each optimization pass, on stderr)\n";
+    "engine options: --threads N, --direct-conv (no Winograd 3x3 convolutions), --precision fp32|bf16 (bf16: the\n"
+    "  float convolutions take bfloat16 inputs and weights, accumulate in fp32; needs AVX512_BF16 or AMX, else fp32),\n"
+    "  --no-optimize (no BN folding or conv fusion: run the graph as written), --reference-kernels (every op's\n"
+    "  plain reference loop: slow; to tell a fast-kernel bug from a model problem), --max-weights-mb N /\n"
+    "  --max-arena-mb N (weights, folded constants included / activations of one run, arena and run-time tensors:\n"
+    "  fail with one line rather than allocate more; default 8 GiB each; SSDX_MAX_TENSOR_BYTES=N bytes caps any\n"
+    "  one tensor, default 8 GiB), --dump-passes (the graph after each optimization pass, on stderr)\n";
 
 // Every error is one line on stderr: names and paths in it come from models and users, so its control bytes and
 // invalid UTF-8 are escaped, and a model cannot make it longer than a few terminal screens.
