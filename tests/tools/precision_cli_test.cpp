@@ -38,7 +38,7 @@ TEST(PrecisionCli, InspectShowsBf16Convolutions) {
   const CommandResult bf16 = run_command("inspect " + model + " --plan --precision bf16");
   ASSERT_EQ(bf16.exit_code, 0) << bf16.err;
   EXPECT_EQ(bf16.err, "");
-  const size_t row = bf16.out.find("conv3x3");
+  const size_t row = bf16.out.find("conv3x3", bf16.out.find("plan after"));  // the kernel's row of the plan
   ASSERT_NE(row, std::string::npos) << bf16.out;
   const std::string line = bf16.out.substr(row, bf16.out.find('\n', row) - row);
   EXPECT_NE(line.find(" bf16 "), std::string::npos) << line;
