@@ -39,11 +39,13 @@ study::BenchOptions parse_options(Args& args) {
     else if (a == "--profile") o.profile_path = args.next(a);
     else if (a == "--json") o.json = true;
     else if (a == "--vs") o.vs = args.next(a);
+    else if (a == "--precision-b") o.precision_b = parse_precision(args.next(a), a);
     else if (!a.empty() && a[0] == '-') fail("bench: unknown option '", a, "'");
     else if (o.model.empty()) o.model = a;
     else fail("bench: unexpected argument '", a, "'");
   }
   if (o.model.empty()) fail("bench: no model given (ssdx bench MODEL ...)");
+  if (o.precision_b && o.vs.empty()) fail("bench: --precision-b is MODEL_B's precision; it needs --vs MODEL_B");
   return o;
 }
 

@@ -1,4 +1,5 @@
-// --precision fp32|bf16 on the model-running commands: an unknown value is one line and a non-zero exit; bf16 shows
+// --precision fp32|bf16 on the model-running commands (and --precision-b, model B's, on bench --vs and compare): an
+// unknown value is one line and a non-zero exit; bf16 shows
 // in `inspect --plan` where the CPU runs it, and where it does not (oneDNN capped below AVX512_BF16) one stderr line
 // says fp32 runs instead and the command goes on.
 #include "graph/onnx_builder.h"
@@ -30,6 +31,12 @@ TEST(PrecisionCli, RefusesUnknownPrecisions) {
                           "--precision expects fp32 or bf16, got 'fp16'");
   }
   expect_one_line_error(run_command("run " + model + " --precision"), "--precision needs a value");
+  // Model B's precision in bench --vs and compare: the same values, and only with a model B.
+  expect_one_line_error(run_command("bench " + model + " --vs " + model + " --precision-b fp16"),
+                        "--precision-b expects fp32 or bf16, got 'fp16'");
+  expect_one_line_error(run_command("compare " + model + " " + model + " image.png --precision-b fp16"),
+                        "--precision-b expects fp32 or bf16, got 'fp16'");
+  expect_one_line_error(run_command("bench " + model + " --precision-b bf16"), "it needs --vs MODEL_B");
 }
 
 TEST(PrecisionCli, InspectShowsBf16Convolutions) {
