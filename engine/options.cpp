@@ -6,8 +6,6 @@
 
 namespace ssdx {
 
-const char* precision_name(Precision p) { return p == Precision::Bf16 ? "bf16" : "fp32"; }
-
 ThreadCountScope::ThreadCountScope(int threads) {
   start_threads(threads > 0 ? threads : omp_get_max_threads());
   if (threads <= 0) return;

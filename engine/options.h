@@ -19,7 +19,6 @@ constexpr int kMaxThreads = 256;
 // (bf16_convolutions_supported(), ops/cpu_isa.h), each convolution falling back to fp32 elsewhere. Every other op,
 // and the int8 convolutions, stay as they are.
 enum class Precision { Fp32, Bf16 };
-const char* precision_name(Precision p);  // "fp32", "bf16"
 
 struct SessionOptions {
   int threads = 0;              // 0: OpenMP's default (all cores); at most kMaxThreads
