@@ -23,6 +23,7 @@ struct PlannedStep {
   std::string name, op_type, domain;  // domain "" for ai.onnx
   std::string impl;                   // the kernel implementation at load, e.g. onednn:brgconv:avx512_core_vnni
                                       // (one with run-time shapes may pick another when it runs: kernel_names())
+  std::string compute_precision;      // Kernel::compute_precision(): "bf16" for a float convolution run in bf16
   std::vector<std::string> inputs;    // value names, "" for omitted optional inputs (constants included)
   std::vector<PlannedOutput> outputs;
   bool shapes_static = false;         // every output shape fixed at load (else inferred in each run)

@@ -14,12 +14,19 @@ namespace ssdx {
 // a stack (8 MiB by default) that a limited address space may not have.
 constexpr int kMaxThreads = 256;
 
+// What the float convolutions compute in. Bf16: their inputs and weights rounded to bfloat16, products accumulated in
+// fp32, outputs fp32 (docs/bf16_precision.md); only where oneDNN has a native bf16 kernel for the CPU
+// (bf16_convolutions_supported(), ops/cpu_isa.h), each convolution falling back to fp32 elsewhere. Every other op,
+// and the int8 convolutions, stay as they are.
+enum class Precision { Fp32, Bf16 };
+
 struct SessionOptions {
   int threads = 0;              // 0: OpenMP's default (all cores); at most kMaxThreads
   bool constant_folding = true; // fold nodes whose inputs are all constants at load
   bool optimize = true;         // fold BatchNormalization, fuse Conv+Add+Relu, drop Identity
   bool winograd = true;         // Winograd 3x3 stride-1 convolutions (~1.8x faster; ~1e-6 relative rounding
                                 // differences from direct convolution, within the ORT parity tolerances)
+  Precision precision = Precision::Fp32;  // Bf16 also turns Winograd off for those convolutions (fp32 only)
   bool reference_kernels = false;  // every op runs its reference kernel (impl "ref"): plain loops, plain layouts,
                                    // no oneDNN; slow, for telling a fast-kernel bug from a model problem
   bool verbose = false;         // at load, one stderr line per node: its kernel, output layout, and whether its

@@ -133,6 +133,7 @@ void Session::create_kernels() {
       OpContext ctx(n, graph_.opset(n.domain), std::move(in), n.outputs.size());
       KernelHints hints;
       hints.winograd = opts_.winograd;
+      hints.bf16 = opts_.precision == Precision::Bf16;
       hints.reference = opts_.reference_kernels;
       hints.session = &opts_;  // an If compiles its branches with these
       ctx.set_hints(hints);
@@ -237,6 +238,7 @@ void Session::describe_plan(const ValuePlacement& placement, const std::vector<b
     p.op_type = n.op_type;
     p.domain = n.domain;
     p.impl = s.impl();
+    p.compute_precision = s.kernel->compute_precision();
     p.shapes_static = s.shapes_static;
     p.origins = origins_of(n);
     for (int in : n.inputs) p.inputs.push_back(in == kNoValue ? "" : graph_.value(in).name);

@@ -1,10 +1,21 @@
-// The fp32 fast convolution: residual sum and Relu or Clip fused as post-ops, Winograd where hinted and oneDNN has it; the
-// kernel itself is the shared packed convolution (ops/packed_conv.h).
+// The fp32 fast convolution: residual sum and Relu or Clip fused as post-ops, Winograd where hinted and oneDNN has it,
+// bfloat16 where hinted and oneDNN has a native kernel for it; the kernel itself is the shared packed convolution
+// (ops/packed_conv.h).
 #include "ops/conv.h"
+#include "ops/cpu_isa.h"
 #include "ops/onednn_util.h"
 #include "ops/packed_conv.h"
 
 namespace ssdx {
+namespace {
+
+// A bf16 convolution oneDNN has only in its reference implementation is far slower than fp32. (Its optimized ones
+// are native here: bf16_convolutions_supported() was checked first.)
+bool optimized_impl(const dnnl::convolution_forward::primitive_desc& pd) {
+  return std::string(pd.impl_info_str()).rfind("ref", 0) != 0;
+}
+
+}  // namespace
 
 std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams& params) {
   ConvParams p = params;
@@ -35,10 +46,29 @@ std::unique_ptr<Kernel> create_fast_conv(const OpContext& ctx, const ConvParams&
         win.strides, win.dilations, win.pads_l, win.pads_r);
     return dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
   };
+  // bf16 source and weights, fp32 bias and output (the sum post-op then adds an fp32 summand). The fp32 input is
+  // converted into the primitive's bf16 source through the workspace on every run (the kernel reorders whatever
+  // input differs from pd.src_desc()); the weights once, by pack_weights. oneDNN's mode fpmath_mode(bf16) would say
+  // the same of an fp32 primitive, but oneDNN 2.6 ignores it for convolutions.
+  auto make_bf16_pd = [&]() {
+    dnnl::convolution_forward::desc desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any_desc(x, DataType::BFloat16),
+        any_desc(wg, DataType::BFloat16), has_bias ? plain_desc({w.dim(0)}, f32) : dnnl::memory::desc(),
+        conv_dst_desc(x_layout, x, w.shape(), y, f32), win.strides, win.dilations, win.pads_l, win.pads_r);
+    return dnnl::convolution_forward::primitive_desc(desc, attr, onednn_engine());
+  };
   try {
     PackedConv c;
     bool have_pd = false;
-    if (ctx.hints().winograd) {
+    if (ctx.hints().bf16 && bf16_convolutions_supported()) {
+      try {
+        c.pd = make_bf16_pd();
+        have_pd = optimized_impl(c.pd);
+      } catch (const dnnl::error& e) {  // no bf16 kernel for this shape: fp32 it is
+        rethrow_if_out_of_memory(e);
+      }
+    }
+    if (!have_pd && ctx.hints().winograd) {  // the convolutions left in fp32
       try {
         c.pd = make_pd(dnnl::algorithm::convolution_winograd);
         have_pd = true;

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <initializer_list>
 
+#include <dnnl.hpp>
+
 namespace ssdx {
 
 bool isa_supported(Isa isa) {
@@ -37,6 +39,13 @@ Isa host_isa() {
     return Isa::Baseline;
   }();
   return isa;
+}
+
+bool bf16_convolutions_supported() {
+  // oneDNN's ISA values are bit sets, each including the ones below it: AMX's includes AVX512_CORE_BF16's bits.
+  const auto bits = [](dnnl::cpu_isa i) { return static_cast<unsigned>(i); };
+  const unsigned bf16 = bits(dnnl::cpu_isa::avx512_core_bf16);
+  return (bits(dnnl::get_effective_cpu_isa()) & bf16) == bf16;
 }
 
 }  // namespace ssdx

@@ -23,6 +23,10 @@ Isa host_isa();
 
 const char* isa_name(Isa isa);
 
+// Whether oneDNN runs bfloat16 convolutions natively here: its effective ISA (capped by ONEDNN_MAX_CPU_ISA when
+// set) has AVX512_BF16, alone or with AMX. Without it oneDNN would emulate bf16 (slower than fp32) or decline.
+bool bf16_convolutions_supported();
+
 // What a vectorised kernel runs, chosen once when it is created and kept in the kernel: its reference loop
 // (KernelHints::reference) or the variant for host_isa(). Each family dispatches through one free function taking
 // the Isa (softmax_rows(..., isa), nms_fast(p, isa), quantize_span(..., isa)...), whose switch calls the per-ISA

@@ -22,6 +22,7 @@ dnnl::memory::data_type onednn_dtype(DataType t) {
     case DataType::UInt8: return dnnl::memory::data_type::u8;
     case DataType::Int8: return dnnl::memory::data_type::s8;
     case DataType::Int32: return dnnl::memory::data_type::s32;
+    case DataType::BFloat16: return dnnl::memory::data_type::bf16;
     default: fail("oneDNN does not handle ", dtype_name(t));
   }
 }

@@ -40,6 +40,9 @@ struct KernelHints {
   // Convolutions may use Winograd F(4x4, 3x3) where oneDNN has it (3x3, stride 1): about 1.8x faster, with
   // rounding differences of ~1e-6 relative to direct convolution.
   bool winograd = false;
+  // Float convolutions compute in bfloat16 with fp32 accumulation where oneDNN has a native bf16 kernel for them
+  // (SessionOptions::precision); the others, and everything else, stay fp32. Winograd is then not used for them.
+  bool bf16 = false;
   // Every op creates its reference kernel (impl_name "ref"): the plain loops the fast kernels are tested against,
   // to tell a fast-kernel bug from a model problem.
   bool reference = false;
@@ -161,6 +164,9 @@ class Kernel {
   virtual int inplace_input() const { return -1; }
   // Floating-point operations one run performs on these inputs, for profiles; 0 when not worth counting.
   virtual double flops(const std::vector<const Tensor*>& inputs) const { return 0; }
+  // What the kernel computes in when that is not what its tensors' dtypes say ("bf16": a float convolution in
+  // bfloat16); empty otherwise.
+  virtual std::string compute_precision() const { return ""; }
 };
 
 // Wraps a callable as a Kernel, for kernels whose only state is a parsed parameter struct. `impl` names the code

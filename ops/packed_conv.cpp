@@ -53,6 +53,10 @@ class PackedConvKernel : public Kernel {
   }
 
   std::string impl_name() const override { return onednn_impl_name(c_.pd); }
+  std::string compute_precision() const override {
+    const bool bf16 = c_.x_dtype == DataType::Float && c_.pd.src_desc().data_type() == dnnl::memory::data_type::bf16;
+    return bf16 ? "bf16" : "";
+  }
   LayoutPtr output_layout(int i) const override { return i == 0 ? y_layout_ : nullptr; }
   size_t workspace_bytes() const override { return workspace_; }
   bool reads_layout(int i) const override { return i == c_.x_input || i == c_.z_input; }
@@ -79,7 +83,7 @@ class PackedConvKernel : public Kernel {
   LayoutPtr y_layout_;
   dnnl::memory::desc x_desc_, y_desc_;  // the tensors as the engine holds them
   bool reorder_x_, reorder_y_;          // they differ from what the primitive reads / writes
-  size_t x_tmp_offset_, y_tmp_offset_, workspace_;  // workspace: scratchpad | reordered x | y before reorder
+  size_t x_tmp_offset_, y_tmp_offset_, workspace_;  // workspace: scratchpad | reordered (or bf16) x | y before reorder
 };
 
 }  // namespace

@@ -1,9 +1,10 @@
 #pragma once
-// The kernel behind every fast convolution (fp32 Conv/FusedConv, int8 QLinearConv): a oneDNN primitive built once at
+// The kernel behind every fast convolution (fp32 Conv/FusedConv, computed in fp32 or bf16; int8 QLinearConv): a oneDNN primitive built once at
 // load with format_tag::any, weights packed at load, output left in oneDNN's preferred (blocked) layout when every
 // consumer reads it, scratchpad from the engine's arena. Plain tensors at the chain's borders (the image in, the head
 // outputs out) are reordered through the workspace: a primitive forced to read or write plain NCHW next to blocked
-// data is oneDNN's slow reference implementation.
+// data is oneDNN's slow reference implementation. A bf16 convolution's fp32 input is converted to its bf16 source the
+// same way, in every run.
 #include <dnnl.hpp>
 
 #include "ops/op.h"

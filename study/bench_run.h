@@ -1,5 +1,6 @@
 #pragma once
 // The measuring part of `ssdx bench`, shared by the single-model report and `bench A --vs B`.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ namespace ssdx::study {
 struct BenchOptions {
   std::string model, profile_path;
   std::string vs;  // --vs MODEL_B: a second model timed the same way, reported side by side
+  std::optional<Precision> precision_b;  // --precision-b: MODEL_B's precision (default: session.precision)
   std::vector<InputFile> inputs;
   SessionOptions session;
   int runs = 10, warmup = 2, top = 25;

@@ -131,7 +131,9 @@ int bench_vs(const BenchOptions& o) {
   r.runs = o.runs;
   r.warmup = o.warmup;
   const auto sa = load_timed(o.model, o.session, r.load_a_ms);
-  const auto sb = load_timed(o.vs, o.session, r.load_b_ms);
+  SessionOptions opts_b = o.session;
+  if (o.precision_b) opts_b.precision = *o.precision_b;
+  const auto sb = load_timed(o.vs, opts_b, r.load_b_ms);
   check_same_inputs(*sa, *sb, o);
   const TensorMap feeds_a = make_feeds(*sa, o.inputs, RandomFill::Normal, o.seed);
   TensorMap feeds_b;

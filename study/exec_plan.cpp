@@ -82,7 +82,8 @@ ExecPlan describe_plan(const Session& session) {
     k.name = n.name;
     k.op_type = qualified_op(n.domain, n.op_type);
     k.impl = i < executed.steps.size() ? executed.steps[i].impl : "";
-    k.precision = kernel_precision(g, n);
+    const std::string computed = i < executed.steps.size() ? executed.steps[i].compute_precision : "";
+    k.precision = computed.empty() ? kernel_precision(g, n) : computed;
     k.macs = node_macs(g, n);
     k.fused_from = n.fused_from;
     for (int id : n.inputs)

@@ -85,7 +85,8 @@ Graph load_for_probes(const std::string& path) {
 }
 
 Comparison compare_models(const std::string& model_a, const std::string& model_b,
-                          const std::vector<std::string>& images, float threshold, const SessionOptions& opts) {
+                          const std::vector<std::string>& images, float threshold, const SessionOptions& opts_a,
+                          const SessionOptions& opts_b) {
   if (images.empty()) fail("compare: no images (ssdx compare MODEL_A MODEL_B IMAGE...)");
   Comparison c;
   c.model_a = model_a;
@@ -105,8 +106,8 @@ Comparison compare_models(const std::string& model_a, const std::string& model_b
     expose_a.push_back(&p.a);
     expose_b.push_back(&p.b);
   }
-  const auto sa = probe_session(std::move(ga), expose_a, opts);
-  const auto sb = probe_session(std::move(gb), expose_b, opts);
+  const auto sa = probe_session(std::move(ga), expose_a, opts_a);
+  const auto sb = probe_session(std::move(gb), expose_b, opts_b);
   ProbeCollector watch_a(expose_a), watch_b(expose_b);
   // Both take the same image, laid out as model A wants it (an int8 model keeps its float model's metadata).
   const app::ModelSpec spec_a = app::parse_model_spec(sa->graph().metadata, model_a);

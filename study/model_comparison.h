@@ -43,8 +43,9 @@ Graph load_for_probes(const std::string& path);
 std::unique_ptr<Session> probe_session(Graph g, const std::vector<const Probe*>& probes, SessionOptions opts);
 
 // Fails with one line on a missing or unloadable model or image, on models whose image inputs differ, or with no
-// images.
+// images. Each model runs with its own options (the same model twice with another precision shows what bf16 costs).
 Comparison compare_models(const std::string& model_a, const std::string& model_b,
-                          const std::vector<std::string>& images, float threshold, const SessionOptions& opts);
+                          const std::vector<std::string>& images, float threshold, const SessionOptions& opts_a,
+                          const SessionOptions& opts_b);
 
 }  // namespace ssdx::study

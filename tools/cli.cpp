@@ -4,6 +4,7 @@
 
 #include "engine/shape_specialization.h"
 #include "graph/error.h"
+#include "ops/cpu_isa.h"
 
 namespace ssdx::cli {
 
@@ -36,9 +37,18 @@ double parse_double(const std::string& s, const std::string& flag, double lo, do
   return v;
 }
 
+Precision parse_precision(const std::string& s, const std::string& flag) {
+  if (s == "fp32") return Precision::Fp32;
+  if (s != "bf16") fail(flag, " expects fp32 or bf16, got '", s, "'");
+  if (bf16_convolutions_supported()) return Precision::Bf16;
+  std::cerr << "bf16 not supported on this CPU (needs AVX512_BF16 or AMX): running fp32\n";
+  return Precision::Fp32;
+}
+
 bool parse_session_option(const std::string& flag, Args& args, SessionOptions& opts) {
   if (flag == "--threads") opts.threads = parse_int(args.next(flag), flag, 1, kMaxThreads);
   else if (flag == "--direct-conv") opts.winograd = false;
+  else if (flag == "--precision") opts.precision = parse_precision(args.next(flag), flag);
   else if (flag == "--no-optimize") opts.optimize = false;
   else if (flag == "--dump-passes") opts.dump_passes = &std::cerr;
   else if (flag == "--reference-kernels") opts.reference_kernels = true;

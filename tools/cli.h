@@ -16,8 +16,11 @@ struct Args {
 };
 
 int parse_int(const std::string& s, const std::string& flag, int lo, int hi);
+// fp32 or bf16; bf16 on a CPU without native bf16 convolutions prints one line on stderr and gives fp32.
+Precision parse_precision(const std::string& s, const std::string& flag);
 
-// The engine options every model-running command takes: --threads N, --direct-conv (no Winograd), --no-optimize
+// The engine options every model-running command takes: --threads N, --direct-conv (no Winograd), --precision
+// fp32|bf16 (the float convolutions in bfloat16; on a CPU without native bf16 one stderr line says fp32 runs), --no-optimize
 // (run the graph as written: no BatchNormalization folding or fusion), --max-weights-mb / --max-arena-mb (memory
 // ceilings: loading fails instead of allocating more), --reference-kernels (every op's plain reference loop, to
 // tell a fast-kernel bug from a model problem), --dump-passes (the graph after each optimization pass, on stderr),
@@ -25,7 +28,7 @@ int parse_int(const std::string& s, const std::string& flag, int lo, int hi);
 // True if `flag` was one of them.
 bool parse_session_option(const std::string& flag, Args& args, SessionOptions& opts);
 constexpr const char* kSessionOptionsUsage =
-    "[--threads N] [--direct-conv] [--no-optimize] [--reference-kernels] [--max-weights-mb N] [--max-arena-mb N] "
+    "[--threads N] [--direct-conv] [--precision fp32|bf16] [--no-optimize] [--reference-kernels] [--max-weights-mb N] [--max-arena-mb N] "
     "[--dump-passes] [--input-shape NAME=D0xD1x...]";
 double parse_double(const std::string& s, const std::string& flag, double lo, double hi);
 

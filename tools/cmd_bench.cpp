@@ -39,11 +39,13 @@ study::BenchOptions parse_options(Args& args) {
     else if (a == "--profile") o.profile_path = args.next(a);
     else if (a == "--json") o.json = true;
     else if (a == "--vs") o.vs = args.next(a);
+    else if (a == "--precision-b") o.precision_b = parse_precision(args.next(a), a);
     else if (!a.empty() && a[0] == '-') fail("bench: unknown option '", a, "'");
     else if (o.model.empty()) o.model = a;
     else fail("bench: unexpected argument '", a, "'");
   }
   if (o.model.empty()) fail("bench: no model given (ssdx bench MODEL ...)");
+  if (o.precision_b && o.vs.empty()) fail("bench: --precision-b is MODEL_B's precision; it needs --vs MODEL_B");
   return o;
 }
 
@@ -61,6 +63,7 @@ struct Report {
   int64_t batch = 1;   // images per run: dim 0 of the first 4-D input
   study::OpTypeTotal conv;    // all conv-family nodes together
   bool int8 = false;   // every conv-family node is an integer one (QLinearConv, ConvInteger)
+  int bf16_convs = 0;  // convolutions computed in bf16 (--precision bf16)
   double peak_gflops() const { return opts->peak_per_core * threads * (int8 ? kInt8OpsPerFp32Flop : 1); }
   double share(double ms) const { return node_ms > 0 ? ms / node_ms : 0; }
 };
@@ -70,7 +73,9 @@ std::string display_name(const study::NodeAverage& n) { return printable(n.name.
 
 void print_tables(const Report& r) {
   const study::BenchOptions& o = *r.opts;
-  std::printf("model %s: %zu nodes, %d threads\n", o.model.c_str(), r.nodes.size(), r.threads);
+  std::printf("model %s: %zu nodes, %d threads", o.model.c_str(), r.nodes.size(), r.threads);
+  if (r.bf16_convs > 0) std::printf(", %d convolutions in bf16", r.bf16_convs);
+  std::printf("\n");
   std::printf("load %.1f ms\n", r.load_ms);
   std::printf("latency over %d runs after %d warm-up (ms, nearest-rank percentiles): min %.1f  median %.1f  p90 %.1f  "
               "p99 %.1f  max %.1f\n", o.runs, o.warmup, r.latency.min, r.latency.median, r.latency.p90, r.latency.p99,
@@ -108,9 +113,10 @@ void print_tables(const Report& r) {
   }
   if (r.conv.count > 0 && !r.int8)
     std::printf("\nconvolutions: %.1f GFLOP in %.1f ms = %.1f GFLOP/s, %.1f%% of the fp32 FMA peak (an estimate: %g "
-                "GFLOP/s per core x %d threads = %g GFLOP/s; --peak-per-core to change)\n",
+                "GFLOP/s per core x %d threads = %g GFLOP/s; --peak-per-core to change%s)\n",
                 r.conv.flops / 1e9, r.conv.ms, r.conv.gflops(), 100 * r.conv.gflops() / r.peak_gflops(),
-                o.peak_per_core, r.threads, r.peak_gflops());
+                o.peak_per_core, r.threads, r.peak_gflops(),
+                r.bf16_convs > 0 ? "; a bf16 dot product does twice an fp32 FMA's multiply-adds" : "");
   if (r.conv.count > 0 && r.int8)
     std::printf("\nint8 convolutions: %.1f GOP in %.1f ms = %.1f GOP/s, %.1f%% of the int8 VNNI peak (an estimate: "
                 "%g x the fp32 FMA peak of %g GFLOP/s per core x %d threads = %g GOP/s; AMX goes beyond it; "
@@ -143,7 +149,8 @@ void print_json(const Report& r) {
        << r.share(t.ms) << ", \"gflops\": " << t.gflops() << "}";
     sep = ",\n  ";
   }
-  os << "},\n \"conv\": {\"precision\": \"" << (r.int8 ? "int8" : "fp32") << "\", \"gflops\": " << r.conv.gflops()
+  os << "},\n \"conv\": {\"precision\": \"" << (r.int8 ? "int8" : r.bf16_convs > 0 ? "bf16" : "fp32")
+     << "\", \"bf16_convolutions\": " << r.bf16_convs << ", \"gflops\": " << r.conv.gflops()
      << ", \"peak_gflops\": " << r.peak_gflops()
      << ", \"peak_share\": " << r.conv.gflops() / r.peak_gflops() << "}}\n";
   std::cout << os.str();
@@ -168,6 +175,8 @@ int cmd_bench(Args& args) {
       break;
     }
   }
+  // A model with free dims runs a session compiled for the feeds' shapes: its plan says what computes in bf16.
+  for (const PlannedStep& s : session->compiled_for(feeds)->plan().steps) r.bf16_convs += s.compute_precision == "bf16";
   study::Measurement m = study::measure(*session, feeds, o);
   r.threads = m.threads;
   r.latency = m.latency;

@@ -1,7 +1,8 @@
 // `ssdx compare` as a user runs it on the generated 480 SSD: a model against itself is exact everywhere (SQNR inf,
 // zero error, identical detections), fp32 against its int8 form gives finite, plausible SQNRs and detection
 // agreement, the plot has one bar per layer; tensors of a QOperator model (renamed by the quantizer) are still
-// found through its int8 kernels; and one-line errors.
+// found through its int8 kernels; a model against itself in bf16 (--precision-b) differs by bf16's rounding; and
+// one-line errors.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "tests/tools/ssd480_models.h"
 #include "study/model_comparison.h"
 #include "study/tensor_probes.h"
+#include "ops/cpu_isa.h"
 
 namespace ssdx::test {
 namespace {
@@ -89,6 +91,44 @@ TEST(CompareCli, Fp32AgainstInt8) {
   EXPECT_EQ(count_of(svg, "class=\"bar\""), layers.size());  // one mark per matched layer
   EXPECT_NE(svg.find(">image</text>"), std::string::npos);   // labelled by tensor
   EXPECT_EQ(svg.find("< 20"), std::string::npos);            // escaped: the file is well-formed XML
+}
+
+// One model against itself with B's convolutions in bf16 (--precision-b): every tensor a convolution writes differs,
+// by what bf16's 8-bit significand costs. One rounding to bf16 has a relative error of rms 2^-9/sqrt(3), an SQNR of
+// 59 dB; a convolution rounds both its input and weights (56 dB), and the errors grow along the layers (measured on
+// astronaut.png: 52 dB after the first, 41 dB at worst, median 46 dB; box decoding, dominated by the default boxes,
+// 76-79 dB).
+TEST(CompareCli, Fp32AgainstItselfInBf16) {
+  SSDX_NEED_PHOTOS(photos);
+  if (!bf16_convolutions_supported()) GTEST_SKIP() << "no native bf16 convolutions on this CPU";
+  const std::string& model = ssd480_fp32();
+  const CommandResult r = run_command("compare " + model + " " + model + " " + photos +
+                                      "/motorcycle_left.png --json --precision-b bf16");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const Json j = parse_json(r.out);
+  const Json& layers = j["layers"];
+  ASSERT_GE(layers.size(), 60u);
+  EXPECT_EQ(layers[0]["tensor"].str, "image");
+  EXPECT_TRUE(layers[0]["exact"].b);
+  int conv_layers = 0;
+  for (size_t i = 1; i < layers.size(); ++i) {
+    const Json& l = layers[i];
+    SCOPED_TRACE(l["tensor"].str);
+    ASSERT_FALSE(l["sqnr_db"].is_null());
+    EXPECT_GT(l["sqnr_db"].num, 30);
+    EXPECT_LT(l["sqnr_db"].num, 90);
+    if (l["kernel_a"].str.find("Conv") == std::string::npos) continue;
+    ++conv_layers;
+    EXPECT_LT(l["sqnr_db"].num, 60);  // no better than one bf16 rounding
+  }
+  EXPECT_GE(conv_layers, 40);
+  EXPECT_GT(j["sqnr_summary"]["median_db"].num, 38);
+  EXPECT_LT(j["sqnr_summary"]["median_db"].num, 56);
+  const Json& d = j["detections"]["total"];
+  EXPECT_GT(d["matched"].num, 0.9 * d["a"].num);  // 195 of 200 on astronaut.png
+  EXPECT_LT(d["max_score_diff"].num, 0.02);
+  EXPECT_GT(d["mean_iou"].num, 0.99);
 }
 
 // The QOperator model renames what it quantizes ("X_quantized" written by QLinearConv, read by the next one):
