@@ -176,6 +176,7 @@ int64_t greedy_select_for(Isa isa, const uint64_t* keys, int64_t count, const fl
 struct SelectedBoxes {
   std::vector<float> storage;
   std::vector<int64_t> index;
+  NmsWindow window;
   NmsSelected arrays;
   int64_t capacity = 0;
 
@@ -190,8 +191,9 @@ struct SelectedBoxes {
     }
     storage.swap(grown);
     index.resize(c);
+    if (kept == 0) window = NmsWindow{};
     float* p = storage.data();
-    arrays = {p, p + c, p + 2 * c, p + 3 * c, p + 4 * c, index.data()};
+    arrays = {p, p + c, p + 2 * c, p + 3 * c, p + 4 * c, index.data(), &window};
     capacity = new_capacity;
   }
 };

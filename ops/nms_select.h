@@ -20,10 +20,22 @@ constexpr int64_t kNmsLanes = 16;
 // and the flags live on the stack: nothing is allocated per box row, whatever the row count.
 constexpr int64_t kNmsGatherBlock = 4096;
 
-// The selected boxes of one class as arrays (extents, areas, box indices), padded to whole groups of kNmsLanes.
+// What greedy_select knows of the selected boxes' x extents: while every one is finite, the arrays are kept sorted
+// by x_lo and `max_width` bounds x_hi - x_lo, so a candidate is only tested against the window of selected boxes
+// whose x_lo lies in (its x_lo - max_width, its x_hi): no box outside it overlaps the candidate along x, so none can
+// suppress it. Torchvision's batched NMS offsets each class's boxes far apart, so the window holds about one class's
+// selections instead of all of them.
+struct NmsWindow {
+  bool sorted = true;     // false once a selected box has a non-finite x extent: then every box is tested
+  double max_width = 0;   // the largest x_hi - x_lo among the selected boxes
+};
+
+// The selected boxes of one class as arrays (extents, areas), padded to whole groups of kNmsLanes and, while
+// window->sorted, ordered by x_lo; `index` holds the selected box indices in selection order (the output).
 struct NmsSelected {
   float *x_lo = nullptr, *x_hi = nullptr, *y_lo = nullptr, *y_hi = nullptr, *area = nullptr;
   int64_t* index = nullptr;
+  NmsWindow* window = nullptr;
 };
 
 // The per-ISA entry points of the two loops below (nms_fast dispatches to them).
@@ -130,20 +142,41 @@ int64_t greedy_select(const uint64_t* keys, int64_t count, const float* boxes, i
   const int64_t limit = std::min(t.max_output, capacity);
   const float iou_threshold = t.iou;
   int64_t selected = selected_count, k = 0;
+  NmsWindow& w = *s.window;
   for (; k < count && selected < limit; ++k) {
     if (k + kPrefetch < count) __builtin_prefetch(boxes + key_index(keys[k + kPrefetch]) * 4);
     const int64_t i = key_index(keys[k]);
     float x_lo, x_hi, y_lo, y_hi;
     box_extent(boxes + i * 4, center_point_box, x_lo, x_hi, y_lo, y_hi);
     const float area = (x_hi - x_lo) * (y_hi - y_lo);  // as suppress_by_iou computes area1
+    const bool finite_x = std::isfinite(x_lo) && std::isfinite(x_hi);
     bool suppressed = false;
     if (!(area <= 0.f)) {  // a candidate of no area is never suppressed
-      for (int64_t j = 0; j < selected && !suppressed; j += kNmsLanes)
+      int64_t j_begin = 0, j_end = selected;
+      if (w.sorted && finite_x) {
+        // Boxes from j_end on have x_lo >= this x_hi; boxes before j_begin end below this x_lo (x_hi <= x_lo +
+        // max_width; the margin covers the double rounding of the bound by far): neither overlaps along x.
+        const double low = static_cast<double>(x_lo) - w.max_width - 1e-6 * (std::fabs(static_cast<double>(x_lo)) + w.max_width);
+        j_begin = std::lower_bound(s.x_lo, s.x_lo + selected, low,
+                                   [](float v, double bound) { return static_cast<double>(v) < bound; }) - s.x_lo;
+        j_end = std::lower_bound(s.x_lo, s.x_lo + selected, x_hi) - s.x_lo;
+      }
+      // Whole groups from the one holding j_begin: the extra lanes are selected boxes or padding, harmless to test.
+      for (int64_t j = j_begin / kNmsLanes * kNmsLanes; j < j_end && !suppressed; j += kNmsLanes)
         suppressed = suppressed_by_group(x_lo, x_hi, y_lo, y_hi, area, s, j, iou_threshold);
     }
     if (suppressed) continue;
-    s.x_lo[selected] = x_lo, s.x_hi[selected] = x_hi, s.y_lo[selected] = y_lo, s.y_hi[selected] = y_hi;
-    s.area[selected] = area;
+    int64_t at = selected;  // the arrays' position for this box: by x_lo while sorted, else appended
+    if (w.sorted && finite_x) {
+      at = std::upper_bound(s.x_lo, s.x_lo + selected, x_lo) - s.x_lo;
+      const size_t tail = static_cast<size_t>(selected - at) * sizeof(float);
+      for (float* a : {s.x_lo, s.x_hi, s.y_lo, s.y_hi, s.area}) std::memmove(a + at + 1, a + at, tail);
+      w.max_width = std::max(w.max_width, static_cast<double>(x_hi) - static_cast<double>(x_lo));
+    } else {
+      w.sorted = false;
+    }
+    s.x_lo[at] = x_lo, s.x_hi[at] = x_hi, s.y_lo[at] = y_lo, s.y_hi[at] = y_hi;
+    s.area[at] = area;
     s.index[selected++] = i;
   }
   selected_count = selected;
