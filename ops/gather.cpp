@@ -98,8 +98,9 @@ void infer_shape(OpContext& ctx) {
 
 // Copies, for each outer index and each index, one block of `inner` elements from the indexed row. Threads take
 // chunks of (outer, index) pairs, walked without a division per pair; blocks of one element (the scores and box
-// indices of the SSD tail) are fixed-size copies rather than memcpy calls. Even small outputs are split over threads:
-// the reads are scattered over the whole input, so each block costs a cache miss rather than a copy.
+// indices of the SSD tail) and of 16, 24 or 32 bytes are fixed-size copies rather than memcpy calls. Even small
+// outputs are split over threads: the reads are scattered over the whole input, so each block costs a cache miss
+// rather than a copy.
 void gather_kernel(const GatherParams& p, const Tensor& data, const Tensor& indices, Tensor& out) {
   const int64_t axis = normalize_axis(p.axis, data.rank(), "Gather");
   const AxisSplit s = split_at_axis(data.shape(), axis);
@@ -125,7 +126,11 @@ void gather_kernel(const GatherParams& p, const Tensor& data, const Tensor& indi
       }
     }
   };
+  // Rows of a few floats (the gluon-cv tail's [id, score, 4 coordinates] rows, 24 bytes) are fixed-size copies too.
   if (block <= 8 && (block & (block - 1)) == 0) dispatch_elem_size(block, copy_blocks);
+  else if (block == 16) copy_blocks(std::integral_constant<size_t, 16>{});
+  else if (block == 24) copy_blocks(std::integral_constant<size_t, 24>{});
+  else if (block == 32) copy_blocks(std::integral_constant<size_t, 32>{});
   else copy_blocks(block);
 }
 

@@ -554,11 +554,22 @@ void strided_copy(const Tensor& src, int64_t offset, std::vector<int64_t> stride
 
 namespace {
 
-// Reshape, Flatten, Squeeze, Unsqueeze, Identity: the output (already shaped) gets the input's bytes. A copy
-// rather than an alias, because the executor owns output buffers.
-std::unique_ptr<Kernel> create_copy(const OpContext&) {
-  return make_kernel([](KernelContext& ctx) { copy_bytes(ctx.input(0), ctx.output(0)); }, "copy");
-}
+// Reshape, Flatten, Squeeze, Unsqueeze, Identity: the output (already shaped) gets the input's bytes. The executor
+// owns output buffers, so this is a copy, except where the planner lets the output take over the input's buffer
+// (the input is read by nothing after this node): then the bytes are already in place and nothing moves.
+class ShapeOnlyKernel : public Kernel {
+ public:
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    if (x.raw() == y.raw() && x.nbytes() == y.nbytes()) return;
+    copy_bytes(x, y);
+  }
+  std::string impl_name() const override { return "copy"; }
+  int inplace_input() const override { return 0; }
+};
+
+std::unique_ptr<Kernel> create_copy(const OpContext&) { return std::make_unique<ShapeOnlyKernel>(); }
 
 void transpose_kernel(const TransposeParams& p, const Tensor& x, Tensor& y) {
   const std::vector<int64_t> in_strides = shape_strides(x.shape());

@@ -176,13 +176,14 @@ int64_t greedy_select_for(Isa isa, const uint64_t* keys, int64_t count, const fl
 struct SelectedBoxes {
   std::vector<float> storage;
   std::vector<int64_t> index;
+  NmsWindow window;
   NmsSelected arrays;
   int64_t capacity = 0;
 
   // Room for `new_capacity` boxes, keeping the first `kept` (the rest of the lanes are zero: area 0 never suppresses).
   void resize(int64_t kept, int64_t new_capacity) {
     const size_t c = static_cast<size_t>((new_capacity + kNmsLanes - 1) / kNmsLanes * kNmsLanes);
-    std::vector<float> grown(5 * c, 0.f);
+    std::vector<float> grown(10 * c, 0.f);  // 5 arrays, then the window's merge scratch
     for (size_t a = 0; a < 5 && kept > 0; ++a) {
       const float* from = a == 0 ? arrays.x_lo : a == 1 ? arrays.x_hi : a == 2 ? arrays.y_lo : a == 3 ? arrays.y_hi
                                                                                                        : arrays.area;
@@ -190,8 +191,10 @@ struct SelectedBoxes {
     }
     storage.swap(grown);
     index.resize(c);
+    if (kept == 0) window = NmsWindow{};
     float* p = storage.data();
-    arrays = {p, p + c, p + 2 * c, p + 3 * c, p + 4 * c, index.data()};
+    window.scratch = p + 5 * c;
+    arrays = {p, p + c, p + 2 * c, p + 3 * c, p + 4 * c, index.data(), &window};
     capacity = new_capacity;
   }
 };

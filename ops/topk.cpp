@@ -102,7 +102,6 @@ uint32_t ascending_bits(float v) {
   std::memcpy(&b, &z, sizeof b);
   return (b & 0x80000000u) ? ~b : b | 0x80000000u;
 }
-uint32_t ascending_bits(int32_t v) { return static_cast<uint32_t>(v) ^ 0x80000000u; }
 
 // Runs f(src, out_base) for each [outer, inner] slice: src points at its first element (stride s.inner along the
 // axis), out_base is its first output position (stride s.inner too). Threads split the slices.
@@ -116,29 +115,37 @@ void for_each_slice(const T* x, const AxisSplit& s, int64_t k, F&& f) {
   }
 }
 
-// For each [outer, inner] slice: sort positions along the axis by (value, then lower index), keep the first k.
-// `values` / `indices` may be null for an omitted output. For any T; topk_by_keys is the fast path for 4-byte T.
+// One slice (stride `inner` along the axis): sort positions by (value, then lower index), keep the first k.
+// `values` / `indices` may be null for an omitted output.
+template <typename T>
+void slice_by_comparison(const T* src, int64_t inner, int64_t dim, int64_t k, bool largest, T* values,
+                         int64_t* indices, int64_t out_base) {
+  auto better = [&](int64_t a, int64_t b) {
+    const T va = src[a * inner], vb = src[b * inner];
+    if (largest ? value_less(vb, va) : value_less(va, vb)) return true;
+    if (value_less(va, vb) || value_less(vb, va)) return false;
+    return a < b;
+  };
+  std::vector<int64_t> order(static_cast<size_t>(dim));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  if (k == dim) std::sort(order.begin(), order.end(), better);  // partial_sort would heap-sort everything
+  else std::partial_sort(order.begin(), order.begin() + k, order.end(), better);
+  for (int64_t i = 0; i < k; ++i) {
+    const int64_t pos = order[static_cast<size_t>(i)];
+    if (values) values[out_base + i * inner] = src[pos * inner];
+    if (indices) indices[out_base + i * inner] = pos;
+  }
+}
+
+// Every [outer, inner] slice by comparison: for any T; topk_by_keys and topk_integral_slice are the fast paths.
 template <typename T>
 void topk_by_comparison(const T* x, const AxisSplit& s, int64_t k, bool largest, T* values, int64_t* indices) {
   for_each_slice(x, s, k, [&](const T* src, int64_t out_base) {
-    auto better = [&](int64_t a, int64_t b) {
-      const T va = src[a * s.inner], vb = src[b * s.inner];
-      if (largest ? value_less(vb, va) : value_less(va, vb)) return true;
-      if (value_less(va, vb) || value_less(vb, va)) return false;
-      return a < b;
-    };
-    std::vector<int64_t> order(static_cast<size_t>(s.dim));
-    std::iota(order.begin(), order.end(), int64_t{0});
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), better);
-    for (int64_t i = 0; i < k; ++i) {
-      const int64_t pos = order[static_cast<size_t>(i)];
-      if (values) values[out_base + i * s.inner] = src[pos * s.inner];
-      if (indices) indices[out_base + i * s.inner] = pos;
-    }
+    slice_by_comparison(src, s.inner, s.dim, k, largest, values, indices, out_base);
   });
 }
 
-// The same result as topk_by_comparison for float and int32 when the axis has fewer than 2^32 positions: each
+// The same result as topk_by_comparison for float when the axis has fewer than 2^32 positions: each
 // position becomes one integer key, its value's order bits (inverted for largest) above its index, so the best k
 // are found with nth_element and sorted as plain integers.
 template <typename T>
@@ -159,10 +166,66 @@ void topk_by_keys(const T* x, const AxisSplit& s, int64_t k, bool largest, T* va
   });
 }
 
+// Integers (int32, int64) in one slice span at most `range` = max - min (as unsigned). A small range (the
+// gluon-cv exporter's int64 TopK over all C*N rank slots: values 0..400 over 174,640 positions) is a counting sort,
+// stable, so equal values keep lower index first; otherwise, when range and index together fit 64 bits, each position
+// becomes one key, (value - min, inverted for largest) above its index, as in topk_by_keys. Returns false for a
+// slice neither fits (then the caller compares).
+template <typename T>
+bool topk_integral_slice(const T* src, int64_t inner, int64_t dim, int64_t k, bool largest, T* values,
+                         int64_t* indices, int64_t out_base) {
+  T lo = src[0], hi = src[0];
+  for (int64_t i = 1; i < dim; ++i) {
+    lo = std::min(lo, src[i * inner]);
+    hi = std::max(hi, src[i * inner]);
+  }
+  using U = std::make_unsigned_t<T>;
+  const uint64_t range = static_cast<U>(static_cast<U>(hi) - static_cast<U>(lo));
+  auto offset_of = [&](T v) {
+    const uint64_t d = static_cast<U>(static_cast<U>(v) - static_cast<U>(lo));
+    return largest ? range - d : d;
+  };
+  auto emit = [&](int64_t rank, int64_t pos) {
+    if (values) values[out_base + rank * inner] = src[pos * inner];
+    if (indices) indices[out_base + rank * inner] = pos;
+  };
+  if (range < static_cast<uint64_t>(std::max<int64_t>(dim, 1024))) {
+    std::vector<int64_t> start(static_cast<size_t>(range) + 2, 0);
+    for (int64_t i = 0; i < dim; ++i) ++start[static_cast<size_t>(offset_of(src[i * inner])) + 1];
+    for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+    std::vector<int64_t> order(static_cast<size_t>(dim));
+    for (int64_t i = 0; i < dim; ++i) order[static_cast<size_t>(start[static_cast<size_t>(offset_of(src[i * inner]))]++)] = i;
+    for (int64_t r = 0; r < k; ++r) emit(r, order[static_cast<size_t>(r)]);
+    return true;
+  }
+  int index_bits = 0;
+  while (index_bits < 63 && (int64_t{1} << index_bits) < dim) ++index_bits;
+  int range_bits = 0;
+  while (range_bits < 64 && (range >> range_bits) != 0) ++range_bits;
+  if (range_bits + index_bits > 64) return false;
+  std::vector<uint64_t> keys(static_cast<size_t>(dim));
+  for (int64_t i = 0; i < dim; ++i)
+    keys[static_cast<size_t>(i)] = offset_of(src[i * inner]) << index_bits | static_cast<uint64_t>(i);
+  if (k < dim) std::nth_element(keys.begin(), keys.begin() + k, keys.end());
+  std::sort(keys.begin(), keys.begin() + k);
+  const uint64_t index_mask = (uint64_t{1} << index_bits) - 1;
+  for (int64_t r = 0; r < k; ++r) emit(r, static_cast<int64_t>(keys[static_cast<size_t>(r)] & index_mask));
+  return true;
+}
+
 template <typename T>
 void topk_typed(const T* x, const AxisSplit& s, int64_t k, bool largest, bool reference, T* values, int64_t* indices) {
   if (k == 0) return;
-  if constexpr (sizeof(T) == 4) {
+  if constexpr (std::is_integral_v<T>) {
+    if (!reference) {
+      for_each_slice(x, s, k, [&](const T* src, int64_t out_base) {
+        if (!topk_integral_slice(src, s.inner, s.dim, k, largest, values, indices, out_base))
+          slice_by_comparison(src, s.inner, s.dim, k, largest, values, indices, out_base);
+      });
+      return;
+    }
+  }
+  if constexpr (std::is_same_v<T, float>) {
     if (!reference && s.dim <= int64_t{UINT32_MAX}) return topk_by_keys(x, s, k, largest, values, indices);
   }
   topk_by_comparison(x, s, k, largest, values, indices);
@@ -191,7 +254,8 @@ void topk_kernel(const TopKParams& p, KernelContext& kc) {
 std::unique_ptr<Kernel> create_topk(const OpContext& ctx) {
   TopKParams p = parse_topk(ctx);
   p.reference = ctx.hints().reference;
-  const bool keys = !p.reference && dtype_size(ctx.input_dtype(0)) == 4;  // topk_by_keys' types (float, int32)
+  const DataType dt = ctx.input_dtype(0);
+  const bool keys = !p.reference && (dt == DataType::Float || dt == DataType::Int32 || dt == DataType::Int64);
   return make_kernel([p](KernelContext& kc) { topk_kernel(p, kc); }, keys ? "topk:keys" : "ref");
 }
 

@@ -88,6 +88,25 @@ TEST(Gather, LargeReversedRows) {
   EXPECT_EQ(bad, 0);
 }
 
+TEST(Gather, ShortRowsOfEveryWidth) {
+  // Rows of 1..9 floats (4..36 bytes: the fixed-size copies and the memcpy ones), gathered reversed along axis 1 of
+  // [2, 3000, w], as the gluon-cv tail gathers its 6-float rows.
+  for (int64_t w = 1; w <= 9; ++w) {
+    Tensor data(DataType::Float, {2, 3000, w});
+    for (int64_t i = 0; i < data.numel(); ++i) data.data<float>()[i] = static_cast<float>(i);
+    Tensor idx(DataType::Int64, {1, 3000});
+    for (int64_t i = 0; i < 3000; ++i) idx.data<int64_t>()[i] = 2999 - i;
+    const Tensor y = run_op("Gather", 13, Attributes::integer("axis", 1), {&data, &idx})[0];
+    ASSERT_EQ(y.shape(), (Shape{2, 1, 3000, w}));
+    int64_t bad = 0;
+    for (int64_t o = 0; o < 2; ++o)
+      for (int64_t r = 0; r < 3000; ++r)
+        for (int64_t c = 0; c < w; ++c)
+          bad += y.data<float>()[(o * 3000 + r) * w + c] != static_cast<float>((o * 3000 + 2999 - r) * w + c);
+    EXPECT_EQ(bad, 0) << "width " << w;
+  }
+}
+
 // ---- Shape ----
 
 TEST(Shape, WholeShape) {

@@ -337,6 +337,37 @@ TEST(NonMaxSuppressionFast, SsdSizedProblemMatchesReference) {
   for (Isa isa : supported_isas()) EXPECT_EQ(nms_fast(p, isa), ref) << isa_name(isa);
 }
 
+TEST(NonMaxSuppressionFast, ClassOffsetBoxesMatchReference) {
+  // Torchvision's batched NMS: one NonMaxSuppression over every class's boxes, each class shifted by
+  // class * (max coordinate + 1) along x and y so that classes never overlap, no limit on the kept count. The fast
+  // path tests a candidate only against the kept boxes near it along x; it must keep exactly the reference's boxes,
+  // also with boxes of mixed sizes, duplicate x_lo, and a NaN or infinite coordinate that ends the windowing.
+  std::mt19937 rng(17);
+  auto u = [&](float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng); };
+  for (int variant = 0; variant < 4; ++variant) {
+    RandomNms r;
+    NmsProblem& p = r.problem;
+    const int64_t classes = 40, per_class = 150;
+    p.batches = 1, p.classes = 1, p.boxes_per_batch = classes * per_class;
+    for (int64_t c = 0; c < classes; ++c)
+      for (int64_t i = 0; i < per_class; ++i) {
+        const float offset = static_cast<float>(c) * 321.f;
+        const float y = u(0, 300), x = variant == 1 ? static_cast<float>(i % 7) * 40 : u(0, 300);
+        const float h = u(1, i % 10 == 0 ? 300 : 30), w = u(1, i % 10 == 0 ? 300 : 30);
+        r.boxes.insert(r.boxes.end(), {offset + y, offset + x, offset + std::min(y + h, 320.f), offset + std::min(x + w, 320.f)});
+      }
+    if (variant == 2) r.boxes[4 * 777 + 1] = std::numeric_limits<float>::quiet_NaN();
+    if (variant == 3) r.boxes[4 * 1234 + 3] = INFINITY;
+    for (int64_t i = 0; i < p.boxes_per_batch; ++i) r.scores.push_back(u(0, 1));
+    p.boxes = r.boxes.data();
+    p.scores = r.scores.data();
+    p.thresholds = {std::numeric_limits<int64_t>::max(), 0.5f, true, 0.001f};
+    const std::vector<int64_t> ref = nms_reference(p);
+    EXPECT_GT(ref.size() / 3, 1000u);
+    for (Isa isa : supported_isas()) EXPECT_EQ(nms_fast(p, isa), ref) << isa_name(isa) << ", variant " << variant;
+  }
+}
+
 TEST(NonMaxSuppressionFast, ManyCandidatesTakenInBandsMatchReference) {
   // More candidates than one sort takes (ops/nms.cpp's kSortWholeMax), so the selection runs on score bands: three
   // score levels plus NaN, +-inf and -0 (ties across the whole array), no score threshold, and limits that end the

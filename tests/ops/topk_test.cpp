@@ -1,8 +1,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <random>
+#include <string>
 
 #include "ops/op_util.h"
 #include "tests/test_util.h"
@@ -116,29 +118,60 @@ TEST(TopK, InferenceWithUnknownK) {
   EXPECT_EQ(ctx.outputs()[1].dtype, DataType::Int64);
 }
 
-// Many ties, big enough to run in parallel: must equal a stable sort truncated to K.
-TEST(TopK, MatchesStableSortWithManyTies) {
-  const int64_t rows = 64, n = 1000, k = 100;
-  std::vector<int32_t> v(static_cast<size_t>(rows * n));
-  std::mt19937 rng(3);
-  for (auto& e : v) e = static_cast<int32_t>(rng() % 10);
-  Tensor x = make_tensor<int32_t>({rows, n}, v);
-  Tensor kt = k_tensor(k);
-  for (int64_t largest : {1, 0}) {
-    auto out = run_op("TopK", 11, topk_attrs(-1, largest), {&x, &kt}, 2);
-    for (int64_t r = 0; r < rows; ++r) {
-      std::vector<int64_t> idx(static_cast<size_t>(n));
-      std::iota(idx.begin(), idx.end(), 0);
-      const int32_t* row = v.data() + r * n;
-      std::stable_sort(idx.begin(), idx.end(),
-                       [&](int64_t a, int64_t b) { return largest ? row[a] > row[b] : row[a] < row[b]; });
-      for (int64_t i = 0; i < k; ++i) {
-        ASSERT_EQ(out[1].data<int64_t>()[r * k + i], idx[size_t(i)]) << "row " << r << " rank " << i;
-        ASSERT_EQ(out[0].data<int32_t>()[r * k + i], row[idx[size_t(i)]]);
-      }
+// TopK(k, largest) of the rows x [rows, n] (holding v) must equal a stable sort of each row truncated to k.
+template <typename T>
+void expect_topk_rows_stable_sorted(const Tensor& x, const std::vector<T>& v, int64_t k, int64_t largest) {
+  const int64_t rows = x.dim(0), n = x.dim(1);
+  const Tensor kt = k_tensor(k);
+  auto out = run_op("TopK", 11, topk_attrs(-1, largest), {&x, &kt}, 2);
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<int64_t> idx(static_cast<size_t>(n));
+    std::iota(idx.begin(), idx.end(), 0);
+    const T* row = v.data() + r * n;
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](int64_t a, int64_t b) { return largest ? row[a] > row[b] : row[a] < row[b]; });
+    for (int64_t i = 0; i < k; ++i) {
+      ASSERT_EQ(out[1].data<int64_t>()[r * k + i], idx[size_t(i)]) << "k " << k << " row " << r << " rank " << i;
+      ASSERT_EQ(out[0].data<T>()[r * k + i], row[idx[size_t(i)]]);
     }
   }
 }
+
+// Many ties, big enough to run in parallel.
+TEST(TopK, MatchesStableSortWithManyTies) {
+  const int64_t rows = 64, n = 1000;
+  std::vector<int32_t> v(static_cast<size_t>(rows * n));
+  std::mt19937 rng(3);
+  for (auto& e : v) e = static_cast<int32_t>(rng() % 10);
+  const Tensor x = make_tensor<int32_t>({rows, n}, v);
+  for (int64_t largest : {1, 0}) expect_topk_rows_stable_sorted(x, v, 100, largest);
+}
+
+// int64 and int32 rows of small range (a counting sort: the gluon-cv exporter's TopK over all its rank slots), of
+// wide range (value and index packed in one key) and of full range (compared for int64), K up to the whole row.
+template <typename T>
+void expect_integer_topk_is_stable_sort(DataType dtype) {
+  std::mt19937_64 rng(11);
+  const int64_t rows = 3, n = 5000;
+  for (uint64_t spread : {uint64_t{7}, uint64_t{400}, uint64_t{1} << 40, uint64_t{0}}) {
+    std::vector<T> v(static_cast<size_t>(rows * n));
+    for (auto& e : v) {
+      const uint64_t r = spread ? rng() % spread : rng();  // 0: any value of T
+      e = static_cast<T>(spread ? static_cast<int64_t>(r) - static_cast<int64_t>(spread / 2) : static_cast<int64_t>(r));
+    }
+    if (spread == 0) v[1] = std::numeric_limits<T>::min(), v[2] = std::numeric_limits<T>::max();
+    Tensor x(dtype, {rows, n});
+    std::copy(v.begin(), v.end(), x.data<T>());
+    for (int64_t k : {n, int64_t{37}})
+      for (int64_t largest : {1, 0}) {
+        SCOPED_TRACE("spread " + std::to_string(spread));
+        expect_topk_rows_stable_sorted(x, v, k, largest);
+      }
+  }
+}
+
+TEST(TopK, Int64OfEveryRangeMatchesStableSort) { expect_integer_topk_is_stable_sort<int64_t>(DataType::Int64); }
+TEST(TopK, Int32OfEveryRangeMatchesStableSort) { expect_integer_topk_is_stable_sort<int32_t>(DataType::Int32); }
 
 // Floats with ties, NaNs, infinities and both zeros, along every axis: must equal a stable sort in the total order
 // where NaN is above +inf (NaNs equal) and -0 equals +0.
