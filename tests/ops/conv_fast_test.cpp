@@ -119,7 +119,9 @@ TEST_P(FastConvFp32, MatchesReferenceWithinTheRoundingBound) {
         expect_within_bound(ref_fused, fused_conv.outputs[0], magnitude, taps + 2, "FusedConv " + mode);
     // A small first layer reads the plain image with oneDNN's first-layer kernel (writing nChw16c), never the
     // reference implementation.
-    if (s.c <= 4 && s.r <= 3 && s.k % 16 == 0) EXPECT_EQ(conv.impl.find("ref"), std::string::npos) << conv.impl;
+    if (s.c <= 4 && s.r <= 3 && s.k % 16 == 0) {
+      EXPECT_EQ(conv.impl.find("ref"), std::string::npos) << conv.impl;
+    }
     std::cout << "[ " << s.name << " " << mode << " ] " << conv.impl << ": worst error " << worst
               << " of its bound; fused " << worst_fused << "\n";
   }
