@@ -1,6 +1,7 @@
 // float16 and bfloat16: the conversions against values worked out by hand and against the CPU's own F16C
 // instruction, the graph's roundings bit for bit against onnxruntime, and float16 models (float16 I/O, and float32
 // I/O with Casts at the borders as keep_io_types writes them) against onnxruntime.
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <cmath>
@@ -80,13 +81,19 @@ TEST(Float16Conversion, EveryFloat16SurvivesARoundTrip) {
   }
 }
 
+// CPUID leaf 1, ECX bit 29 (clang 14 has no "f16c" for __builtin_cpu_supports).
+bool cpu_has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 29)) != 0;
+}
+
 __attribute__((target("f16c"))) uint16_t f16c_round(float x) {
   return static_cast<uint16_t>(_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
 // The x86 F16C instruction rounds to nearest even by IEEE 754's rules: an oracle independent of graph/half.h.
 TEST(Float16Conversion, MatchesTheCpusF16cOnA16MillionFloatSample) {
-  if (!__builtin_cpu_supports("f16c")) GTEST_SKIP() << "no F16C on this CPU";
+  if (!cpu_has_f16c()) GTEST_SKIP() << "no F16C on this CPU";
   int64_t differ = 0;
   for (uint64_t k = 0; k < (uint64_t{1} << 32); k += 251) {  // every 251st bit pattern: all exponents, both signs
     const float x = float_from_bits(static_cast<uint32_t>(k));
