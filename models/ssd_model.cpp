@@ -143,7 +143,6 @@ class SsdGraph : private NodeMaker {
     return name;
   }
 
-  std::string relu(const std::string& x) { return node("Relu", {x}); }
 
   // BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), shortcut = conv1x1+bn when the shape changes.
   std::string basic_block(const std::string& x, int cin, int cout, int stride, bool downsample) {
@@ -155,11 +154,7 @@ class SsdGraph : private NodeMaker {
 
   std::string backbone(const std::string& image) {
     std::string x = relu(conv_bn(image, 3, 64, 7, 2, 3, 1.f));
-    Attributes pool;
-    pool.set_ints("kernel_shape", {3, 3});
-    pool.set_ints("strides", {2, 2});
-    pool.set_ints("pads", {1, 1, 1, 1});
-    x = node("MaxPool", {x}, pool);
+    x = max_pool(x, 3, 2, 1, false);
     for (int i = 0; i < 3; ++i) x = basic_block(x, 64, 64, 1, false);                   // layer1
     for (int i = 0; i < 4; ++i) x = basic_block(x, i ? 128 : 64, 128, i ? 1 : 2, i == 0);  // layer2
     for (int i = 0; i < 6; ++i) x = basic_block(x, i ? 256 : 128, 256, 1, i == 0);      // layer3, stride 1
