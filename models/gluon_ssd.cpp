@@ -162,8 +162,7 @@ class GluonGraph : private NodeMaker {
   }
   // L2Normalization(mode channel) as LpNormalization(axis 1, p 2), then Mul by the scale (20 at init).
   std::string l2_normalize(const std::string& x, int c) {
-    std::vector<float> scale(static_cast<size_t>(c));
-    for (float& v : scale) v = 20.f * rng_.uniform(0.9f, 1.1f);
+    const std::vector<float> scale = l2_scale(rng_, c);
     Attributes lp = Attributes::integer("axis", 1);
     lp.set_int("p", 2);
     return node("Mul", {node("LpNormalization", {x}, lp), constant<float>({1, c, 1, 1}, scale)});
@@ -230,9 +229,7 @@ class GluonGraph : private NodeMaker {
   std::string conv(const std::string& x, int cin, int cout, int k, int stride, int pad, int dilation, int group,
                    bool bias, float gain = 1.f, int background = 0, const std::vector<float>* mean = nullptr) {
     const int fan_in = cin / group * k * k;
-    const float stddev = gain * std::sqrt(2.f / static_cast<float>(fan_in));
-    std::vector<float> wv(static_cast<size_t>(cout) * fan_in);
-    for (float& v : wv) v = rng_.normal(stddev);
+    std::vector<float> wv = rng_.he_normal(static_cast<size_t>(cout) * fan_in, fan_in, gain);
     if (mean) {
       const int taps = k * k;
       double norm2 = 0;
@@ -246,8 +243,7 @@ class GluonGraph : private NodeMaker {
     }
     std::vector<std::string> inputs = {x, constant<float>({cout, cin / group, k, k}, wv)};
     if (bias) {
-      std::vector<float> bv(static_cast<size_t>(cout));
-      for (float& v : bv) v = rng_.uniform(-0.05f, 0.05f);
+      std::vector<float> bv = rng_.uniforms(static_cast<size_t>(cout), -0.05f, 0.05f);
       for (int a = 0; a < background; ++a) bv[static_cast<size_t>(a) * (o_.classes + 1)] += kBackgroundBias;
       inputs.push_back(constant<float>({cout}, bv));
     }

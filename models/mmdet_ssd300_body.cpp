@@ -58,17 +58,10 @@ class Network : private NodeMaker {
                    const std::string& out = "", int background = 0) {
     const std::string w = fresh("weight"), bias = fresh("bias");
     const int fan_in = cin * k * k;
-    const float stddev = gain * std::sqrt(2.f / static_cast<float>(fan_in));
-    std::vector<float> wv(static_cast<size_t>(cout) * fan_in), bv(static_cast<size_t>(cout));
-    for (float& v : wv) v = rng_.normal(stddev);
-    for (float& v : bv) v = rng_.uniform(-0.05f, 0.05f);
+    std::vector<float> wv = rng_.he_normal(static_cast<size_t>(cout) * fan_in, fan_in, gain);
+    std::vector<float> bv = rng_.uniforms(static_cast<size_t>(cout), -0.05f, 0.05f);
     if (background > 0) {
-      for (int o = 0; o < cout; ++o) {
-        float* row = &wv[static_cast<size_t>(o) * fan_in];
-        double mean = 0;
-        for (int i = 0; i < fan_in; ++i) mean += row[i];
-        for (int i = 0; i < fan_in; ++i) row[i] -= static_cast<float>(mean / fan_in);
-      }
+      centre_rows(wv, fan_in);
       for (int a = 0; a < background; ++a) bv[static_cast<size_t>(a * (classes_ + 1) + classes_)] += kBackgroundBias;
     }
     b_.add_initializer(w, make_tensor<float>({cout, cin, k, k}, wv));
@@ -85,8 +78,7 @@ class Network : private NodeMaker {
   // mmdet's L2Norm: weight * x / (sqrt(sum(x^2 over channels)) + eps), weight initialised to the scale 20; mmdeploy's
   // rewrite: x / max(||x||_2, 1e-12) * weight.
   std::string l2norm(const std::string& x, int c) {
-    std::vector<float> weight(static_cast<size_t>(c));
-    for (float& v : weight) v = 20.f * rng_.uniform(0.9f, 1.1f);
+    const std::vector<float> weight = l2_scale(rng_, c);
     if (form_ == L2NormForm::Mmdeploy) {
       Attributes r = Attributes::ints("axes", {1});
       r.set_int("keepdims", 1);

@@ -69,9 +69,7 @@ class SsdGraph : private NodeMaker {
   // `class_head` marks a class head whose label-0 channels get kBackgroundBias.
   std::string conv(const std::string& x, int cin, int cout, int k, int stride, int pad, float gain, float bias_range,
                    bool class_head = false, bool with_bias = true, std::vector<float>* weights_out = nullptr) {
-    std::vector<float> w(static_cast<size_t>(cout) * cin * k * k);
-    const float stddev = gain * std::sqrt(2.f / static_cast<float>(cin * k * k));
-    for (float& v : w) v = rng_.normal(stddev);
+    std::vector<float> w = rng_.he_normal(static_cast<size_t>(cout) * cin * k * k, cin * k * k, gain);
     std::vector<float> bias(static_cast<size_t>(cout));
     for (int c = 0; c < cout; ++c) {
       bias[static_cast<size_t>(c)] = bias_range > 0 ? rng_.uniform(-bias_range, bias_range) : 0.f;

@@ -189,18 +189,9 @@ class TorchvisionGraph : private NodeMaker {
   std::string conv(const std::string& x, int cin, int cout, int k, int stride, int pad, int dilation, int group = 1,
                    float gain = 1.f, int background = 0) {
     const int fan_in = cin / group * k * k;
-    const float stddev = gain * std::sqrt(2.f / static_cast<float>(fan_in));
-    std::vector<float> wv(static_cast<size_t>(cout) * fan_in), bv(static_cast<size_t>(cout));
-    for (float& v : wv) v = rng_.normal(stddev);
-    for (float& v : bv) v = rng_.uniform(-0.05f, 0.05f);
-    if (background > 0) {
-      for (int o = 0; o < cout; ++o) {
-        double mean = 0;
-        for (int i = 0; i < fan_in; ++i) mean += wv[static_cast<size_t>(o) * fan_in + i];
-        mean /= fan_in;
-        for (int i = 0; i < fan_in; ++i) wv[static_cast<size_t>(o) * fan_in + i] -= static_cast<float>(mean);
-      }
-    }
+    std::vector<float> wv = rng_.he_normal(static_cast<size_t>(cout) * fan_in, fan_in, gain);
+    std::vector<float> bv = rng_.uniforms(static_cast<size_t>(cout), -0.05f, 0.05f);
+    if (background > 0) centre_rows(wv, fan_in);
     for (int a = 0; a < background; ++a) bv[static_cast<size_t>(a) * kClasses] += kBackgroundBias;
     const std::string wn = constant<float>({cout, cin / group, k, k}, wv), bn = constant<float>({cout}, bv);
     Attributes a;
@@ -228,8 +219,7 @@ class TorchvisionGraph : private NodeMaker {
     r.set_int("keepdims", 1);
     const std::string norm = node("Clip", {node("ReduceL2", {x}, r), constant<float>({}, {1e-12f}), ""});
     const std::string normed = node("Div", {x, node("Expand", {norm, node("Shape", {x})})});
-    std::vector<float> weight(static_cast<size_t>(c));
-    for (float& v : weight) v = 20.f * rng_.uniform(0.9f, 1.1f);
+    const std::vector<float> weight = l2_scale(rng_, c);
     return node("Mul", {constant<float>({1, c, 1, 1}, weight), normed});
   }
   // view(N, -1, K, H, W).permute(0, 3, 4, 1, 2).reshape(N, -1, K)

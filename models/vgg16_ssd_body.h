@@ -8,7 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "models/seeded_rng.h"
+
 namespace ssdx::models {
+
+// conv4_3's per-channel L2 scale as the generators draw it: its init value 20 times U(0.9, 1.1).
+inline std::vector<float> l2_scale(Rng& rng, int channels) {
+  std::vector<float> scale = rng.uniforms(static_cast<size_t>(channels), 0.9f, 1.1f);
+  for (float& v : scale) v *= 20.f;
+  return scale;
+}
 
 // One extra pair: 1x1 conv to `mid` channels, then a `kernel` x `kernel` conv to `out`, each + ReLU.
 struct SsdExtraPair {
