@@ -30,6 +30,7 @@
 #include "graph/onnx_parser.h"
 #include "models/node_maker.h"
 #include "models/seeded_rng.h"
+#include "models/vgg16_ssd_body.h"
 
 namespace ssdx::models {
 
@@ -142,45 +143,36 @@ class GluonGraph : private NodeMaker {
   static constexpr float kBoxGain = 0.1f, kBackgroundBias = 6.f;
 
   // ---- bodies ----
-  std::vector<std::string> vgg_atrous(std::string x) {
-    const bool is512 = o_.arch == GluonArch::Vgg16Atrous512;
-    x = node("Mul", {x, constant<float>({1, 3, 1, 1}, {0.229f * 255, 0.224f * 255, 0.225f * 255})});
-    std::vector<std::string> maps;
-    int c = 3;
-    const int convs[5] = {2, 2, 3, 3, 3}, widths[5] = {64, 128, 256, 512, 512};
-    for (int stage = 0; stage < 5; ++stage) {
-      for (int i = 0; i < convs[stage]; ++i, c = widths[stage])
-        // The first conv sees 0..255-scaled pixels: its gain brings them back to unit order.
-        x = relu(conv(x, c, widths[stage], 3, 1, 1, 1, 1, true, stage == 0 && i == 0 ? 1.f / 128 : 1.f));
-      if (stage == 3) {
-        std::vector<float> scale(512);
-        for (float& v : scale) v = 20.f * rng_.uniform(0.9f, 1.1f);
-        maps.push_back(node("Mul", {node("LpNormalization", {x}, lp_attrs()), constant<float>({1, 512, 1, 1}, scale)}));
-      }
-      x = stage < 4 ? pool(x, 2, 2, 0) : pool(x, 3, 1, 1);
-    }
-    x = relu(conv(x, 512, 1024, 3, 1, 6, 6, 1, true));   // fc6
-    x = relu(conv(x, 1024, 1024, 1, 1, 0, 1, 1, true));  // fc7
-    maps.push_back(x);
-    c = 1024;
-    const int extras = is512 ? 5 : 4;
-    for (int e = 0; e < extras; ++e) {
-      const int mid = e == 0 ? 256 : 128, out = e == 0 ? 512 : 256;
-      x = relu(conv(x, c, mid, 1, 1, 0, 1, 1, true));
-      if (is512 && e == 4) x = relu(conv(x, mid, out, 4, 1, 1, 1, 1, true));
-      else if (!is512 && e >= 2) x = relu(conv(x, mid, out, 3, 1, 0, 1, 1, true));
-      else x = relu(conv(x, mid, out, 3, 2, 1, 1, 1, true));
-      c = out;
-      maps.push_back(x);
-    }
-    return maps;
+  // VGG16-atrous (models/vgg16_ssd_body.h) after the Mul back to 0..255; the 512 model adds a fifth extra pair
+  // ending in a 4x4 pad-1 conv, its other pairs all 3x3/2 pad 1.
+  std::vector<std::string> vgg_atrous(const std::string& input) {
+    const std::string x = node("Mul", {input, constant<float>({1, 3, 1, 1}, {0.229f * 255, 0.224f * 255, 0.225f * 255})});
+    Vgg16SsdLayers layers;
+    layers.conv = [this](const std::string& in, int cin, int cout, int k, int stride, int pad, int dilation,
+                         float gain) { return conv(in, cin, cout, k, stride, pad, dilation, 1, true, gain); };
+    layers.relu = [this](const std::string& in) { return relu(in); };
+    layers.max_pool = [this](const std::string& in, int k, int stride, int pad, bool ceil) {
+      return max_pool(in, k, stride, pad, ceil);
+    };
+    layers.l2_normalize = [this](const std::string& in, int c) { return l2_normalize(in, c); };
+    if (o_.arch == GluonArch::Vgg16Atrous512)
+      layers.extras = {{256, 512, 3, 2, 1}, {128, 256, 3, 2, 1}, {128, 256, 3, 2, 1}, {128, 256, 3, 2, 1},
+                       {128, 256, 4, 1, 1}};
+    return add_vgg16_ssd_body(layers, x);
+  }
+  // L2Normalization(mode channel) as LpNormalization(axis 1, p 2), then Mul by the scale (20 at init).
+  std::string l2_normalize(const std::string& x, int c) {
+    const std::vector<float> scale = l2_scale(rng_, c);
+    Attributes lp = Attributes::integer("axis", 1);
+    lp.set_int("p", 2);
+    return node("Mul", {node("LpNormalization", {x}, lp), constant<float>({1, c, 1, 1}, scale)});
   }
 
   // ResNet50-v1 (BottleneckV1: the stride on the first 1x1; the 1x1 convs carry biases, the 3x3 does not), cut at
   // stage3_activation5 (1024 channels, stride 16) and stage4_activation2 (2048, stride 32).
   std::vector<std::string> resnet50_v1(std::string x) {
     x = relu(bn(conv(x, 3, 64, 7, 2, 3, 1, 1, false), 64));
-    x = pool(x, 3, 2, 1, false);
+    x = max_pool(x, 3, 2, 1, false);
     std::vector<std::string> maps;
     const int blocks[4] = {3, 4, 6, 3}, widths[4] = {256, 512, 1024, 2048};
     int c = 64;
@@ -237,9 +229,7 @@ class GluonGraph : private NodeMaker {
   std::string conv(const std::string& x, int cin, int cout, int k, int stride, int pad, int dilation, int group,
                    bool bias, float gain = 1.f, int background = 0, const std::vector<float>* mean = nullptr) {
     const int fan_in = cin / group * k * k;
-    const float stddev = gain * std::sqrt(2.f / static_cast<float>(fan_in));
-    std::vector<float> wv(static_cast<size_t>(cout) * fan_in);
-    for (float& v : wv) v = rng_.normal(stddev);
+    std::vector<float> wv = rng_.he_normal(static_cast<size_t>(cout) * fan_in, fan_in, gain);
     if (mean) {
       const int taps = k * k;
       double norm2 = 0;
@@ -253,8 +243,7 @@ class GluonGraph : private NodeMaker {
     }
     std::vector<std::string> inputs = {x, constant<float>({cout, cin / group, k, k}, wv)};
     if (bias) {
-      std::vector<float> bv(static_cast<size_t>(cout));
-      for (float& v : bv) v = rng_.uniform(-0.05f, 0.05f);
+      std::vector<float> bv = rng_.uniforms(static_cast<size_t>(cout), -0.05f, 0.05f);
       for (int a = 0; a < background; ++a) bv[static_cast<size_t>(a) * (o_.classes + 1)] += kBackgroundBias;
       inputs.push_back(constant<float>({cout}, bv));
     }
@@ -278,20 +267,6 @@ class GluonGraph : private NodeMaker {
     a.set_float("momentum", 0.9f);
     return node("BatchNormalization", {x, constant<float>({c}, gamma), constant<float>({c}, beta),
                                        constant<float>({c}, mean), constant<float>({c}, var)}, a);
-  }
-  std::string relu(const std::string& x) { return node("Relu", {x}); }
-  std::string pool(const std::string& x, int k, int stride, int pad, bool full = true) {
-    Attributes a;
-    if (full) a.set_int("ceil_mode", 1);
-    a.set_ints("kernel_shape", {k, k});
-    a.set_ints("pads", {pad, pad, pad, pad});
-    a.set_ints("strides", {stride, stride});
-    return node("MaxPool", {x}, a);
-  }
-  static Attributes lp_attrs() {
-    Attributes a = Attributes::integer("axis", 1);
-    a.set_int("p", 2);
-    return a;
   }
   std::string reshape(const std::string& x, const std::vector<int64_t>& shape) {
     return node("Reshape", {x, constant<int64_t>({static_cast<int64_t>(shape.size())}, shape)});

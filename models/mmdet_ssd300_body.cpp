@@ -1,7 +1,7 @@
 // mmdetection's SSD300 network (models/mmdet_ssd300_body.h).
-//  - VGG16 (mmcv's VGG with ceil_mode pools): 13 3x3 convs + ReLU in five stages, 2x2 stride-2 pools with ceil
-//    mode (75 -> 38 keeps the border row), pool5 3x3 stride 1 pad 1, then fc6 as a 3x3 conv with dilation 6
-//    (512 -> 1024) and fc7 1x1 (1024 -> 1024), each + ReLU.
+//  - VGG16 (mmcv's VGG with ceil_mode pools, models/vgg16_ssd_body.h): 13 3x3 convs + ReLU in five stages, 2x2
+//    stride-2 pools with ceil mode (75 -> 38 keeps the border row), pool5 3x3 stride 1 pad 1, then fc6 as a 3x3 conv
+//    with dilation 6 (512 -> 1024) and fc7 1x1 (1024 -> 1024), each + ReLU.
 //  - L2Norm(512, scale 20) on conv4_3 in the exporter's form (L2NormForm).
 //  - SSDNeck's extra layers for 300: 1x1 1024->256, 3x3/2 p1 ->512, 1x1 ->128, 3x3/2 p1 ->256, 1x1 ->128, 3x3 p0 ->256,
 //    1x1 ->128, 3x3 p0 ->256, each + ReLU: maps 10, 5, 3, 1.
@@ -14,6 +14,7 @@
 #include "models/mmdet_ssd300.h"
 #include "models/node_maker.h"
 #include "models/seeded_rng.h"
+#include "models/vgg16_ssd_body.h"
 
 namespace ssdx::models {
 namespace {
@@ -23,29 +24,16 @@ class Network : private NodeMaker {
   Network(ModelBuilder& b, uint32_t seed, int classes, L2NormForm form)
       : NodeMaker(b), rng_(seed), classes_(classes), form_(form) {}
 
-  MmdetSsd300Heads build(std::string x) {
-    std::vector<std::string> maps;
-    int c = 3;
-    const int stage_convs[5] = {2, 2, 3, 3, 3}, stage_width[5] = {64, 128, 256, 512, 512};
-    for (int s = 0; s < 5; ++s) {
-      for (int k = 0; k < stage_convs[s]; ++k, c = stage_width[s])
-        // The first conv sees RGB minus the mean with std 1 (about +-128): its gain brings that back to unit order.
-        x = relu(conv(x, c, stage_width[s], 3, 1, 1, 1, s == 0 && k == 0 ? 1.f / 128 : 1.f));
-      if (s == 3) maps.push_back(l2norm(x, c));
-      x = s < 4 ? pool(x, 2, 2, 0) : pool(x, 3, 1, 1);
-    }
-    x = relu(conv(x, 512, 1024, 3, 1, 6, 6));   // fc6
-    x = relu(conv(x, 1024, 1024, 1, 1, 0, 1));  // fc7
-    maps.push_back(x);
-    const int extra[4][2] = {{256, 512}, {128, 256}, {128, 256}, {128, 256}};
-    c = 1024;
-    for (int e = 0; e < 4; ++e) {
-      x = relu(conv(x, c, extra[e][0], 1, 1, 0, 1));
-      const bool down = e < 2;
-      x = relu(conv(x, extra[e][0], extra[e][1], 3, down ? 2 : 1, down ? 1 : 0, 1));
-      c = extra[e][1];
-      maps.push_back(x);
-    }
+  MmdetSsd300Heads build(const std::string& input) {
+    Vgg16SsdLayers layers;
+    layers.conv = [this](const std::string& x, int cin, int cout, int k, int stride, int pad, int dilation,
+                         float gain) { return conv(x, cin, cout, k, stride, pad, dilation, gain); };
+    layers.relu = [this](const std::string& x) { return relu(x); };
+    layers.max_pool = [this](const std::string& x, int k, int stride, int pad, bool ceil) {
+      return max_pool(x, k, stride, pad, ceil);
+    };
+    layers.l2_normalize = [this](const std::string& x, int c) { return l2norm(x, c); };
+    const std::vector<std::string> maps = add_vgg16_ssd_body(layers, input);
     const int channels[6] = {512, 1024, 512, 256, 256, 256};
     MmdetSsd300Heads heads;
     for (int m = 0; m < 6; ++m) {
@@ -70,17 +58,10 @@ class Network : private NodeMaker {
                    const std::string& out = "", int background = 0) {
     const std::string w = fresh("weight"), bias = fresh("bias");
     const int fan_in = cin * k * k;
-    const float stddev = gain * std::sqrt(2.f / static_cast<float>(fan_in));
-    std::vector<float> wv(static_cast<size_t>(cout) * fan_in), bv(static_cast<size_t>(cout));
-    for (float& v : wv) v = rng_.normal(stddev);
-    for (float& v : bv) v = rng_.uniform(-0.05f, 0.05f);
+    std::vector<float> wv = rng_.he_normal(static_cast<size_t>(cout) * fan_in, fan_in, gain);
+    std::vector<float> bv = rng_.uniforms(static_cast<size_t>(cout), -0.05f, 0.05f);
     if (background > 0) {
-      for (int o = 0; o < cout; ++o) {
-        float* row = &wv[static_cast<size_t>(o) * fan_in];
-        double mean = 0;
-        for (int i = 0; i < fan_in; ++i) mean += row[i];
-        for (int i = 0; i < fan_in; ++i) row[i] -= static_cast<float>(mean / fan_in);
-      }
+      centre_rows(wv, fan_in);
       for (int a = 0; a < background; ++a) bv[static_cast<size_t>(a * (classes_ + 1) + classes_)] += kBackgroundBias;
     }
     b_.add_initializer(w, make_tensor<float>({cout, cin, k, k}, wv));
@@ -94,20 +75,10 @@ class Network : private NodeMaker {
     b_.add_node("Conv", {x, w, bias}, {out}, a, out);
     return out;
   }
-  std::string relu(const std::string& x) { return node("Relu", {x}); }
-  std::string pool(const std::string& x, int k, int stride, int pad) {
-    Attributes a;
-    a.set_ints("kernel_shape", {k, k});
-    a.set_ints("strides", {stride, stride});
-    a.set_ints("pads", {pad, pad, pad, pad});
-    a.set_int("ceil_mode", 1);
-    return node("MaxPool", {x}, a);
-  }
   // mmdet's L2Norm: weight * x / (sqrt(sum(x^2 over channels)) + eps), weight initialised to the scale 20; mmdeploy's
   // rewrite: x / max(||x||_2, 1e-12) * weight.
   std::string l2norm(const std::string& x, int c) {
-    std::vector<float> weight(static_cast<size_t>(c));
-    for (float& v : weight) v = 20.f * rng_.uniform(0.9f, 1.1f);
+    const std::vector<float> weight = l2_scale(rng_, c);
     if (form_ == L2NormForm::Mmdeploy) {
       Attributes r = Attributes::ints("axes", {1});
       r.set_int("keepdims", 1);

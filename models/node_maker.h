@@ -1,6 +1,6 @@
 #pragma once
 // What every model writer in models/ needs on top of ModelBuilder: unique value names, one-output nodes and
-// constant initializers, with the node named after its output.
+// constant initializers, with the node named after its output; and the layers their bodies share (ReLU, max pool).
 #include <string>
 #include <vector>
 
@@ -28,6 +28,17 @@ class NodeMaker {
     const std::string name = prefix_ + "const_" + std::to_string(counter_++);
     b_.add_initializer(name, make_tensor<T>(shape, values));
     return name;
+  }
+
+  std::string relu(const std::string& x) { return node("Relu", {x}); }
+  // `ceil`: ceil_mode 1, the output size rounded up (written only when set, as the exporters do).
+  std::string max_pool(const std::string& x, int kernel, int stride, int pad, bool ceil) {
+    Attributes a;
+    a.set_ints("kernel_shape", {kernel, kernel});
+    a.set_ints("strides", {stride, stride});
+    a.set_ints("pads", {pad, pad, pad, pad});
+    if (ceil) a.set_int("ceil_mode", 1);
+    return node("MaxPool", {x}, a);
   }
 
   ModelBuilder& b_;

@@ -69,9 +69,7 @@ class SsdGraph : private NodeMaker {
   // `class_head` marks a class head whose label-0 channels get kBackgroundBias.
   std::string conv(const std::string& x, int cin, int cout, int k, int stride, int pad, float gain, float bias_range,
                    bool class_head = false, bool with_bias = true, std::vector<float>* weights_out = nullptr) {
-    std::vector<float> w(static_cast<size_t>(cout) * cin * k * k);
-    const float stddev = gain * std::sqrt(2.f / static_cast<float>(cin * k * k));
-    for (float& v : w) v = rng_.normal(stddev);
+    std::vector<float> w = rng_.he_normal(static_cast<size_t>(cout) * cin * k * k, cin * k * k, gain);
     std::vector<float> bias(static_cast<size_t>(cout));
     for (int c = 0; c < cout; ++c) {
       bias[static_cast<size_t>(c)] = bias_range > 0 ? rng_.uniform(-bias_range, bias_range) : 0.f;
@@ -143,7 +141,6 @@ class SsdGraph : private NodeMaker {
     return name;
   }
 
-  std::string relu(const std::string& x) { return node("Relu", {x}); }
 
   // BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), shortcut = conv1x1+bn when the shape changes.
   std::string basic_block(const std::string& x, int cin, int cout, int stride, bool downsample) {
@@ -155,11 +152,7 @@ class SsdGraph : private NodeMaker {
 
   std::string backbone(const std::string& image) {
     std::string x = relu(conv_bn(image, 3, 64, 7, 2, 3, 1.f));
-    Attributes pool;
-    pool.set_ints("kernel_shape", {3, 3});
-    pool.set_ints("strides", {2, 2});
-    pool.set_ints("pads", {1, 1, 1, 1});
-    x = node("MaxPool", {x}, pool);
+    x = max_pool(x, 3, 2, 1, false);
     for (int i = 0; i < 3; ++i) x = basic_block(x, 64, 64, 1, false);                   // layer1
     for (int i = 0; i < 4; ++i) x = basic_block(x, i ? 128 : 64, 128, i ? 1 : 2, i == 0);  // layer2
     for (int i = 0; i < 6; ++i) x = basic_block(x, i ? 256 : 128, 256, 1, i == 0);      // layer3, stride 1

@@ -18,6 +18,7 @@
 #include "models/node_maker.h"
 #include "models/seeded_rng.h"
 #include "models/torchvision_postprocess.h"
+#include "models/vgg16_ssd_body.h"
 
 namespace ssdx::models {
 
@@ -117,30 +118,18 @@ class TorchvisionGraph : private NodeMaker {
     return node("Resize", {batch, constant<float>({0}, {}), constant<float>({0}, {}), sizes}, a);
   }
 
-  std::vector<std::string> vgg_features(std::string x) {
-    std::vector<std::string> maps;
-    int c = 3;
-    const int stage_convs[5] = {2, 2, 3, 3, 3}, stage_width[5] = {64, 128, 256, 512, 512};
-    for (int s = 0; s < 5; ++s) {
-      for (int k = 0; k < stage_convs[s]; ++k, c = stage_width[s])
-        // The first conv sees 0..255-scaled pixels: its gain brings them back to unit order.
-        x = relu(conv(x, c, stage_width[s], 3, 1, 1, 1, 1, s == 0 && k == 0 ? 1.f / 128 : 1.f));
-      if (s == 3) maps.push_back(l2_normalize(x, c));
-      x = s < 4 ? pool(x, 2, 2, 0, s == 2) : pool(x, 3, 1, 1, false);
-    }
-    x = relu(conv(x, 512, 1024, 3, 1, 6, 6));   // fc6
-    x = relu(conv(x, 1024, 1024, 1, 1, 0, 1));  // fc7
-    maps.push_back(x);
-    const int extra[4][2] = {{256, 512}, {128, 256}, {128, 256}, {128, 256}};
-    c = 1024;
-    for (int e = 0; e < 4; ++e) {
-      x = relu(conv(x, c, extra[e][0], 1, 1, 0, 1));
-      const bool down = e < 2;
-      x = relu(conv(x, extra[e][0], extra[e][1], 3, down ? 2 : 1, down ? 1 : 0, 1));
-      c = extra[e][1];
-      maps.push_back(x);
-    }
-    return maps;
+  // VGG16 with only the third pool in ceil mode and F.normalize on conv4_3 (models/vgg16_ssd_body.h).
+  std::vector<std::string> vgg_features(const std::string& x) {
+    Vgg16SsdLayers layers;
+    layers.conv = [this](const std::string& in, int cin, int cout, int k, int stride, int pad, int dilation,
+                         float gain) { return conv(in, cin, cout, k, stride, pad, dilation, 1, gain); };
+    layers.relu = [this](const std::string& in) { return relu(in); };
+    layers.max_pool = [this](const std::string& in, int k, int stride, int pad, bool ceil) {
+      return max_pool(in, k, stride, pad, ceil);
+    };
+    layers.l2_normalize = [this](const std::string& in, int c) { return l2_normalize(in, c); };
+    layers.ceil_pools = VggCeilPools::Pool3Only;
+    return add_vgg16_ssd_body(layers, x);
   }
 
   // MobileNetV3-Large: (in, kernel, expanded, out, SE, hard-swish, stride) per inverted residual block, with the
@@ -200,18 +189,9 @@ class TorchvisionGraph : private NodeMaker {
   std::string conv(const std::string& x, int cin, int cout, int k, int stride, int pad, int dilation, int group = 1,
                    float gain = 1.f, int background = 0) {
     const int fan_in = cin / group * k * k;
-    const float stddev = gain * std::sqrt(2.f / static_cast<float>(fan_in));
-    std::vector<float> wv(static_cast<size_t>(cout) * fan_in), bv(static_cast<size_t>(cout));
-    for (float& v : wv) v = rng_.normal(stddev);
-    for (float& v : bv) v = rng_.uniform(-0.05f, 0.05f);
-    if (background > 0) {
-      for (int o = 0; o < cout; ++o) {
-        double mean = 0;
-        for (int i = 0; i < fan_in; ++i) mean += wv[static_cast<size_t>(o) * fan_in + i];
-        mean /= fan_in;
-        for (int i = 0; i < fan_in; ++i) wv[static_cast<size_t>(o) * fan_in + i] -= static_cast<float>(mean);
-      }
-    }
+    std::vector<float> wv = rng_.he_normal(static_cast<size_t>(cout) * fan_in, fan_in, gain);
+    std::vector<float> bv = rng_.uniforms(static_cast<size_t>(cout), -0.05f, 0.05f);
+    if (background > 0) centre_rows(wv, fan_in);
     for (int a = 0; a < background; ++a) bv[static_cast<size_t>(a) * kClasses] += kBackgroundBias;
     const std::string wn = constant<float>({cout, cin / group, k, k}, wv), bn = constant<float>({cout}, bv);
     Attributes a;
@@ -222,7 +202,6 @@ class TorchvisionGraph : private NodeMaker {
     a.set_int("group", group);
     return node("Conv", {x, wn, bn}, a);
   }
-  std::string relu(const std::string& x) { return node("Relu", {x}); }
   std::string relu6(const std::string& x) {
     return node("Clip", {x, constant<float>({}, {0.f}), constant<float>({}, {6.f})});
   }
@@ -234,22 +213,13 @@ class TorchvisionGraph : private NodeMaker {
   }
   // Below opset 14 the exporter writes hardswish as x * HardSigmoid(x).
   std::string hardswish(const std::string& x) { return node("Mul", {x, hardsigmoid(x)}); }
-  std::string pool(const std::string& x, int k, int stride, int pad, bool ceil) {
-    Attributes a;
-    a.set_ints("kernel_shape", {k, k});
-    a.set_ints("strides", {stride, stride});
-    a.set_ints("pads", {pad, pad, pad, pad});
-    if (ceil) a.set_int("ceil_mode", 1);
-    return node("MaxPool", {x}, a);
-  }
   // F.normalize(x, dim=1) * weight: x / max(||x||_2, 1e-12) with the norm expanded to x's shape.
   std::string l2_normalize(const std::string& x, int c) {
     Attributes r = Attributes::ints("axes", {1});
     r.set_int("keepdims", 1);
     const std::string norm = node("Clip", {node("ReduceL2", {x}, r), constant<float>({}, {1e-12f}), ""});
     const std::string normed = node("Div", {x, node("Expand", {norm, node("Shape", {x})})});
-    std::vector<float> weight(static_cast<size_t>(c));
-    for (float& v : weight) v = 20.f * rng_.uniform(0.9f, 1.1f);
+    const std::vector<float> weight = l2_scale(rng_, c);
     return node("Mul", {constant<float>({1, c, 1, 1}, weight), normed});
   }
   // view(N, -1, K, H, W).permute(0, 3, 4, 1, 2).reshape(N, -1, K)

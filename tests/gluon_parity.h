@@ -4,7 +4,6 @@
 // (count, class ids, order up to near-ties: scores within 1e-5 may come either way), scores within 1e-4, boxes
 // within 1e-4 of the input side (they are in input pixels), on random inputs; VOC and COCO, and export_block's NHWC
 // 0..255 front.
-#include <unistd.h>
 
 #include <cstdio>
 #include <set>
@@ -23,13 +22,11 @@ inline void expect_same_gluon_detections(models::GluonArch arch, int classes, bo
   o.arch = arch;
   o.classes = classes;
   o.export_block = export_block;
-  const std::string path = ::testing::TempDir() + "ssdx_gluon_" + std::to_string(getpid()) + ".onnx";
-  models::write_gluon_ssd_model(o, path);
+  const TempModelFile model("gluon", [&](const std::string& path) { models::write_gluon_ssd_model(o, path); });
   const int64_t s = models::gluon_ssd_facts(arch, classes).size;
   const TensorMap feeds = {{"data", export_block ? random_tensor({1, s, s, 3}, seed, 0.f, 255.f)
                                                  : random_tensor({1, 3, s, s}, seed, -2.f, 2.f)}};
-  const TensorMap ours = Session::load(path)->run(feeds), ref = run_ort(path, feeds);
-  std::remove(path.c_str());
+  const TensorMap ours = Session::load(model.path)->run(feeds), ref = run_ort(model.path, feeds);
   ASSERT_EQ(shape_str(ours.at("ids").shape()), "[1,100,1]");
   ASSERT_EQ(shape_str(ours.at("bboxes").shape()), "[1,100,4]");
   const Tensor& ids = ref.at("ids");

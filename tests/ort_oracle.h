@@ -10,6 +10,7 @@
 
 #include "engine/session.h"
 #include "graph/onnx_builder.h"
+#include "tests/temp_model_file.h"
 
 namespace ssdx::test {
 
@@ -23,18 +24,6 @@ bool ort_required();
 // Runs the model in onnxruntime (CPU, `threads` intra-op threads) and returns every output by name.
 // Throws Error with onnxruntime's one-line message on failure.
 TensorMap run_ort(const std::string& model_path, const TensorMap& feeds, int threads = 2);
-
-// A built model saved to a file of its own under the test temp dir (onnxruntime reads files), deleted at scope exit.
-struct TempModelFile {
-  std::string path;
-  TempModelFile(const ModelBuilder& b, const std::string& name)
-      : path(::testing::TempDir() + "ssdx_" + name + "_" + std::to_string(getpid()) + ".onnx") {
-    b.save(path);
-  }
-  ~TempModelFile() { std::remove(path.c_str()); }
-  TempModelFile(const TempModelFile&) = delete;
-  TempModelFile& operator=(const TempModelFile&) = delete;
-};
 
 // Runs the built model in ssdx and onnxruntime on `feeds` and expects the same outputs (names, dtypes, shapes,
 // values within atol + rtol * |onnxruntime's|; 0, 0: bit for bit). `name` names the temp file and the trace.

@@ -1,7 +1,5 @@
 // bench/shapes/ssd_resnet34_1200.h against the model it describes: every Conv of a generated 1200x1200 SSD-ResNet34
 // must match a row, with the row's occurrence count, so the microbenchmarks cannot drift from the model.
-#include <unistd.h>
-
 #include <cstdio>
 #include <map>
 #include <tuple>
@@ -10,6 +8,7 @@
 #include "bench/shapes/ssd_resnet34_1200.h"
 #include "engine/shape_inference.h"
 #include "graph/onnx_parser.h"
+#include "tests/temp_model_file.h"
 #include "tests/test_util.h"
 #include "models/ssd_model.h"
 
@@ -23,10 +22,7 @@ Key key_of(const bench::ConvShape& s) { return {s.n, s.c, s.h, s.w, s.k, s.r, s.
 // Each Conv's shape in the generated model, counted; fails on what the table cannot express (uneven strides or
 // pads, dilations).
 std::map<Key, int> model_conv_shapes(const models::SsdModelOptions& o) {
-  const std::string path = std::string(SSDX_BINARY_DIR) + "/bench_shapes_" + std::to_string(getpid()) + ".onnx";
-  models::write_ssd_model(o, path);
-  Graph g = load_onnx(path);
-  std::remove(path.c_str());
+  Graph g = load_written_model("bench_shapes", [&](const std::string& path) { models::write_ssd_model(o, path); });
   infer_shapes(g, resolve_ops(g, OpRegistry::global()), Fold::None);
   std::map<Key, int> shapes;
   for (const Node& n : g.nodes) {

@@ -4,15 +4,13 @@
 // boxes are corners in the pixels of the 512x512 input.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
-#include <algorithm>
-
 #include "app/detector.h"
 #include "app/image.h"
 #include "app/preprocess.h"
 #include "models/gluon_ssd.h"
 #include "tests/photos.h"
+#include "tests/raw_detections.h"
+#include "tests/temp_model_file.h"
 
 namespace ssdx::test {
 namespace {
@@ -35,8 +33,8 @@ void check_against_raw_outputs(bool export_block) {
   models::GluonSsdOptions o;
   o.arch = models::GluonArch::MobileNet1_512;
   o.export_block = export_block;
-  const std::string path = ::testing::TempDir() + "gluon_detect_" + std::to_string(getpid()) + ".onnx";
-  models::write_gluon_ssd_model(o, path);
+  const TempModelFile model("gluon_detect", [&](const std::string& path) { models::write_gluon_ssd_model(o, path); });
+  const std::string& path = model.path;
   const app::Image image = app::load_image(dir + "/astronaut.png");  // 512x512
   const app::Image wide = app::load_image(dir + "/coffee.png");      // 600x400: boxes scaled back per axis
   const float min_score = 0.05f;
@@ -50,26 +48,15 @@ void check_against_raw_outputs(bool export_block) {
     const std::vector<app::Detection> got = detector.detect(*photo, min_score);
     const TensorMap out = session->run({{"data", model_input(*photo, export_block)}});
     const Tensor &ids = out.at("ids"), &scores = out.at("scores"), &boxes = out.at("bboxes");
-    const float sx = photo->width / 512.f, sy = photo->height / 512.f;
+    std::vector<RawDetection> raw;
+    for (int64_t i = 0; i < 100; ++i)  // ids below 0 are padding
+      raw.push_back(raw_row(ids.float_at(i) < 0 ? -1 : static_cast<int64_t>(ids.float_at(i)), scores.float_at(i), boxes, i));
     size_t k = 0;
-    for (int64_t i = 0; i < 100; ++i) {
-      if (ids.float_at(i) < 0 || scores.float_at(i) < min_score) continue;
-      ASSERT_LT(k, got.size());
-      const app::Detection& d = got[k++];
-      EXPECT_EQ(d.label, static_cast<int64_t>(ids.float_at(i))) << i;
-      EXPECT_FLOAT_EQ(d.score, static_cast<float>(scores.float_at(i)));
-      const float ref[4] = {static_cast<float>(boxes.float_at(4 * i)) * sx, static_cast<float>(boxes.float_at(4 * i + 1)) * sy,
-                            static_cast<float>(boxes.float_at(4 * i + 2)) * sx, static_cast<float>(boxes.float_at(4 * i + 3)) * sy};
-      const float mine[4] = {d.x0, d.y0, d.x1, d.y1};
-      for (int c = 0; c < 4; ++c)
-        EXPECT_NEAR(mine[c], std::min(std::max(ref[c], 0.f), static_cast<float>(c % 2 ? photo->height : photo->width)), 1e-3)
-            << i << " " << c;
-    }
-    EXPECT_EQ(k, got.size());
+    ASSERT_NO_FATAL_FAILURE(
+        expect_raw_detections(got, raw, min_score, photo->width / 512.f, photo->height / 512.f, *photo, &k));
     total += k;
   }
   EXPECT_GT(total, 5u);  // the synthetic weights give several detections on photos
-  std::remove(path.c_str());
 }
 
 TEST(GluonDetectPhoto, NchwExportMatchesRawOutputs) { check_against_raw_outputs(false); }

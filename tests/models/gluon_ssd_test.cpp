@@ -2,8 +2,6 @@
 // resnet.py, mobilenet.py, feature.py (FeatureExpander) and ssd/presets.py (docs/gluon_ssd.md): parameters,
 // BatchNorm channels, multiply-adds, anchors (and so the rows box_nms sees), head shapes, the anchors' values and
 // the op histogram of mx2onnx's post-processing.
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -11,6 +9,7 @@
 #include "engine/session.h"
 #include "graph/onnx_parser.h"
 #include "models/gluon_ssd.h"
+#include "tests/temp_model_file.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
@@ -19,11 +18,7 @@ namespace {
 using models::GluonArch;
 
 Graph generated(const models::GluonSsdOptions& o) {
-  const std::string path = std::string(SSDX_BINARY_DIR) + "/gluon_ssd_" + std::to_string(getpid()) + ".onnx";
-  models::write_gluon_ssd_model(o, path);
-  Graph g = load_onnx(path);
-  std::remove(path.c_str());
-  return g;
+  return load_written_model("gluon_ssd", [&](const std::string& path) { models::write_gluon_ssd_model(o, path); });
 }
 
 struct Counts {

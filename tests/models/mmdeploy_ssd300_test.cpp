@@ -1,8 +1,6 @@
 // The generated mmdeploy end-to-end SSD300 against its structure worked out by hand from mmdeploy's rewrites
 // (docs/mmdet_ssd300.md, "mmdeploy's end-to-end form"): op histogram part by part, outputs, and the same
 // parameters as --arch mmdet-ssd300 for the same seed; and ssdx detect's mmdeploy reading on a photo.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -16,24 +14,15 @@
 #include "models/mmdeploy_ssd300.h"
 #include "models/mmdet_ssd300.h"
 #include "tests/photos.h"
+#include "tests/temp_model_file.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
 namespace {
 
-std::string written(uint32_t seed = 1) {
-  const std::string path = ::testing::TempDir() + "mmdeploy_ssd300_" + std::to_string(getpid()) + ".onnx";
-  models::MmdeploySsd300Options o;
-  o.seed = seed;
-  models::write_mmdeploy_ssd300_model(o, path);
-  return path;
-}
+void write_mmdeploy(const std::string& path) { models::write_mmdeploy_ssd300_model({}, path); }
 
-Graph load_and_remove(const std::string& path) {
-  Graph g = load_onnx(path);
-  std::remove(path.c_str());
-  return g;
-}
+Graph generated() { return load_written_model("mmdeploy_ssd300", write_mmdeploy); }
 
 using Histogram = std::map<std::string, int>;
 void add(Histogram& h, const Histogram& part, int times = 1) {
@@ -41,7 +30,7 @@ void add(Histogram& h, const Histogram& part, int times = 1) {
 }
 
 TEST(MmdeploySsd300, OpHistogramAsMmdeployWritesIt) {
-  const Graph g = load_and_remove(written());
+  const Graph g = generated();
   Histogram got;
   for (const Node& n : g.nodes) ++got[n.op_type];
   Histogram expected;
@@ -87,10 +76,9 @@ int64_t network_parameters(const Graph& g) {
 }
 
 TEST(MmdeploySsd300, SameParametersAsMmdetSsd300AndDynamicRows) {
-  const Graph deploy = load_and_remove(written());
-  const std::string raw = ::testing::TempDir() + "mmdet_raw_" + std::to_string(getpid()) + ".onnx";
-  models::write_mmdet_ssd300_model({}, raw);
-  const Graph igie = load_and_remove(raw);
+  const Graph deploy = generated();
+  const Graph igie =
+      load_written_model("mmdet_raw", [](const std::string& path) { models::write_mmdet_ssd300_model({}, path); });
   // docs/mmdet_ssd300.md: 34,305,206 worked out layer by layer.
   EXPECT_EQ(network_parameters(deploy), 34305206);
   EXPECT_EQ(network_parameters(igie), 34305206);
@@ -109,7 +97,8 @@ TEST(MmdeploySsd300, SameParametersAsMmdetSsd300AndDynamicRows) {
 
 TEST(MmdeploySsd300Photo, DetectReadsVariedUnsaturatedDetections) {
   SSDX_NEED_PHOTOS(dir);
-  const std::string path = written();
+  const TempModelFile model("mmdeploy_ssd300", write_mmdeploy);
+  const std::string& path = model.path;
   const app::Image image = app::load_image(dir + "/astronaut.png");  // 512x512
   const app::Detector detector(path, {});
   EXPECT_EQ(detector.family(), app::Family::Mmdeploy);
@@ -121,7 +110,6 @@ TEST(MmdeploySsd300Photo, DetectReadsVariedUnsaturatedDetections) {
   spec.std = {1.f / 255, 1.f / 255, 1.f / 255};
   const auto session = Session::load(path);
   const TensorMap out = session->run({{"input", app::preprocess(image, 300, 300, spec)}});
-  std::remove(path.c_str());
   const Tensor &dets = out.at("dets"), &labels = out.at("labels");
   size_t k = 0;
   std::set<int64_t> classes;

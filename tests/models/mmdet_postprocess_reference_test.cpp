@@ -11,6 +11,7 @@
 #include "graph/onnx_parser.h"
 #include "models/mmdet_postprocess.h"
 #include "models/mmdet_ssd300.h"
+#include "tests/temp_model_file.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
@@ -174,10 +175,7 @@ TEST(MmdetPostprocessReference, HandMadeHeadsGiveMmdetectionsDetections) {
     b.add_node("Identity", {name + "_values"}, {name}, {}, name);
     b.add_output(name, DataType::Float, shape);
   }
-  const std::string path = ::testing::TempDir() + "ssdx_mmdet_reference_heads.onnx";
-  b.save(path);
-  Graph g = load_onnx(path);
-  std::remove(path.c_str());
+  Graph g = load_onnx(TempModelFile(b, "mmdet_reference_heads").path);
   models::add_mmdet_ssd300_postprocess(g);
   Session s(std::move(g), SessionOptions{});
   const TensorMap out = s.run({{"input", Tensor(DataType::Float, {1, 3, 300, 300})}});

@@ -1,25 +1,20 @@
 // The generated mmdetection SSD300 (IGIE's export form) against its architecture worked out by hand from mmdet's
 // VGG16/SSDNeck/SSDHead for 300x300 (docs/mmdet_ssd300.md): op histogram, parameters, multiply-adds, the twelve head
 // shapes and the anchor count; and the batch stays free through shape inference.
-#include <unistd.h>
-
 #include <cstdio>
 #include <map>
 
 #include "engine/session.h"
 #include "graph/onnx_parser.h"
 #include "models/mmdet_ssd300.h"
+#include "tests/temp_model_file.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
 namespace {
 
 Graph generated(const models::MmdetSsd300Options& o) {
-  const std::string path = std::string(SSDX_BINARY_DIR) + "/mmdet_ssd300_" + std::to_string(getpid()) + ".onnx";
-  models::write_mmdet_ssd300_model(o, path);
-  Graph g = load_onnx(path);
-  std::remove(path.c_str());
-  return g;
+  return load_written_model("mmdet_ssd300", [&](const std::string& path) { models::write_mmdet_ssd300_model(o, path); });
 }
 
 TEST(MmdetSsd300, OpHistogramAsTheExportWritesIt) {

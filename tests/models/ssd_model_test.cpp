@@ -8,6 +8,7 @@
 
 #include "engine/session.h"
 #include "graph/onnx_parser.h"
+#include "tests/temp_model_file.h"
 #include "tests/test_util.h"
 #include "models/ssd_model.h"
 #include "app/input_spec.h"
@@ -15,13 +16,8 @@
 namespace ssdx::test {
 namespace {
 
-// ctest runs each test in its own process, in parallel: every call gets a file of its own, read once and removed.
 Graph generated(const models::SsdModelOptions& o) {
-  const std::string path = std::string(SSDX_BINARY_DIR) + "/ssd_spec_" + std::to_string(getpid()) + ".onnx";
-  models::write_ssd_model(o, path);
-  Graph g = load_onnx(path);
-  std::remove(path.c_str());
-  return g;
+  return load_written_model("ssd_spec", [&](const std::string& path) { models::write_ssd_model(o, path); });
 }
 
 std::map<std::string, int> histogram(const Graph& g) {
@@ -94,9 +90,9 @@ TEST(SsdModel, HeadShapesParametersAndCost) {
 // The model card's preprocessing (Pillow's bilinear, stretch, ImageNet mean/std on RGB), COCO's labels 1..80 and a
 // threshold of 0.3, as metadata detect reads (docs/model_metadata.md).
 TEST(SsdModel, CarriesItsMetadata) {
-  const std::string path = ::testing::TempDir() + "/ssd_metadata.onnx";
-  models::write_ssd_model({480, 12, 7, true, false}, path);
-  const Graph g = load_onnx(path);
+  const TempModelFile model("ssd_metadata",
+                           [](const std::string& path) { models::write_ssd_model({480, 12, 7, true, false}, path); });
+  const Graph g = load_onnx(model.path);
   EXPECT_EQ(g.metadata.at("ssdx.input.interpolation"), "pillow-bilinear");
   EXPECT_EQ(g.metadata.at("ssdx.input.mean"), "0.485,0.456,0.406");
   EXPECT_EQ(g.metadata.at("ssdx.input.std"), "0.229,0.224,0.225");
@@ -108,11 +104,10 @@ TEST(SsdModel, CarriesItsMetadata) {
   EXPECT_EQ(labels.rfind("1 person\n2 bicycle\n3 car\n", 0), 0u);
   EXPECT_NE(labels.find("\n10 traffic light\n"), std::string::npos);
   EXPECT_EQ(labels.substr(labels.size() - 14), "80 toothbrush\n");
-  const app::ModelSpec spec = app::parse_model_spec(g.metadata, path);
+  const app::ModelSpec spec = app::parse_model_spec(g.metadata, model.path);
   EXPECT_EQ(spec.input.interpolation, app::Interpolation::PillowBilinear);
   EXPECT_EQ(spec.labels.size(), 80u);
   EXPECT_FLOAT_EQ(spec.min_score, 0.3f);
-  std::remove(path.c_str());
 }
 
 TEST(SsdModel, HeadGridsForOtherSizes) {

@@ -2,14 +2,13 @@
 // hand from torchvision's ssd.py / ssdlite.py / mobilenetv3.py (docs/torchvision_ssd.md): parameters (torchvision's
 // published counts), multiply-adds (its published GFLOPS, which are MACs), anchors, head shapes and the op
 // histogram of the exported tail.
-#include <unistd.h>
-
 #include <cstdio>
 #include <map>
 
 #include "engine/session.h"
 #include "graph/onnx_parser.h"
 #include "models/torchvision_ssd.h"
+#include "tests/temp_model_file.h"
 #include "tests/test_util.h"
 
 namespace ssdx::test {
@@ -18,11 +17,7 @@ namespace {
 using models::TorchvisionArch;
 
 Graph generated(const models::TorchvisionSsdOptions& o) {
-  const std::string path = std::string(SSDX_BINARY_DIR) + "/tv_ssd_" + std::to_string(getpid()) + ".onnx";
-  models::write_torchvision_ssd_model(o, path);
-  Graph g = load_onnx(path);
-  std::remove(path.c_str());
-  return g;
+  return load_written_model("tv_ssd", [&](const std::string& path) { models::write_torchvision_ssd_model(o, path); });
 }
 
 struct Counts {

@@ -1,10 +1,6 @@
 // `ssdx make-model --arch mmdeploy-ssd300`, mmdeploy's end-to-end SSD300, in ssdx and in onnxruntime on a random
 // input: the same number of rows, the same labels in the same order, boxes within 1e-4 of the 300-pixel input and
 // scores within 1e-4.
-#include <unistd.h>
-
-#include <cstdio>
-
 #include "engine/session.h"
 #include "models/mmdeploy_ssd300.h"
 #include "tests/ort_oracle.h"
@@ -15,12 +11,10 @@ namespace {
 
 TEST(MmdeploySsd300Parity, DetectionsMatchOnnxruntime) {
   SSDX_NEED_ORT();
-  const std::string path = ::testing::TempDir() + "ssdx_mmdeploy_" + std::to_string(getpid()) + ".onnx";
-  models::write_mmdeploy_ssd300_model({}, path);
-  const auto s = Session::load(path);
+  const TempModelFile model("mmdeploy", [](const std::string& path) { models::write_mmdeploy_ssd300_model({}, path); });
+  const auto s = Session::load(model.path);
   const TensorMap feeds = {{"input", random_tensor({1, 3, 300, 300}, 11, -120.f, 150.f)}};
-  const TensorMap ours = s->run(feeds), ref = run_ort(path, feeds);
-  std::remove(path.c_str());
+  const TensorMap ours = s->run(feeds), ref = run_ort(model.path, feeds);
   const Tensor &dets = ours.at("dets"), &labels = ours.at("labels");
   const Tensor &rdets = ref.at("dets"), &rlabels = ref.at("labels");
   ASSERT_EQ(dets.shape(), rdets.shape());

@@ -17,11 +17,11 @@ namespace {
 
 TEST(MmdetPostprocessParity, DetectionsMatchOnnxruntime) {
   SSDX_NEED_ORT();
-  const std::string raw = ::testing::TempDir() + "ssdx_mmdet_raw_" + std::to_string(getpid()) + ".onnx";
   const std::string out = ::testing::TempDir() + "ssdx_mmdet_pp_" + std::to_string(getpid()) + ".onnx";
   models::MmdetSsd300Options o;
   o.dynamic_batch = false;
-  models::write_mmdet_ssd300_model(o, raw);
+  const TempModelFile model("mmdet_raw", [&](const std::string& path) { models::write_mmdet_ssd300_model(o, path); });
+  const std::string& raw = model.path;
   std::string log;
   ASSERT_EQ(run_shell(std::string(SSDX_BINARY_DIR) + "/tools/ssdx add-postprocess " + raw +
                           " --family mmdet-ssd300 -o " + out + " 2>&1",
@@ -43,7 +43,6 @@ TEST(MmdetPostprocessParity, DetectionsMatchOnnxruntime) {
       ASSERT_NEAR(dets.float_at(5 * i + c), rdets.float_at(5 * i + c), c < 4 ? 3e-2 : 1e-4) << "row " << i << " " << c;
   }
   EXPECT_GT(kept, 10);  // the synthetic heads give many detections on a random input
-  std::remove(raw.c_str());
   std::remove(out.c_str());
 }
 

@@ -18,9 +18,10 @@ TEST(MmdetSsd300Float16, HeadOutputsMatchOnnxruntime) {
   const std::string base = ::testing::TempDir() + "ssdx_mmdet_ssd300_fp16_" + std::to_string(getpid());
   models::MmdetSsd300Options opts;
   opts.dynamic_batch = false;
-  models::write_mmdet_ssd300_model(opts, base + "_fp32.onnx");
-  convert_model_to_float16(base + "_fp32.onnx", base + ".onnx");
-  std::remove((base + "_fp32.onnx").c_str());
+  convert_model_to_float16(
+      TempModelFile("mmdet_ssd300_fp32", [&](const std::string& path) { models::write_mmdet_ssd300_model(opts, path); })
+          .path,
+      base + ".onnx");
   const auto s = Session::load(base + ".onnx");
   // mmdet's input range (pixels minus the ImageNet means), as float16 values: onnxruntime skips the rounding of
   // the input Cast (tests/engine/float16_model_test.cpp says why), which on float16 values changes nothing.

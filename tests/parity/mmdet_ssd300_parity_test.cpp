@@ -2,8 +2,6 @@
 // ceil-mode pools, a dilated fc6, twelve raw head outputs) against onnxruntime, through the dynamic model at
 // batches 1 and 2: each batch is compiled static on its first run (engine/shape_specialization.h), so this also
 // checks every fast kernel's batch > 1 path on a real-size VGG body.
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "engine/session.h"
@@ -16,14 +14,13 @@ namespace {
 
 TEST(MmdetSsd300Parity, HeadOutputsMatchOnnxruntimeAtBatches1And2) {
   SSDX_NEED_ORT();
-  const std::string path = ::testing::TempDir() + "ssdx_mmdet_ssd300_" + std::to_string(getpid()) + ".onnx";
-  models::write_mmdet_ssd300_model({}, path);
-  const auto s = Session::load(path);
+  const TempModelFile model("mmdet_ssd300", [](const std::string& path) { models::write_mmdet_ssd300_model({}, path); });
+  const auto s = Session::load(model.path);
   for (int64_t batch : {1, 2}) {
     SCOPED_TRACE("batch " + std::to_string(batch));
     // mmdet's input: RGB minus the ImageNet means on 0..255 pixels, std 1, so values in about [-124, 152].
     const TensorMap feeds = {{"input", random_tensor({batch, 3, 300, 300}, static_cast<uint32_t>(batch), -120.f, 150.f)}};
-    const TensorMap ours = s->run(feeds), ref = run_ort(path, feeds);
+    const TensorMap ours = s->run(feeds), ref = run_ort(model.path, feeds);
     ASSERT_EQ(ours.size(), 12u);
     for (const auto& [name, expected] : ref) {
       ASSERT_TRUE(ours.count(name)) << name;
@@ -35,7 +32,6 @@ TEST(MmdetSsd300Parity, HeadOutputsMatchOnnxruntimeAtBatches1And2) {
     }
   }
   EXPECT_EQ(s->compiled_shapes().size(), 2u);
-  std::remove(path.c_str());
 }
 
 }  // namespace

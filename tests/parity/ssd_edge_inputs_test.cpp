@@ -29,13 +29,12 @@ TEST(SsdEdgeInputs, NoObjectGivesEmptyDetectionsLikeOnnxRuntime) {
   for (int opset : {10, 12}) {
     SCOPED_TRACE("opset " + std::to_string(opset));
     models::SsdModelOptions o{480, opset, 3, true, false};
-    const std::string path = std::string(SSDX_BINARY_DIR) + "/ssd_postprocess_" + std::to_string(getpid()) + ".onnx";
-    models::write_ssd_postprocess_model(o, path);
-    auto session = Session::load(path);
+    const TempModelFile model("ssd_postprocess",
+                              [&](const std::string& path) { models::write_ssd_postprocess_model(o, path); });
+    auto session = Session::load(model.path);
     ASSERT_EQ(session->inputs().size(), 12u);
     const TensorMap feeds = background_only_heads(*session);
-    const TensorMap ours = session->run(feeds), ref = run_ort(path, feeds);
-    std::remove(path.c_str());
+    const TensorMap ours = session->run(feeds), ref = run_ort(model.path, feeds);
     for (const char* name : {"bboxes", "labels", "scores"}) {
       SCOPED_TRACE(name);
       EXPECT_EQ(shape_str(ours.at(name).shape()), shape_str(ref.at(name).shape()));

@@ -1,13 +1,12 @@
 // The generated SSD-ResNet34 (480, BatchNormalization unfolded) after load: every convolution's weights live only in
 // its packed kernel, and the graph holds at most the constants that neither a convolution nor a BatchNormalization
 // (folded into one) reads. Results are the parity tests' business (ssd_parity_test.cpp); this checks the memory.
-#include <unistd.h>
-
 #include <iostream>
 
 #include "engine/session.h"
 #include "engine/shape_inference.h"
 #include "graph/onnx_parser.h"
+#include "tests/temp_model_file.h"
 #include "tests/test_util.h"
 #include "models/ssd_model.h"
 
@@ -38,12 +37,10 @@ uint64_t constants_not_packable(const Graph& g) {
 TEST(SsdWeightsRelease, ConvolutionWeightsLiveOnlyInTheirKernels) {
   models::SsdModelOptions o;
   o.size = 480;
-  const std::string path = std::string(SSDX_BINARY_DIR) + "/ssd_release_" + std::to_string(getpid()) + ".onnx";
-  models::write_ssd_model(o, path);
-  const Graph parsed = load_onnx(path);
+  const TempModelFile model("ssd_release", [&](const std::string& path) { models::write_ssd_model(o, path); });
+  const Graph parsed = load_onnx(model.path);
   const uint64_t initializers = constant_bytes(parsed), bound = constants_not_packable(parsed);
-  auto session = Session::load(path);
-  std::remove(path.c_str());
+  auto session = Session::load(model.path);
   ASSERT_GT(initializers, uint64_t{70} << 20);  // ~80 MB of weights at any size
   ASSERT_LT(bound, initializers / 50);
 

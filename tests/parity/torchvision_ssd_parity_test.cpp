@@ -2,8 +2,6 @@
 // normalise and Resize, the 90-way per-class pick, batched NMS inside If) against onnxruntime: the same detections
 // (count, labels, order), boxes and scores within 1e-4, on random images at the network size and at a photo size
 // (640x480 through the Resize, boxes scaled back).
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "engine/session.h"
@@ -23,11 +21,9 @@ void expect_same_detections(TorchvisionArch arch, int height, int width, uint32_
   o.arch = arch;
   if (dynamic_size) o.dynamic_size = true;
   else o.height = height, o.width = width;
-  const std::string path = ::testing::TempDir() + "ssdx_tv_" + std::to_string(getpid()) + ".onnx";
-  models::write_torchvision_ssd_model(o, path);
+  const TempModelFile model("tv", [&](const std::string& path) { models::write_torchvision_ssd_model(o, path); });
   const TensorMap feeds = {{"images", random_tensor({3, height, width}, seed, 0.f, 1.f)}};
-  const TensorMap ours = Session::load(path)->run(feeds), ref = run_ort(path, feeds);
-  std::remove(path.c_str());
+  const TensorMap ours = Session::load(model.path)->run(feeds), ref = run_ort(model.path, feeds);
   const Tensor &labels = ref.at("labels"), &scores = ref.at("scores"), &boxes = ref.at("boxes");
   EXPECT_GT(labels.numel(), 10);  // something to compare
   ASSERT_EQ(shape_str(ours.at("labels").shape()), shape_str(labels.shape()));

@@ -7,6 +7,9 @@
 
 #include <cstring>
 #include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "graph/onnx_builder.h"
 #include "graph/tensor_io.h"
@@ -256,30 +259,45 @@ TEST(CompareCli, Errors) {
 namespace ssdx::test {
 namespace {
 
+// What compare must report of a family model's int8 form against its fp32 one: at least 5 fp32 detections, this
+// share of them matched, the matched scores' differences within these (no bound on the mean when unset).
+struct Int8KeepsDetections {
+  double min_matched_share;
+  std::optional<double> max_mean_score_diff;
+  double max_score_diff;
+};
+
+// Writes `arch`'s generated model, quantizes it (QDQ, per channel) calibrated on the `calib` photos, and compares
+// the two on the `held_out` photos at `threshold`.
+void expect_int8_keeps_detections(const std::string& arch, const std::string& photos,
+                                  const std::vector<std::string>& calib, const std::vector<std::string>& held_out,
+                                  const std::string& threshold, const Int8KeepsDetections& want) {
+  const std::string dir = temp_dir(), fp32 = dir + "/fp32.onnx", int8 = dir + "/int8.onnx";
+  ASSERT_EQ(run_command("make-model " + fp32 + " --arch " + arch).exit_code, 0);
+  std::string calib_args, held_out_args;
+  for (const std::string& photo : calib) calib_args += " " + photos + "/" + photo;
+  for (const std::string& photo : held_out) held_out_args += " " + photos + "/" + photo;
+  const CommandResult q = run_command("quantize " + fp32 + " -o " + int8 + " --format qdq --per-channel --calib" + calib_args);
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  const CommandResult r =
+      run_command("compare " + fp32 + " " + int8 + held_out_args + " --threshold " + threshold + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json j = parse_json(r.out);
+  const Json& d = j["detections"]["total"];
+  EXPECT_GE(d["a"].num, 5);
+  EXPECT_GE(d["matched"].num, want.min_matched_share * d["a"].num);
+  if (want.max_mean_score_diff) EXPECT_LE(d["mean_score_diff"].num, *want.max_mean_score_diff);
+  EXPECT_LE(d["max_score_diff"].num, want.max_score_diff);
+}
+
 // A torchvision model (unbatched [3,H,W] input, boxes/scores/labels outputs): quantize calibrates it in its own
 // layout and compare matches its fp32 and int8 detections. The int8 form must keep most of them (measured: 18 of 20
 // at 0.2 on coffee + astronaut), every matched score within 0.05 of fp32's.
 TEST(CompareCli, TorchvisionFamilyFp32AgainstInt8) {
   SSDX_NEED_PHOTOS(photos);
-  const std::string dir = temp_dir(), fp32 = dir + "/tv.onnx", int8 = dir + "/tv_int8.onnx";
-  ASSERT_EQ(run_command("make-model " + fp32 + " --arch tv-ssdlite320_mobilenet_v3_large").exit_code, 0);
-  const CommandResult q = run_command("quantize " + fp32 + " -o " + int8 + " --format qdq --per-channel --calib " +
-                                      photos + "/astronaut.png " + photos + "/chelsea.png");
-  ASSERT_EQ(q.exit_code, 0) << q.err;
-  const CommandResult r = run_command("compare " + fp32 + " " + int8 + " " + photos + "/coffee.png --threshold 0.2 --json");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const Json j = parse_json(r.out);
-  const Json& d = j["detections"]["total"];
-  EXPECT_GE(d["a"].num, 5);
-  EXPECT_GE(d["matched"].num, 0.8 * d["a"].num);
-  EXPECT_LE(d["max_score_diff"].num, 0.05);
+  expect_int8_keeps_detections("tv-ssdlite320_mobilenet_v3_large", photos, {"astronaut.png", "chelsea.png"},
+                               {"coffee.png"}, "0.2", {0.8, std::nullopt, 0.05});
 }
-
-}  // namespace
-}  // namespace ssdx::test
-
-namespace ssdx::test {
-namespace {
 
 // A gluon-cv model (ids/scores/bboxes with -1 padding, boxes in input pixels; mx2onnx's in-graph NMS): quantize
 // calibrates it on four photos and compare matches its fp32 and int8 detections on two others. Measured at 0.3: 50 of
@@ -287,21 +305,9 @@ namespace {
 // photos only, one layer's range is too narrow for the held-out ones and most detections are lost).
 TEST(CompareCli, GluonFamilyFp32AgainstInt8) {
   SSDX_NEED_PHOTOS(photos);
-  const std::string dir = temp_dir(), fp32 = dir + "/gluon.onnx", int8 = dir + "/gluon_int8.onnx";
-  ASSERT_EQ(run_command("make-model " + fp32 + " --arch gluon-ssd_512_mobilenet1.0").exit_code, 0);
-  const CommandResult q = run_command("quantize " + fp32 + " -o " + int8 + " --format qdq --per-channel --calib " +
-                                      photos + "/astronaut.png " + photos + "/coffee.png " + photos + "/chelsea.png " +
-                                      photos + "/rocket.jpg");
-  ASSERT_EQ(q.exit_code, 0) << q.err;
-  const CommandResult r = run_command("compare " + fp32 + " " + int8 + " " + photos + "/motorcycle_left.png " + photos +
-                                      "/camera.png --threshold 0.3 --json");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const Json j = parse_json(r.out);
-  const Json& d = j["detections"]["total"];
-  EXPECT_GE(d["a"].num, 5);
-  EXPECT_GE(d["matched"].num, 0.85 * d["a"].num);
-  EXPECT_LE(d["mean_score_diff"].num, 0.06);
-  EXPECT_LE(d["max_score_diff"].num, 0.25);
+  expect_int8_keeps_detections("gluon-ssd_512_mobilenet1.0", photos,
+                               {"astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg"},
+                               {"motorcycle_left.png", "camera.png"}, "0.3", {0.85, 0.06, 0.25});
 }
 
 }  // namespace
