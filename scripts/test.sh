@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, runs the whole test suite (unit, ONNX conformance, CLI, onnxruntime parity) and the
-# install check (scripts/check_install.sh), then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer (Clang build) and a bounded fuzzing run.
+# install check (scripts/check_install.sh), then the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+# (Clang build; scripts/sanitize.sh says which tests it leaves to the optimized run) and a bounded fuzzing run.
 # Extra arguments go to the main ctest run. SSDX_FUZZ_SECONDS (default 120) bounds the fuzzing; 0 skips it and
 # SSDX_SKIP_SANITIZERS=1 skips the sanitizer suite (both run in CI).
 set -euo pipefail
