@@ -25,9 +25,11 @@ function onnxNameCandidates(ortName) {
 function joinProfiles(ort, ssdx) {
   const rows = ssdx.profile.map((n) => ({name: n.name, op_type: n.op_type, ssdx_ms: n.ms, ort_ms: null, impl: n.impl,
                                          layout: n.layout, ort_nodes: []}));
-  const rowOf = new Map();  // ONNX node name -> row
+  // ONNX node name -> row: the ssdx node of that name first, else the first whose fused_from holds it (a node both
+  // engines duplicated, such as a DequantizeLinear feeding two consumers, is in several fused_from lists).
+  const rowOf = new Map(ssdx.profile.map((n, i) => [n.name, rows[i]]));
   ssdx.profile.forEach((n, i) => {
-    for (const onnx of n.fused_from && n.fused_from.length ? n.fused_from : [n.name]) rowOf.set(onnx, rows[i]);
+    for (const onnx of n.fused_from || []) if (!rowOf.has(onnx)) rowOf.set(onnx, rows[i]);
   });
   const ortOnly = [];
   for (const node of ort.nodes) {
@@ -94,8 +96,8 @@ function printTable(ort, ssdx, join, totals, opts) {
   out.push(`\nper op type (each engine's own op types):\n${cell('op type', 24)} ${'ssdx n'.padStart(6)} ` +
            `${'ssdx ms'.padStart(9)} ${'ORT n'.padStart(6)} ${'ORT ms'.padStart(9)}`);
   for (const [type, t] of Object.entries(totals).sort((a, b) => b[1].ssdx.ms + b[1].ort.ms - a[1].ssdx.ms - a[1].ort.ms))
-    out.push(`${cell(type, 24)} ${String(t.ssdx.count).padStart(6)} ${ms(t.ssdx.ms).padStart(9)} ` +
-             `${String(t.ort.count).padStart(6)} ${ms(t.ort.ms).padStart(9)}`);
+    out.push(`${cell(type, 24)} ${String(t.ssdx.count).padStart(6)} ${ms(t.ssdx.count ? t.ssdx.ms : null).padStart(9)} ` +
+             `${String(t.ort.count).padStart(6)} ${ms(t.ort.count ? t.ort.ms : null).padStart(9)}`);
   process.stdout.write(out.join('\n') + '\n');
 }
 
