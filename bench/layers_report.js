@@ -89,7 +89,7 @@ function printTable(ort, ssdx, join, totals, opts) {
     out.push(`${cell(r.name, 32)} ${cell(r.op_type, 18)} ${ms(r.ssdx_ms).padStart(9)} ${ms(r.ort_ms).padStart(9)} ` +
              `${(r.ratio === null ? '-' : r.ratio.toFixed(2)).padStart(6)}  ${cell(r.impl, 34)} ${r.layout}`);
   if (join.ort_only.length) {
-    out.push(`\nORT-only nodes (${join.ort_only.length}: its inserted reorders and transposes, or nodes ssdx folded):`);
+    out.push(`\nORT-only nodes (${join.ort_only.length}: layout changes ORT inserts, nodes under names not in the model):`);
     for (const n of [...join.ort_only].sort((a, b) => b.ort_ms - a.ort_ms))
       out.push(`${cell(n.name, 51)} ${cell(n.op_type, 18)} ${ms(n.ort_ms).padStart(9)}`);
   }

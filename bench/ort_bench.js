@@ -261,6 +261,7 @@ function report(o) {
 const args = process.argv.slice(2);
 const reportMode = args[0] === '--report';
 const opts = parseArgs(reportMode ? args.slice(1) : args,
-                       reportMode ? {json: false} : {threads: 2, runs: 10, warmup: 2, seed: 0, saveInputs: '', inputs: '', inputShape: '',
+                       reportMode ? {json: false}
+                                  : {threads: 2, runs: 10, warmup: 2, seed: 0, saveInputs: '', inputs: '', inputShape: '',
                                      profile: ''});
 (reportMode ? Promise.resolve(report(opts)) : bench(opts)).catch((e) => die(e && e.message ? e.message : e));
