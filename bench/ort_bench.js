@@ -9,11 +9,15 @@
 //       --inputs LIST reads the inputs from such a NAME=FILE list (.npy files, float32/int64) instead of drawing them.
 //       --input-shape "NAME=D0xD1x...[;NAME=...]" gives inputs with free dims their shapes, as onnxruntime's
 //       free-dimension overrides (ssdx bench --input-shape does the same on its side).
+//       --profile OUT.json runs the timed loop with onnxruntime's profiler on and writes OUT.json: the model, the
+//       engine and `nodes`, one entry per ORT node in the order first run, with its name, op_type, mean kernel ms per
+//       timed run and input_shapes (bench/layers_vs_ort.sh joins it with `ssdx bench --json`).
 //   node ort_bench.js --report ORT.json SSDX.json [--json]
 //       Prints the side-by-side table of two such objects (or one JSON object with both and the ratios).
 'use strict';
 
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const {loadOrt} = require('../tests/ort_reference/ort_module');
 
@@ -140,6 +144,25 @@ function parseArgs(args, defaults) {
   return opts;
 }
 
+// onnxruntime's profile (a Chrome trace: one `model_run` event per run, one `NAME_kernel_time` event per node run) as
+// one entry per node with its mean kernel time over the runs after the first `skipRuns` (the warm-up).
+function nodeTimes(events, skipRuns) {
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+  const timed = runs.slice(skipRuns);
+  if (!timed.length) die('the onnxruntime profile has no timed model_run event');
+  const nodes = new Map();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < timed[0].ts) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    if (!nodes.has(name)) {
+      const shapes = (e.args.input_type_shape || []).map((t) => Object.values(t)[0]);
+      nodes.set(name, {name, op_type: e.args.op_name, ms: 0, input_shapes: shapes, ts: e.ts});
+    }
+    nodes.get(name).ms += e.dur / 1000 / timed.length;  // dur is in microseconds
+  }
+  return [...nodes.values()].sort((a, b) => a.ts - b.ts).map(({ts, ...node}) => node);
+}
+
 async function bench(o) {
   if (o.positional.length !== 1) die('usage: node ort_bench.js MODEL [--threads N] [--runs N] [--warmup N] ...');
   if (o.threads < 1 || o.runs < 1) die('--threads and --runs must be at least 1');
@@ -152,6 +175,8 @@ async function bench(o) {
     const probe = await ort.InferenceSession.create(model, options);
     options.freeDimensionOverrides = freeDimensionOverrides(probe.inputMetadata, shapes);
   }
+  const profileDir = o.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'ort_profile.')) : '';
+  if (o.profile) Object.assign(options, {enableProfiling: true, profileFilePrefix: path.join(profileDir, 'ort')});
   const t0 = process.hrtime.bigint();
   const session = await ort.InferenceSession.create(model, options);
   const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -191,11 +216,25 @@ async function bench(o) {
   const sorted = [...times].sort((a, b) => a - b);
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const version = ort.env.versions ? ort.env.versions.node : '?';
+  if (o.profile) writeProfile(session, profileDir, o, {engine: `onnxruntime-node ${version}`, model});
   process.stdout.write(JSON.stringify({
     engine: `onnxruntime-node ${version}`, model, threads: o.threads, runs: o.runs, warmup: o.warmup, load_ms: loadMs,
     latency_ms: {min: sorted[0], median: percentile(sorted, 50), p90: percentile(sorted, 90),
                  p99: percentile(sorted, 99), max: sorted[sorted.length - 1], mean},
     throughput_per_s: 1000 / mean}) + '\n');
+}
+
+// Ends profiling (onnxruntime-node writes the file but does not return its name: it is the one file in `dir`) and
+// writes the per-node times to o.profile.
+function writeProfile(session, dir, o, header) {
+  session.endProfiling();
+  const files = fs.readdirSync(dir);
+  if (files.length !== 1) die(`expected one onnxruntime profile in ${dir}, found ${files.length}`);
+  const events = JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8'));
+  fs.rmSync(dir, {recursive: true});
+  const nodes = nodeTimes(events, o.warmup);
+  const head = JSON.stringify({...header, threads: o.threads, runs: o.runs}).slice(0, -1);
+  fs.writeFileSync(o.profile, `${head},\n "nodes": [\n  ${nodes.map((n) => JSON.stringify(n)).join(',\n  ')}]}\n`);
 }
 
 function report(o) {
@@ -222,5 +261,7 @@ function report(o) {
 const args = process.argv.slice(2);
 const reportMode = args[0] === '--report';
 const opts = parseArgs(reportMode ? args.slice(1) : args,
-                       reportMode ? {json: false} : {threads: 2, runs: 10, warmup: 2, seed: 0, saveInputs: '', inputs: '', inputShape: ''});
+                       reportMode ? {json: false}
+                                  : {threads: 2, runs: 10, warmup: 2, seed: 0, saveInputs: '', inputs: '', inputShape: '',
+                                     profile: ''});
 (reportMode ? Promise.resolve(report(opts)) : bench(opts)).catch((e) => die(e && e.message ? e.message : e));

@@ -58,6 +58,7 @@ struct Report {
   double load_ms = 0;
   study::LatencySummary latency;
   std::vector<study::NodeAverage> nodes;  // execution order
+  std::vector<std::vector<NodeOrigin>> origins;  // per node: the ONNX nodes it computes (the plan's steps)
   std::map<std::string, study::OpTypeTotal> op_types;
   double node_ms = 0;  // sum of the nodes' mean times: the denominator of every share
   int64_t batch = 1;   // images per run: dim 0 of the first 4-D input
@@ -140,7 +141,9 @@ void print_json(const Report& r) {
     const study::NodeAverage& n = r.nodes[i];
     os << (i ? ",\n  " : "\n  ") << "{\"name\": " << json_quote(n.name) << ", \"op_type\": " << json_quote(n.op_type)
        << ", \"ms\": " << n.ms << ", \"share\": " << r.share(n.ms) << ", \"gflops\": " << n.gflops()
-       << ", \"impl\": " << json_quote(n.impl) << ", \"layout\": " << json_quote(n.layout) << "}";
+       << ", \"impl\": " << json_quote(n.impl) << ", \"layout\": " << json_quote(n.layout) << ", \"fused_from\": [";
+    for (size_t k = 0; k < r.origins[i].size(); ++k) os << (k ? ", " : "") << json_quote(r.origins[i][k].name);
+    os << "]}";
   }
   os << "],\n \"op_types\": {";
   const char* sep = "\n  ";
@@ -176,11 +179,16 @@ int cmd_bench(Args& args) {
     }
   }
   // A model with free dims runs a session compiled for the feeds' shapes: its plan says what computes in bf16.
-  for (const PlannedStep& s : session->compiled_for(feeds)->plan().steps) r.bf16_convs += s.compute_precision == "bf16";
+  const std::shared_ptr<const Session> compiled = session->compiled_for(feeds);
+  const std::vector<PlannedStep>& steps = compiled->plan().steps;
+  for (const PlannedStep& s : steps) r.bf16_convs += s.compute_precision == "bf16";
   study::Measurement m = study::measure(*session, feeds, o);
   r.threads = m.threads;
   r.latency = m.latency;
   r.nodes = std::move(m.nodes);
+  // The profile and the plan both list the executed nodes in execution order.
+  if (steps.size() != r.nodes.size()) fail("bench: the plan has ", steps.size(), " steps, the profile ", r.nodes.size());
+  for (size_t i = 0; i < steps.size(); ++i) r.origins.push_back(steps[i].origins);
   r.op_types = study::totals_by_op_type(r.nodes);
   for (const study::NodeAverage& n : r.nodes) r.node_ms += n.ms;
   r.int8 = true;

@@ -5,6 +5,7 @@
 #include "engine/session.h"
 #include "graph/onnx_builder.h"
 #include "tests/tools/cli_runner.h"
+#include "tests/tools/json_value.h"
 #include "study/bench_stats.h"
 
 namespace ssdx::test {
@@ -69,6 +70,22 @@ TEST_F(BenchCli, JsonReport) {
   EXPECT_NE(j.find("Conv\": {\"count\": 1"), std::string::npos) << j;  // Conv, or a fused conv op
   EXPECT_EQ(std::count(j.begin(), j.end(), '{'), std::count(j.begin(), j.end(), '}'));
   EXPECT_EQ(std::count(j.begin(), j.end(), '['), std::count(j.begin(), j.end(), ']'));
+}
+
+// Each profile entry names the ONNX nodes it computes: the Relu fused into the convolution goes with it, so a tool
+// can match the entry to another engine's per-node timings.
+TEST_F(BenchCli, ProfileNamesTheOnnxNodesEachEntryComputes) {
+  const CommandResult r = run_command("bench " + model_ + " --runs 1 --warmup 0 --threads 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json profile = parse_json(r.out)["profile"];
+  ASSERT_EQ(profile.items.size(), 2u) << r.out;
+  const auto names = [](const Json& entry) {
+    std::vector<std::string> out;
+    for (const Json& n : entry["fused_from"].items) out.push_back(n.str);
+    return out;
+  };
+  EXPECT_EQ(names(profile[0]), (std::vector<std::string>{"conv", "relu"})) << r.out;
+  EXPECT_EQ(names(profile[1]), (std::vector<std::string>{"pool"})) << r.out;
 }
 
 // An int8 model's convolutions are measured against the int8 peak estimate (4x the fp32 FMA peak), an fp32 one's
