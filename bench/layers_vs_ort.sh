@@ -31,20 +31,15 @@ while [ $# -gt 0 ]; do
     *) [ -z "$MODEL" ] || usage; MODEL=$1; shift ;;
   esac
 done
-[ -n "$MODEL" ] || usage
-[ -f "$MODEL" ] || die "$MODEL: no such file"
-[ -x "$SSDX" ] || die "$SSDX: no ssdx binary (build it, or pass --ssdx PATH)"
-if ! node "$ROOT/tests/ort_reference/run_ort.js" --check >/dev/null 2>&1; then
-  bash "$ROOT/tests/ort_reference/install_ort.sh" >/dev/null || die "cannot install onnxruntime-node"
-fi
+source "$ROOT/bench/side_by_side.sh"
+check_side_by_side "$MODEL" "$SSDX"
 
 TMP="$(mktemp -d /tmp/layers_vs_ort.XXXXXX)"
 trap 'rm -rf "$TMP"' EXIT
 
 node "$ROOT/bench/ort_bench.js" "$MODEL" --threads "$THREADS" --runs "$RUNS" --save-inputs "$TMP" \
   --profile "$TMP/ort_profile.json" ${ORT_SHAPES:+--input-shape "$ORT_SHAPES"} >/dev/null
-INPUTS=()
-while IFS= read -r spec; do INPUTS+=(--input "$spec"); done <"$TMP/inputs.txt"
+read_saved_inputs "$TMP"
 "$SSDX" bench "$MODEL" --threads "$THREADS" --runs "$RUNS" --json "${INPUTS[@]}" \
   ${SSDX_SHAPES[@]+"${SSDX_SHAPES[@]}"} >"$TMP/ssdx.json"
 CPU="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"

@@ -36,13 +36,9 @@ while [ $# -gt 0 ]; do
     *) [ -z "$MODEL" ] || usage; MODEL=$1; shift ;;
   esac
 done
-[ -n "$MODEL" ] || usage
-[ -f "$MODEL" ] || die "$MODEL: no such file"
-[ -x "$SSDX" ] || die "$SSDX: no ssdx binary (build it, or pass --ssdx PATH)"
+source "$ROOT/bench/side_by_side.sh"
+check_side_by_side "$MODEL" "$SSDX"
 [ ${#PRIORITY[@]} -eq 0 ] || "${PRIORITY[@]}" true 2>/dev/null || die "--realtime: chrt -f 50 is not permitted here (needs root or CAP_SYS_NICE)"
-if ! node "$ROOT/tests/ort_reference/run_ort.js" --check >/dev/null 2>&1; then
-  bash "$ROOT/tests/ort_reference/install_ort.sh" >/dev/null || die "cannot install onnxruntime-node"
-fi
 
 TMP="$(mktemp -d /tmp/ort_vs_ssdx.XXXXXX)"
 trap 'rm -rf "$TMP"' EXIT
@@ -50,7 +46,6 @@ trap 'rm -rf "$TMP"' EXIT
 # ORT first: it also draws the input and saves it for ssdx.
 ${PRIORITY[@]+"${PRIORITY[@]}"} node "$ROOT/bench/ort_bench.js" "$MODEL" --threads "$THREADS" --runs "$RUNS" --warmup "$WARMUP" \
   --save-inputs "$TMP" ${ORT_SHAPES:+--input-shape "$ORT_SHAPES"} >"$TMP/ort.json"
-INPUTS=()
-while IFS= read -r spec; do INPUTS+=(--input "$spec"); done <"$TMP/inputs.txt"
+read_saved_inputs "$TMP"
 ${PRIORITY[@]+"${PRIORITY[@]}"} "$SSDX" bench "$MODEL" --threads "$THREADS" --runs "$RUNS" --warmup "$WARMUP" --json "${INPUTS[@]}" ${SSDX_SHAPES[@]+"${SSDX_SHAPES[@]}"} >"$TMP/ssdx.json"
 node "$ROOT/bench/ort_bench.js" --report "$TMP/ort.json" "$TMP/ssdx.json" $JSON
